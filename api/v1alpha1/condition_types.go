@@ -1,0 +1,78 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Condition types, as kstatus reads them.
+const (
+	// ReadyCondition is True when every rendered object is applied.
+	ReadyCondition = "Ready"
+	// ReconcilingCondition is True while the controller is working towards the spec.
+	ReconcilingCondition = "Reconciling"
+	// StalledCondition is True when the spec cannot be reconciled until it is changed.
+	StalledCondition = "Stalled"
+)
+
+// Condition reasons. Event reasons are the same strings.
+const (
+	// ReconciliationSucceededReason: every rendered object was applied.
+	ReconciliationSucceededReason = "ReconciliationSucceeded"
+	// ProgressingReason: the controller is applying a new generation.
+	ProgressingReason = "Progressing"
+	// InvalidSpecReason: the spec is rejected; the message says which field and why.
+	InvalidSpecReason = "InvalidSpec"
+	// SecretNotFoundReason: a referenced Secret is missing or lacks a key.
+	SecretNotFoundReason = "SecretNotFound"
+	// ScopeConflictReason: a namespace-scoped config shares its namespace with a
+	// cluster-scoped one.
+	ScopeConflictReason = "ScopeConflict"
+	// ApplyFailedReason: the API server refused an apply.
+	ApplyFailedReason = "ApplyFailed"
+	// PruneFailedReason: an object that is no longer rendered could not be deleted.
+	PruneFailedReason = "PruneFailed"
+	// SuspendedReason: spec.suspend is true.
+	SuspendedReason = "Suspended"
+)
+
+// Labels stamped on every object the controller manages, and the keys of the
+// protected-parameters Secret.
+const (
+	// ManagedLabel marks an object as managed by fluxconfig-controller.
+	ManagedLabel = "clusterconfig.azure.com/is-managed"
+	// NameLabel holds the name of the owning FluxConfig.
+	NameLabel = "clusterconfig.azure.com/name"
+	// NamespaceLabel holds the namespace of the owning FluxConfig.
+	NamespaceLabel = "clusterconfig.azure.com/namespace"
+	// UseManagedSourceAnnotation on a HelmRelease points its chart at the config's
+	// GitRepository.
+	UseManagedSourceAnnotation = "clusterconfig.azure.com/use-managed-source"
+)
+
+// Keys of the protected-parameters Secret. Values are plain secrets: the agent decodes the
+// base64 the endpoint carries; kubectl users write them with stringData.
+const (
+	ProtectedSSHPrivateKey             = "sshPrivateKey"
+	ProtectedHTTPSKey                  = "httpsKey"
+	ProtectedBucketSecretKey           = "bucketSecretKey"
+	ProtectedAccountKey                = "accountKey"
+	ProtectedSASToken                  = "sasToken"
+	ProtectedClientSecret              = "clientSecret"
+	ProtectedClientCertificate         = "clientCertificate"
+	ProtectedClientCertificatePassword = "clientCertificatePassword"
+	ProtectedTLSClientCertificate      = "tlsClientCertificate"
+	ProtectedTLSPrivateKey             = "tlsPrivateKey"
+	ProtectedTLSCACertificate          = "tlsCaCertificate"
+)
