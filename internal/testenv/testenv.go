@@ -73,6 +73,8 @@ func Start() (*Environment, error) {
 	}
 	cfg, err := env.Start()
 	if err != nil {
+		// Start leaves the processes running when a later step (installing CRDs) fails.
+		_ = env.Stop()
 		return nil, fmt.Errorf("starting kube-apiserver and etcd from %s: %w", env.BinaryAssetsDirectory, err)
 	}
 	return &Environment{Environment: env, Config: cfg}, nil

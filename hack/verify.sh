@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Fails when `make generate` would change anything, when go.mod/go.sum are not tidy, or when
+# gofmt would reformat a file. Works on a dirty tree: it compares the generated paths before
+# and after regenerating, rather than against the last commit.
+set -euo pipefail
+
+paths=(api config charts)
+snapshot() { { git status --porcelain -- "${paths[@]}"; git diff -- "${paths[@]}"; git ls-files -o --exclude-standard -- "${paths[@]}" | xargs -r cat; } | sha256sum; }
+
+before=$(snapshot)
+make -s generate >/dev/null
+after=$(snapshot)
+if [[ "$before" != "$after" ]]; then
+  echo "verify: generated files were stale; \`make generate\` has rewritten them:" >&2
+  git status --short -- "${paths[@]}" >&2
+  exit 1
+fi
+
+if ! go mod tidy -diff >/dev/null; then
+  echo "verify: go.mod/go.sum are not tidy; run \`go mod tidy\`:" >&2
+  go mod tidy -diff >&2 || true
+  exit 1
+fi
+
+unformatted=$(git ls-files -co --exclude-standard '*.go' | xargs -r gofmt -l)
+if [[ -n "$unformatted" ]]; then
+  echo "verify: gofmt would change these files; run \`make fmt\`:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+echo "verify: generated files, go.mod and formatting are current"
