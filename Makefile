@@ -7,7 +7,9 @@ CONTROLLER_TOOLS_VERSION ?= v0.21.0
 SOURCE_CONTROLLER_VERSION ?= v1.9.6
 KUSTOMIZE_CONTROLLER_VERSION ?= v1.9.5
 
+CRD_REF_DOCS_VERSION ?= v0.3.0
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)/controller-gen
+CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs-$(CRD_REF_DOCS_VERSION)/crd-ref-docs
 BINARIES := fluxconfig-controller fluxconfig-agent fluxconfig-endpoint
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
@@ -30,10 +32,11 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Generate deep-copy code, the CRD and the chart's CRD templates.
+generate: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Generate deep-copy code, the CRD, the chart's CRD templates and the API reference.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(CONTROLLER_GEN) crd:crdVersions=v1 paths=./api/... output:crd:dir=config/crd/bases
 	hack/chart-crds.sh config/crd/bases charts/fluxconfig/templates/crds
+	$(CRD_REF_DOCS) --log-level=ERROR --source-path=./api/v1alpha1 --config=hack/api-docs/config.yaml --renderer=markdown --output-path=docs/api-reference.md
 
 .PHONY: manifests
 manifests: generate ## Alias of generate, for kubebuilder habits.
@@ -43,21 +46,26 @@ fmt: ## Format the Go code.
 	gofmt -w $$(git ls-files -co --exclude-standard '*.go')
 
 .PHONY: vet
-vet: ## Run go vet.
+vet: ## Run go vet, including the e2e suite.
 	go vet ./...
+	go vet -tags e2e ./test/...
 
 .PHONY: verify
-verify: $(CONTROLLER_GEN) ## Fail when generated files, go.mod/go.sum or formatting are stale.
+verify: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Fail when generated files, go.mod/go.sum or formatting are stale.
 	hack/verify.sh
 
 ##@ Test
 
 .PHONY: test
-test: verify vet test-unit ## Run everything CI runs.
+test: verify vet test-unit test-e2e ## Run everything CI runs.
 
 .PHONY: test-unit
 test-unit: $(CONTROLLER_GEN) ## Run the unit and envtest suites against a real kube-apiserver and etcd.
 	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: test-e2e
+test-e2e: build $(CONTROLLER_GEN) ## Run the e2e suite: the built binaries as processes against a real control plane.
+	$(TEST_ENV) FLUXCONFIG_BIN_DIR=$(LOCALBIN) go test $(GO_TEST_FLAGS) -tags e2e ./test/e2e/... -ginkgo.v
 
 .PHONY: test-env
 test-env: $(CONTROLLER_GEN) ## Print the environment to run `go test` by hand.
@@ -95,7 +103,10 @@ dev-down: ## Stop what dev-up started.
 $(CONTROLLER_GEN):
 	GOBIN=$(dir $@) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 
+$(CRD_REF_DOCS):
+	GOBIN=$(dir $@) go install github.com/elastic/crd-ref-docs@$(CRD_REF_DOCS_VERSION)
+
 .PHONY: tools
-tools: $(CONTROLLER_GEN) ## Build every tool and test binary into bin/ (cached by version).
+tools: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Build every tool and test binary into bin/ (cached by version).
 	hack/envtest-assets.sh
 	hack/flux-crds.sh

@@ -4,7 +4,7 @@
 # and after regenerating, rather than against the last commit.
 set -euo pipefail
 
-paths=(api config charts)
+paths=(api config charts docs)
 snapshot() { { git status --porcelain -- "${paths[@]}"; git diff -- "${paths[@]}"; git ls-files -o --exclude-standard -- "${paths[@]}" | xargs -r cat; } | sha256sum; }
 
 before=$(snapshot)
