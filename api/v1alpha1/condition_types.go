@@ -45,7 +45,16 @@ const (
 	PruneFailedReason = "PruneFailed"
 	// SuspendedReason: spec.suspend is true.
 	SuspendedReason = "Suspended"
+	// ForeignObjectReason: an object the config would write exists and is not managed by it.
+	ForeignObjectReason = "ForeignObject"
+	// NotCompliantReason: a Flux object of the config failed; the message names it.
+	NotCompliantReason = "NotCompliant"
+	// DeletingReason: the config is being deleted and waits for Flux to finish.
+	DeletingReason = "Deleting"
 )
+
+// Finalizer holds a FluxConfig until its Flux objects, Secrets and RBAC are cleaned up.
+const Finalizer = "clusterconfig.azure.com/finalizer"
 
 // Labels stamped on every object the controller manages, and the keys of the
 // protected-parameters Secret.

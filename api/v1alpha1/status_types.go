@@ -79,6 +79,10 @@ type FluxConfigStatus struct {
 	// +optional
 	Statuses []ObjectStatus `json:"statuses,omitempty"`
 
+	// omittedStatuses counts the objects left out of statuses to keep the FluxConfig small.
+	// +optional
+	OmittedStatuses int32 `json:"omittedStatuses,omitempty"`
+
 	// repositoryPublicKey is the public half of the SSH key the source authenticates with,
 	// to register as a deploy key.
 	// +kubebuilder:validation:MaxLength=4096
