@@ -40,8 +40,9 @@ type FluxConfigurationProperties struct {
 	// Kustomizations maps kustomization names to their definitions. In a PATCH a name
 	// mapped to null removes that kustomization.
 	Kustomizations map[string]*KustomizationDefinition `json:"kustomizations,omitempty"`
-	// ConfigurationProtectedSettings are write-only base64 secret values; reads return {}.
-	ConfigurationProtectedSettings map[string]string `json:"configurationProtectedSettings,omitempty"`
+	// ConfigurationProtectedSettings are write-only base64 secret values; reads return {}
+	// (omitzero keeps an empty map, as ARM answers).
+	ConfigurationProtectedSettings map[string]string `json:"configurationProtectedSettings,omitzero"`
 	// WaitForReconciliation keeps provisioningState Creating/Updating until the
 	// configuration is reconciled or ReconciliationWaitDuration passes.
 	WaitForReconciliation *bool `json:"waitForReconciliation,omitempty"`
