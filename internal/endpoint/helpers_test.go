@@ -93,8 +93,20 @@ func writeToken(t *testing.T, path, token string) {
 	}
 }
 
+// doURL sends a request to an absolute URL and returns the status and the body.
+func (h *harness) doURL(method, url, token string, body any) (int, []byte) {
+	h.t.Helper()
+	code, data, _ := h.send(method, url, token, body)
+	return code, data
+}
+
 // do sends a request and returns the status, the body and the response headers.
 func (h *harness) do(method, path, token string, body any, header ...string) (int, []byte, http.Header) {
+	h.t.Helper()
+	return h.send(method, h.http.URL+path, token, body, header...)
+}
+
+func (h *harness) send(method, url, token string, body any, header ...string) (int, []byte, http.Header) {
 	h.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -110,7 +122,7 @@ func (h *harness) do(method, path, token string, body any, header ...string) (in
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequest(method, h.http.URL+path, rd)
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
 		h.t.Fatal(err)
 	}
