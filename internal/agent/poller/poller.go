@@ -52,10 +52,9 @@ type Poller struct {
 	Now func() time.Time
 	Log logr.Logger
 
-	mu      sync.Mutex
-	started bool
-	health  error
-	etag    string
+	mu     sync.Mutex
+	health error
+	etag   string
 	// items is the last desired set, kept to finish deletions while the endpoint answers 304.
 	items []dpv1.DesiredConfiguration
 	// deleteReported remembers the delete operations whose completion was reported.
@@ -73,8 +72,9 @@ func (p *Poller) NeedLeaderElection() bool { return true }
 // Start polls until ctx ends.
 func (p *Poller) Start(ctx context.Context) error {
 	p.mu.Lock()
-	p.started = true
-	p.health = errors.New("the first poll of the endpoint has not finished yet")
+	if p.health == nil && p.etag == "" {
+		p.health = errors.New("the first poll of the endpoint has not finished yet")
+	}
 	p.mu.Unlock()
 	failures := 0
 	for {
@@ -176,7 +176,7 @@ func (p *Poller) setHealth(err error) {
 func (p *Poller) ReadyCheck(_ *http.Request) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.started || p.health == nil {
+	if p.health == nil {
 		return nil
 	}
 	return errors.New("UpstreamConnected=False: " + p.health.Error())
