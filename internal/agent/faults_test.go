@@ -236,4 +236,3 @@ func TestAgent_NeverTouchesAHandAppliedFluxConfig(t *testing.T) {
 	code, _ = f.config("app")
 	g.Expect(code).To(Equal(http.StatusNotFound))
 }
-
