@@ -196,6 +196,10 @@ func (f *fixture) poll() {
 	f.g.Expect(f.poller.Poll(context.Background())).To(Succeed())
 }
 
+func reconcileRequest(namespace, name string) ctrl.Request {
+	return ctrl.Request{NamespacedName: key(namespace, name)}
+}
+
 func (f *fixture) reconcile(namespace, name string) ctrl.Result {
 	f.t.Helper()
 	res, err := f.reporter.Reconcile(context.Background(), ctrl.Request{NamespacedName: key(namespace, name)})
