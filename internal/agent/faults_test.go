@@ -39,11 +39,11 @@ import (
 
 func TestAgent_NotModifiedMakesNoWrites(t *testing.T) {
 	f := newFixture(t, "etag")
-	g := f.g
-	f.mustPut("app", gitBody("agent-etag", map[string]string{"httpsKey": "dG9rZW4="}))
+	g, ns := f.g, f.ns("agent-etag")
+	f.mustPut("app", gitBody(ns, map[string]string{"httpsKey": "dG9rZW4="}))
 	f.poll()
 	g.Expect(f.writes.writes.Load()).To(BeNumerically(">", 0), "the first poll applies")
-	f.reconcile("agent-etag", "app")
+	f.reconcile(ns, "app")
 	// The acknowledgement purged the protected settings: the desired set changed once more.
 	f.poll()
 
@@ -113,7 +113,7 @@ func proxy(w http.ResponseWriter, r *http.Request, upstream string) {
 func TestAgent_FaultsKeepTheClusterAsIs(t *testing.T) {
 	f := newFixture(t, "faults")
 	g, ctx := f.g, context.Background()
-	const ns = "agent-faults"
+	ns := f.ns("agent-faults")
 	fs := newFaultServer(t, f.endpoint.URL)
 	f.poller.Config = f.configClient(fs.URL, 300*time.Millisecond)
 	f.mustPut("app", gitBody(ns, map[string]string{"httpsKey": "dG9rZW4="}))
@@ -171,7 +171,8 @@ func TestAgent_FaultsKeepTheClusterAsIs(t *testing.T) {
 
 func TestAgent_ProtectedSettingNotBase64(t *testing.T) {
 	g, ctx := NewWithT(t), context.Background()
-	const ns = "agent-base64"
+	f := newFixture(t, "base64")
+	ns := f.ns("agent-base64")
 	var reports []dpv1.StatusReport
 	var mu sync.Mutex
 	// The reference endpoint refuses such a value at PUT; another endpoint might not.
@@ -189,7 +190,6 @@ func TestAgent_ProtectedSettingNotBase64(t *testing.T) {
 			"gitRepository":{"url":"https://git.example.com/r"}},"configurationProtectedSettings":{"httpsKey":"dG9rZW4=","sshPrivateKey":"%%%not-base64%%%"}}]}`))
 	}))
 	defer srv.Close()
-	f := newFixture(t, "base64")
 	f.poller.Config = f.configClient(srv.URL, time.Second)
 	g.Expect(f.poller.Poll(ctx)).To(Succeed())
 
@@ -205,7 +205,7 @@ func TestAgent_ProtectedSettingNotBase64(t *testing.T) {
 func TestAgent_NeverTouchesAHandAppliedFluxConfig(t *testing.T) {
 	f := newFixture(t, "byhand")
 	g, ctx := f.g, context.Background()
-	const ns = "agent-byhand"
+	ns := f.ns("agent-byhand")
 	g.Expect(f.kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
 	hand := &v1alpha1.FluxConfig{
 		ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: ns},

@@ -46,7 +46,7 @@ func (f *fixture) fluxConfig(namespace, name string) *v1alpha1.FluxConfig {
 func TestAgent_CreateUpdateDelete(t *testing.T) {
 	f := newFixture(t, "lifecycle")
 	g, ctx := f.g, context.Background()
-	const ns, name = "agent-lifecycle", "app"
+	ns, name := f.ns("agent-lifecycle"), "app"
 
 	// Create with a protected setting: namespace, Secret and FluxConfig appear.
 	f.mustPut(name, gitBody(ns, map[string]string{"httpsKey": "cGVyc29uYWwtYWNjZXNzLXRva2Vu"}))
@@ -102,7 +102,7 @@ func TestAgent_CreateUpdateDelete(t *testing.T) {
 func TestAgent_ForceDelete(t *testing.T) {
 	f := newFixture(t, "force")
 	g, ctx := f.g, context.Background()
-	const ns = "agent-force"
+	ns := f.ns("agent-force")
 	f.mustPut("keep", gitBody(ns, nil))
 	f.mustPut("gone", gitBody(ns, nil))
 	f.poll()
@@ -128,7 +128,7 @@ func TestAgent_ForceDelete(t *testing.T) {
 func TestAgent_AllSourceKindsPassTheCRD(t *testing.T) {
 	f := newFixture(t, "kinds")
 	g := f.g
-	const ns = "agent-kinds"
+	ns := f.ns("agent-kinds")
 	bodies := map[string]string{
 		"bucket": `{"properties":{"namespace":"` + ns + `","sourceKind":"Bucket","bucket":{"url":"http://minio.local:9000","bucketName":"manifests","accessKey":"id","syncIntervalInSeconds":60},
 			"configurationProtectedSettings":{"bucketSecretKey":"c2VjcmV0"},"kustomizations":{"all":{"path":"./","wait":false}}}}`,

@@ -23,8 +23,10 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
@@ -39,11 +41,13 @@ import (
 func TestAgent_UnderAManager(t *testing.T) {
 	f := newFixture(t, "managed")
 	g := f.g
-	const ns = "agent-managed"
+	ns := f.ns("agent-managed")
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.New(),
 		Metrics: metricsserver.Options{BindAddress: "0"},
-		Client:  ctrlclient.Options{Cache: &ctrlclient.CacheOptions{DisableFor: []ctrlclient.Object{&corev1.Secret{}}}},
+		// -count=N builds the same controller again in one process.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+		Client:     ctrlclient.Options{Cache: &ctrlclient.CacheOptions{DisableFor: []ctrlclient.Object{&corev1.Secret{}}}},
 	})
 	g.Expect(err).NotTo(HaveOccurred())
 	p := &poller.Poller{Client: mgr.GetClient(), Config: f.poller.Config, Interval: 200 * time.Millisecond, Now: time.Now, Log: ctrl.Log}

@@ -44,7 +44,7 @@ func (f *fixture) setStatus(namespace, name string, mutate func(fc *v1alpha1.Flu
 func TestReporter_PushesOnChangeOnlyAndAtMostOncePerInterval(t *testing.T) {
 	f := newFixture(t, "report")
 	g := f.g
-	const ns = "agent-report"
+	ns := f.ns("agent-report")
 	f.mustPut("app", gitBody(ns, nil))
 	f.poll()
 
@@ -83,7 +83,7 @@ func TestReporter_PushesOnChangeOnlyAndAtMostOncePerInterval(t *testing.T) {
 func TestReporter_AgentKilledBetweenApplyAndReport(t *testing.T) {
 	f := newFixture(t, "restart")
 	g := f.g
-	const ns = "agent-restart"
+	ns := f.ns("agent-restart")
 	f.mustPut("app", gitBody(ns, map[string]string{"httpsKey": "dG9rZW4="}))
 	f.poll() // applied, then the agent dies before any report
 
@@ -114,7 +114,7 @@ func TestReporter_AgentKilledBetweenApplyAndReport(t *testing.T) {
 func TestReporter_WaitForReconciliation(t *testing.T) {
 	f := newFixture(t, "wait")
 	g := f.g
-	const ns = "agent-wait"
+	ns := f.ns("agent-wait")
 	body := gitBody(ns, nil)
 	props := body["properties"].(map[string]any)
 	props["waitForReconciliation"] = true

@@ -46,6 +46,10 @@ import (
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
 )
 
+// fixtures counts fixtures, so every test run gets namespaces of its own on the shared
+// API server, even with -count=N.
+var fixtures atomic.Int64
+
 // cfg is the admin configuration of the real kube-apiserver TestMain starts.
 var cfg *rest.Config
 
@@ -108,6 +112,7 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.n
 type fixture struct {
 	t         *testing.T
 	g         *WithT
+	id        int64
 	cluster   string
 	endpoint  *httptest.Server
 	server    *endpoint.Server
@@ -131,7 +136,7 @@ func newFixture(t *testing.T, cluster string) *fixture {
 	g.Expect(os.WriteFile(tokenFile, []byte(cluster+"-token"), 0o600)).To(Succeed())
 	store, err := endpoint.OpenBolt(filepath.Join(dir, "store.db"))
 	g.Expect(err).NotTo(HaveOccurred())
-	f := &fixture{t: t, g: g, cluster: cluster, tokenFile: tokenFile,
+	f := &fixture{t: t, g: g, id: fixtures.Add(1), cluster: cluster, tokenFile: tokenFile,
 		clock: &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	f.server = &endpoint.Server{Store: store, Now: f.clock.Now, Log: logr.Discard(),
 		Tokens: &endpoint.Tokens{AdminFile: filepath.Join(dir, "admin"), ClusterDir: filepath.Join(dir, "clusters")}}
@@ -148,6 +153,11 @@ func newFixture(t *testing.T, cluster string) *fixture {
 		Interval: time.Second, Now: f.clock.Now, Log: logr.Discard()}
 	f.reporter = &reporter.Reporter{Client: f.kube, Config: f.poller.Config, Interval: time.Minute, Now: f.clock.Now}
 	return f
+}
+
+// ns returns a namespace name unique to this test run, so -count=N reruns start clean.
+func (f *fixture) ns(base string) string {
+	return fmt.Sprintf("%s-%d", base, f.id)
 }
 
 func (f *fixture) configClient(url string, timeout time.Duration) client.ConfigClient {
