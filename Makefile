@@ -85,14 +85,14 @@ FORCE:
 ##@ Run
 
 .PHONY: run
-run: build $(CONTROLLER_GEN) ## Run a local control plane with the controller and the samples; Ctrl-C stops it.
+run: build $(CONTROLLER_GEN) ## Run a local control plane with the controller, the endpoint and the agent; the samples go through the endpoint; Ctrl-C stops it.
 	go build -o $(LOCALBIN)/devenv ./hack/devenv
-	$(TEST_ENV) $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --samples config/samples
+	$(TEST_ENV) $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent --samples config/samples
 
 .PHONY: dev-up
 dev-up: build $(CONTROLLER_GEN) ## Like run, in the background; returns once the API answers.
 	go build -o $(LOCALBIN)/devenv ./hack/devenv
-	$(TEST_ENV) hack/dev.sh up $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --samples config/samples
+	$(TEST_ENV) hack/dev.sh up $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent --samples config/samples
 
 .PHONY: dev-down
 dev-down: ## Stop what dev-up started.
