@@ -26,11 +26,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/fluxconfig/fluxconfig/internal/agent/client"
+	"github.com/fluxconfig/fluxconfig/internal/agent/health"
 	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
 	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
@@ -65,9 +65,10 @@ func main() {
 		os.Exit(2)
 	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                  scheme.New(),
-		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
-		HealthProbeBindAddress:  healthAddr,
+		Scheme:  scheme.New(),
+		Metrics: metricsserver.Options{BindAddress: metricsAddr},
+		// The probes are served by health.Server, which tells why the agent is not ready.
+		HealthProbeBindAddress:  "0",
 		LeaderElection:          leaderElect,
 		LeaderElectionID:        "fluxconfig-agent.clusterconfig.azure.com",
 		LeaderElectionNamespace: leaderNS,
@@ -91,12 +92,8 @@ func main() {
 		log.Error(err, "Unable to set up the status reporter")
 		os.Exit(1)
 	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		log.Error(err, "Unable to set up health check")
-		os.Exit(1)
-	}
-	if err := mgr.AddReadyzCheck("upstream", p.ReadyCheck); err != nil {
-		log.Error(err, "Unable to set up ready check")
+	if err := mgr.Add(&health.Server{Addr: healthAddr, Ready: func() error { return p.ReadyCheck(nil) }}); err != nil {
+		log.Error(err, "Unable to set up the health probes")
 		os.Exit(1)
 	}
 	log.Info("Starting manager", "endpoint", endpoint, "cluster", cluster)

@@ -1,0 +1,136 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
+)
+
+// startBinary runs one of the built binaries with the test's kubeconfig; the returned
+// channel receives its exit.
+func startBinary(name string, args ...string) (*exec.Cmd, chan error) {
+	cmd := exec.Command(filepath.Join(binDir, name), args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
+	Expect(cmd.Start()).To(Succeed())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	DeferCleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	return cmd, exited
+}
+
+// readyz returns the status code and body of a readiness probe.
+func readyz(addr string) (int, string, error) {
+	resp, err := http.Get(fmt.Sprintf("http://%s/readyz?verbose", addr))
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), nil
+}
+
+var _ = Describe("fluxconfig-endpoint and fluxconfig-agent processes", func() {
+	It("deliver a configuration, report it, and survive the endpoint being killed with kill -9", func(ctx SpecContext) {
+		dir := GinkgoT().TempDir()
+		Expect(os.MkdirAll(filepath.Join(dir, "clusters"), 0o700)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(dir, "admin"), []byte("e2e-admin"), 0o600)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(dir, "clusters", "e2e"), []byte("e2e-agent"), 0o600)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(dir, "agent-token"), []byte("e2e-agent"), 0o600)).To(Succeed())
+		listen, healthAddr := freeAddr(), freeAddr()
+		endpointArgs := []string{"--listen=" + listen, "--data=" + filepath.Join(dir, "store.db"),
+			"--admin-token-file=" + filepath.Join(dir, "admin"), "--cluster-tokens-dir=" + filepath.Join(dir, "clusters")}
+		endpoint, endpointExited := startBinary("fluxconfig-endpoint", endpointArgs...)
+		startBinary("fluxconfig-agent", "--endpoint=http://"+listen, "--cluster-name=e2e",
+			"--token-file="+filepath.Join(dir, "agent-token"), "--poll-interval=300ms", "--status-interval=1s",
+			"--metrics-bind-address=0", "--health-probe-bind-address="+healthAddr)
+
+		body := `{"properties":{"namespace":"e2e-agent","gitRepository":{"url":"https://git.example.com/r","repositoryRef":{"branch":"main"}},
+			"kustomizations":{"apps":{"path":"./apps"}},"configurationProtectedSettings":{"httpsKey":"dG9rZW4="}}}`
+		url := "http://" + listen + "/v1/clusters/e2e/fluxConfigurations/app"
+		Eventually(func() (int, error) {
+			req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader([]byte(body)))
+			req.Header.Set("Authorization", "Bearer e2e-admin")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			resp.Body.Close()
+			return resp.StatusCode, nil
+		}).WithTimeout(30 * time.Second).Should(Equal(http.StatusCreated))
+
+		provisioning := func() (string, error) {
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			req.Header.Set("Authorization", "Bearer e2e-admin")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			var c dpv1.FluxConfiguration
+			err = json.NewDecoder(resp.Body).Decode(&c)
+			return c.Properties.ProvisioningState, err
+		}
+		Eventually(provisioning).WithTimeout(60 * time.Second).Should(Equal(dpv1.ProvisioningSucceeded))
+		fc := &v1alpha1.FluxConfig{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: "e2e-agent", Name: "app"}, fc)).To(Succeed())
+		Eventually(func() (int, error) { code, _, err := readyz(healthAddr); return code, err }).
+			WithTimeout(30 * time.Second).Should(Equal(http.StatusOK))
+
+		// kill -9 the endpoint: the agent's readiness says why, the cluster keeps its state.
+		Expect(endpoint.Process.Signal(syscall.SIGKILL)).To(Succeed())
+		<-endpointExited
+		Eventually(func() (string, error) { _, body, err := readyz(healthAddr); return body, err }).
+			WithTimeout(30 * time.Second).Should(ContainSubstring("UpstreamConnected=False"))
+		code, msg, err := readyz(healthAddr)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(http.StatusServiceUnavailable))
+		Expect(msg).To(ContainSubstring("unreachable"))
+		Expect(msg).NotTo(ContainSubstring("e2e-agent"), "the token must not leak into the probe")
+		Consistently(func() error {
+			return k8sClient.Get(ctx, client.ObjectKey{Namespace: "e2e-agent", Name: "app"}, &v1alpha1.FluxConfig{})
+		}).WithTimeout(2 * time.Second).Should(Succeed())
+
+		// Restarted on the same store, the endpoint still has the configuration and its
+		// reported state, and the agent becomes ready again.
+		startBinary("fluxconfig-endpoint", endpointArgs...)
+		Eventually(provisioning).WithTimeout(30 * time.Second).Should(Equal(dpv1.ProvisioningSucceeded))
+		Eventually(func() (int, error) { code, _, err := readyz(healthAddr); return code, err }).
+			WithTimeout(60 * time.Second).Should(Equal(http.StatusOK))
+	}, SpecTimeout(3*time.Minute))
+})
