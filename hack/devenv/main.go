@@ -95,17 +95,12 @@ func run(ctx context.Context, o options) error {
 	}
 	defer stopProcess(controller)
 
-	var up *upstream
-	if o.endpoint != "" && o.agent != "" {
-		if up, err = startUpstream(o, kubeconfig); err != nil {
-			return err
-		}
-		defer up.stop()
-		if err := up.putSamples(o.samples); err != nil {
-			return err
-		}
-	} else if err := applySamples(ctx, env, o.samples); err != nil {
+	up, err := createSamples(ctx, env, o, kubeconfig)
+	if err != nil {
 		return err
+	}
+	if up != nil {
+		defer up.stop()
 	}
 	if err := os.WriteFile(ready, []byte(kubeconfig+"\n"), 0o644); err != nil {
 		return err
@@ -212,4 +207,21 @@ func waitUpstream(ctx context.Context, controller *process, up *upstream, stateD
 	case <-up.agent.done:
 		return fmt.Errorf("fluxconfig-agent exited (%v); see %s", up.agent.err, filepath.Join(stateDir, "agent.log"))
 	}
+}
+
+// createSamples applies the samples, or with an endpoint and an agent starts both and
+// creates the samples through the endpoint's management API.
+func createSamples(ctx context.Context, env *testenv.Environment, o options, kubeconfig string) (*upstream, error) {
+	if o.endpoint == "" || o.agent == "" {
+		return nil, applySamples(ctx, env, o.samples)
+	}
+	up, err := startUpstream(o, kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	if err := up.putSamples(o.samples); err != nil {
+		up.stop()
+		return nil, err
+	}
+	return up, nil
 }
