@@ -32,10 +32,12 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/testenv"
 )
 
 // startBinary runs one of the built binaries with the test's kubeconfig; the returned
@@ -78,9 +80,11 @@ var _ = Describe("fluxconfig-endpoint and fluxconfig-agent processes", func() {
 		endpointArgs := []string{"--listen=" + listen, "--data=" + filepath.Join(dir, "store.db"),
 			"--admin-token-file=" + filepath.Join(dir, "admin"), "--cluster-tokens-dir=" + filepath.Join(dir, "clusters")}
 		endpoint, endpointExited := startBinary("fluxconfig-endpoint", endpointArgs...)
+		Expect(testenv.EnsureNamespace(ctx, k8sClient, "fluxconfig-system")).To(Succeed())
 		startBinary("fluxconfig-agent", "--endpoint=http://"+listen, "--cluster-name=e2e",
 			"--token-file="+filepath.Join(dir, "agent-token"), "--poll-interval=300ms", "--status-interval=1s",
-			"--metrics-bind-address=0", "--health-probe-bind-address="+healthAddr)
+			"--metrics-bind-address=0", "--health-probe-bind-address="+healthAddr,
+			"--leader-elect", "--leader-election-namespace=fluxconfig-system")
 
 		body := `{"properties":{"namespace":"e2e-agent","gitRepository":{"url":"https://git.example.com/r","repositoryRef":{"branch":"main"}},
 			"kustomizations":{"apps":{"path":"./apps"}},"configurationProtectedSettings":{"httpsKey":"dG9rZW4="}}}`
@@ -111,6 +115,9 @@ var _ = Describe("fluxconfig-endpoint and fluxconfig-agent processes", func() {
 		Eventually(provisioning).WithTimeout(60 * time.Second).Should(Equal(dpv1.ProvisioningSucceeded))
 		fc := &v1alpha1.FluxConfig{}
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: "e2e-agent", Name: "app"}, fc)).To(Succeed())
+		lease := &coordinationv1.Lease{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: "fluxconfig-system", Name: "fluxconfig-agent.clusterconfig.azure.com"}, lease)).To(Succeed())
+		Expect(lease.Spec.HolderIdentity).NotTo(BeNil())
 		Eventually(func() (int, error) { code, _, err := readyz(healthAddr); return code, err }).
 			WithTimeout(30 * time.Second).Should(Equal(http.StatusOK))
 
