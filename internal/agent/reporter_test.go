@@ -152,3 +152,23 @@ func TestReporter_WaitForReconciliation(t *testing.T) {
 	g.Expect(c.Properties.ProvisioningState).To(Equal(dpv1.ProvisioningFailed))
 	g.Expect(c.Properties.ErrorMessage).To(ContainSubstring("did not finish reconciling within reconciliationWaitDuration 5m0s"))
 }
+
+func TestReporter_RetriesWhenTheEndpointIsDown(t *testing.T) {
+	f := newFixture(t, "retry")
+	g := f.g
+	ns := f.ns("agent-retry")
+	f.mustPut("app", gitBody(ns, nil))
+	f.poll()
+
+	down := newFaultServer(t, f.endpoint.URL)
+	down.set("500")
+	f.reporter.Config = f.configClient(down.URL, time.Second)
+	_, err := f.reporter.Reconcile(context.Background(), reconcileRequest(ns, "app"))
+	g.Expect(err).To(MatchError(ContainSubstring("answered 500")), "an error makes the workqueue retry with backoff")
+	g.Expect(f.fluxConfig(ns, "app").Annotations).NotTo(HaveKey(agent.LastReportedAnnotation), "nothing is marked as reported")
+
+	down.set("")
+	f.reconcile(ns, "app")
+	_, c := f.config("app")
+	g.Expect(c.Properties.ProvisioningState).To(Equal(dpv1.ProvisioningSucceeded))
+}
