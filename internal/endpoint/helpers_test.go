@@ -53,14 +53,14 @@ func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock();
 
 // harness is a real endpoint on 127.0.0.1 over a bbolt file in a temp dir.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *endpoint.Server
 	http   *httptest.Server
 	clock  *fakeClock
 	tokens string
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	tokens := filepath.Join(dir, "clusters")
@@ -86,7 +86,7 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-func writeToken(t *testing.T, path, token string) {
+func writeToken(t testing.TB, path, token string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
