@@ -25,9 +25,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -173,5 +175,84 @@ var _ = Describe("fluxconfig-endpoint and fluxconfig-agent processes", func() {
 		Eventually(provisioning).WithTimeout(30 * time.Second).Should(Equal(dpv1.ProvisioningSucceeded))
 		Eventually(func() (int, error) { code, _, err := readyz(healthAddr); return code, err }).
 			WithTimeout(60 * time.Second).Should(Equal(http.StatusOK))
+	}, SpecTimeout(3*time.Minute))
+})
+
+var _ = Describe("fluxconfig-agent killed between apply and report", func() {
+	It("reports after a restart, from what it remembered in the cluster", func(ctx SpecContext) {
+		dir := GinkgoT().TempDir()
+		Expect(os.MkdirAll(filepath.Join(dir, "clusters"), 0o700)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(dir, "admin"), []byte("e2e-admin"), 0o600)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(dir, "clusters", "e2e-restart"), []byte("e2e-restart"), 0o600)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(dir, "agent-token"), []byte("e2e-restart"), 0o600)).To(Succeed())
+		listen := freeAddr()
+		startBinary("fluxconfig-endpoint", "--listen="+listen, "--data="+filepath.Join(dir, "store.db"),
+			"--admin-token-file="+filepath.Join(dir, "admin"), "--cluster-tokens-dir="+filepath.Join(dir, "clusters"))
+
+		// A proxy that loses every status report while blocked: the agent applies but
+		// cannot report.
+		var blocked atomic.Bool
+		blocked.Store(true)
+		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if blocked.Load() && r.Method == http.MethodPut {
+				http.Error(w, `{"error":{"code":"InternalError","message":"lost"}}`, http.StatusInternalServerError)
+				return
+			}
+			req, _ := http.NewRequestWithContext(r.Context(), r.Method, "http://"+listen+r.URL.RequestURI(), r.Body)
+			req.Header = r.Header.Clone()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			defer resp.Body.Close()
+			for k, v := range resp.Header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(resp.StatusCode)
+			_, _ = io.Copy(w, resp.Body)
+		}))
+		DeferCleanup(proxy.Close)
+		agentArgs := []string{"--endpoint=" + proxy.URL, "--cluster-name=e2e-restart",
+			"--token-file=" + filepath.Join(dir, "agent-token"), "--poll-interval=300ms", "--status-interval=1s",
+			"--metrics-bind-address=0", "--health-probe-bind-address=0"}
+		agent, agentExited := startBinary("fluxconfig-agent", agentArgs...)
+
+		url := "http://" + listen + "/v1/clusters/e2e-restart/fluxConfigurations/app"
+		admin := func(method, body string) (int, dpv1.FluxConfiguration) {
+			req, _ := http.NewRequest(method, url, bytes.NewReader([]byte(body)))
+			req.Header.Set("Authorization", "Bearer e2e-admin")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return 0, dpv1.FluxConfiguration{} // not listening yet; callers retry
+			}
+			defer resp.Body.Close()
+			var c dpv1.FluxConfiguration
+			_ = json.NewDecoder(resp.Body).Decode(&c)
+			return resp.StatusCode, c
+		}
+		Eventually(func() int {
+			code, _ := admin(http.MethodPut, `{"properties":{"namespace":"e2e-restart","gitRepository":{"url":"https://git.example.com/r"}}}`)
+			return code
+		}).WithTimeout(30 * time.Second).Should(Equal(http.StatusCreated))
+
+		key := client.ObjectKey{Namespace: "e2e-restart", Name: "app"}
+		Eventually(func() error { return k8sClient.Get(ctx, key, &v1alpha1.FluxConfig{}) }).WithTimeout(60 * time.Second).Should(Succeed())
+		_, c := admin(http.MethodGet, "")
+		Expect(c.Properties.ProvisioningState).To(Equal(dpv1.ProvisioningCreating), "no report got through")
+
+		Expect(agent.Process.Signal(syscall.SIGKILL)).To(Succeed())
+		<-agentExited
+		blocked.Store(false)
+		startBinary("fluxconfig-agent", agentArgs...)
+		Eventually(func() string {
+			_, c := admin(http.MethodGet, "")
+			return c.Properties.ProvisioningState
+		}).WithTimeout(60 * time.Second).Should(Equal(dpv1.ProvisioningSucceeded))
+		fc := &v1alpha1.FluxConfig{}
+		Eventually(func() map[string]string {
+			_ = k8sClient.Get(ctx, key, fc)
+			return fc.Annotations
+		}).WithTimeout(30 * time.Second).Should(HaveKey("clusterconfig.azure.com/last-reported-digest"))
 	}, SpecTimeout(3*time.Minute))
 })
