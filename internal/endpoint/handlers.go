@@ -46,14 +46,15 @@ func (s *Server) records(r *http.Request, cluster string) ([]*Record, error) {
 	return recs, nil
 }
 
-// list serves the agent its desired set with an ETag, and an admin the management view.
+// list serves the agent its desired set with an ETag, and the admin the management view.
 func (s *Server) list(w http.ResponseWriter, r *http.Request, role Role) {
 	recs, err := s.records(r, r.PathValue("cluster"))
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
 	}
-	if role == RoleAdmin && r.URL.Query().Get("view") != "agent" {
+	// The admin gets the management view: it never carries a secret value.
+	if role == RoleAdmin {
 		out := dpv1.FluxConfigurationList{Value: []dpv1.FluxConfiguration{}}
 		for _, rec := range recs {
 			out.Value = append(out.Value, management(rec))

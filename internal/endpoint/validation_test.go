@@ -67,7 +67,7 @@ func TestServer_Validation(t *testing.T) {
 			p["configurationProtectedSettings"] = map[string]any{"httpsKey": "not base64!"}
 		}), 400, "properties.configurationProtectedSettings.httpsKey", "must be base64"},
 		{"unknown field", `{"properties":{"gitRepository":{"url":"https://x","branch":"main"}}}`, 400, "", `unknown field "branch"`},
-		{"wrong type", `{"properties":{"suspend":"yes"}}`, 400, "properties.suspend", "JSON"},
+		{"wrong type", `{"properties":{"suspend":"yes"}}`, 400, "properties.suspend", "must be a JSON boolean"},
 		{"name too long for kustomization", mutate(func(p map[string]any) {
 			p["kustomizations"] = map[string]any{strings.Repeat("k", 61): map[string]any{}}
 		}), 400, "properties.kustomizations[" + strings.Repeat("k", 61) + "]", "at most 63 characters"},
@@ -166,4 +166,19 @@ func TestServer_TokenIsolation(t *testing.T) {
 	g.Expect(code).To(Equal(http.StatusUnauthorized))
 	code, _, _ = h.do("GET", "/v1/clusters/cluster-a/fluxConfigurations", "rotated-token-a", nil)
 	g.Expect(code).To(Equal(http.StatusOK))
+}
+
+func TestServer_AdminListNeverCarriesSecrets(t *testing.T) {
+	g := NewWithT(t)
+	h := newHarness(t)
+	code, _, _ := h.do("PUT", "/v1/clusters/cluster-a/fluxConfigurations/app", adminToken, gitConfig())
+	g.Expect(code).To(Equal(http.StatusCreated))
+	for _, query := range []string{"", "?view=agent"} {
+		code, body, _ := h.do("GET", "/v1/clusters/cluster-a/fluxConfigurations"+query, adminToken, nil)
+		g.Expect(code).To(Equal(http.StatusOK))
+		g.Expect(string(body)).To(ContainSubstring(`"provisioningState":"Creating"`))
+		g.Expect(string(body)).NotTo(ContainSubstring(secretPAT))
+	}
+	// The agent of the cluster does get it, while the operation is pending.
+	g.Expect(h.agentList().Value[0].ConfigurationProtectedSettings).To(HaveKeyWithValue("httpsKey", secretPAT))
 }
