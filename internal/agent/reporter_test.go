@@ -172,3 +172,17 @@ func TestReporter_RetriesWhenTheEndpointIsDown(t *testing.T) {
 	_, c := f.config("app")
 	g.Expect(c.Properties.ProvisioningState).To(Equal(dpv1.ProvisioningSucceeded))
 }
+
+func TestReporter_ForgottenConfigurationIsNotRetried(t *testing.T) {
+	f := newFixture(t, "forgotten")
+	g := f.g
+	ns := f.ns("agent-forgotten")
+	f.mustPut("app", gitBody(ns, nil))
+	f.poll()
+	code, _ := f.admin("DELETE", "app?forceDelete=true", nil)
+	g.Expect(code).To(Equal(200))
+	// The endpoint answers 404: no error, so the workqueue does not retry for ever.
+	res := f.reconcile(ns, "app")
+	g.Expect(res.RequeueAfter).To(BeZero())
+	g.Expect(f.fluxConfig(ns, "app").Annotations).NotTo(HaveKey(agent.LastReportedAnnotation))
+}

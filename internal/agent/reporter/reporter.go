@@ -24,7 +24,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -84,6 +86,13 @@ func (r *Reporter) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	log := ctrl.LoggerFrom(ctx)
 	log.V(1).Info("Reporting status", "operationId", rep.OperationID, "provisioningState", rep.ProvisioningState, "complianceState", rep.ComplianceState)
 	if err := r.Config.ReportStatus(ctx, obj.Name, rep); err != nil {
+		var ce *client.Error
+		if errors.As(err, &ce) && ce.StatusCode == http.StatusNotFound {
+			// The endpoint forgot the configuration (forceDelete): nobody waits for this
+			// report, and retrying would only add noise.
+			log.Info("The endpoint no longer knows this configuration; status not reported")
+			return ctrl.Result{}, nil
+		}
 		agent.ReportErrors.Inc()
 		return ctrl.Result{}, fmt.Errorf("reporting status of %s: %w", req.NamespacedName, err)
 	}
