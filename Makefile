@@ -32,9 +32,10 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Generate deep-copy code, the CRD, the chart's CRD templates and the API reference.
+generate: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Generate deep-copy code, the CRD, the agent RBAC, the chart's CRD templates and the API reference.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(CONTROLLER_GEN) crd:crdVersions=v1 paths=./api/... output:crd:dir=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-agent paths=./internal/agent/... output:rbac:dir=config/rbac/agent
 	hack/chart-crds.sh config/crd/bases charts/fluxconfig/templates/crds
 	$(CRD_REF_DOCS) --log-level=ERROR --source-path=./api/v1alpha1 --config=hack/api-docs/config.yaml --renderer=markdown --output-path=docs/api-reference.md
 
@@ -85,14 +86,14 @@ FORCE:
 ##@ Run
 
 .PHONY: run
-run: build $(CONTROLLER_GEN) ## Run a local control plane with the controller and the samples; Ctrl-C stops it.
+run: build $(CONTROLLER_GEN) ## Run a local control plane with the controller, the endpoint and the agent; the samples go through the endpoint; Ctrl-C stops it.
 	go build -o $(LOCALBIN)/devenv ./hack/devenv
-	$(TEST_ENV) $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --samples config/samples
+	$(TEST_ENV) $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent --samples config/samples
 
 .PHONY: dev-up
 dev-up: build $(CONTROLLER_GEN) ## Like run, in the background; returns once the API answers.
 	go build -o $(LOCALBIN)/devenv ./hack/devenv
-	$(TEST_ENV) hack/dev.sh up $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --samples config/samples
+	$(TEST_ENV) hack/dev.sh up $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent --samples config/samples
 
 .PHONY: dev-down
 dev-down: ## Stop what dev-up started.

@@ -20,28 +20,85 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/fluxconfig/fluxconfig/internal/agent/client"
+	"github.com/fluxconfig/fluxconfig/internal/agent/health"
+	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
+	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
+	"github.com/fluxconfig/fluxconfig/internal/scheme"
 )
 
 func main() {
 	var (
-		endpoint       string
-		cluster        string
-		tokenFile      string
-		caFile         string
-		pollInterval   time.Duration
-		statusInterval time.Duration
+		endpoint, cluster, tokenFile, caFile string
+		pollInterval, statusInterval         time.Duration
+		metricsAddr, healthAddr, leaderNS    string
+		leaderElect                          bool
 	)
-	flag.StringVar(&endpoint, "endpoint", "", "URL of the configuration endpoint.")
-	flag.StringVar(&cluster, "cluster-name", "", "Name of this cluster at the endpoint.")
-	flag.StringVar(&tokenFile, "token-file", "", "File holding the bearer token for the endpoint.")
-	flag.StringVar(&caFile, "ca-file", "", "PEM CA bundle trusted for the endpoint's TLS certificate.")
+	flag.StringVar(&endpoint, "endpoint", os.Getenv("FLUXCONFIG_ENDPOINT"), "URL of the configuration endpoint (env FLUXCONFIG_ENDPOINT).")
+	flag.StringVar(&cluster, "cluster-name", os.Getenv("FLUXCONFIG_CLUSTER_NAME"), "Name of this cluster at the endpoint (env FLUXCONFIG_CLUSTER_NAME).")
+	flag.StringVar(&tokenFile, "token-file", os.Getenv("FLUXCONFIG_TOKEN_FILE"), "File holding the bearer token for the endpoint; re-read for every request.")
+	flag.StringVar(&caFile, "ca-file", os.Getenv("FLUXCONFIG_CA_FILE"), "PEM CA bundle trusted for the endpoint's TLS certificate.")
 	flag.DurationVar(&pollInterval, "poll-interval", 30*time.Second, "How often the endpoint is polled (jittered).")
 	flag.DurationVar(&statusInterval, "status-interval", 60*time.Second, "Minimum time between two status reports of one FluxConfig.")
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
+	flag.StringVar(&healthAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
+	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so only one replica polls and reports.")
+	flag.StringVar(&leaderNS, "leader-election-namespace", "", "Namespace of the leader election lease; the pod's namespace when empty.")
+	opts := zap.Options{}
+	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	log := ctrl.Log.WithName("setup")
 
-	fmt.Fprintln(os.Stderr, "fluxconfig-agent: polling is not implemented in this build")
-	os.Exit(2)
+	config, err := client.New(client.Options{Endpoint: endpoint, Cluster: cluster, TokenFile: tokenFile, CAFile: caFile})
+	if err != nil {
+		log.Error(err, "Invalid endpoint settings")
+		os.Exit(2)
+	}
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:  scheme.New(),
+		Metrics: metricsserver.Options{BindAddress: metricsAddr},
+		// The probes are served by health.Server, which tells why the agent is not ready.
+		HealthProbeBindAddress:  "0",
+		LeaderElection:          leaderElect,
+		LeaderElectionID:        "fluxconfig-agent.clusterconfig.azure.com",
+		LeaderElectionNamespace: leaderNS,
+		// Protected parameters must not sit in an informer cache.
+		Client: ctrlclient.Options{Cache: &ctrlclient.CacheOptions{DisableFor: []ctrlclient.Object{&corev1.Secret{}}}},
+	})
+	if err != nil {
+		log.Error(err, "Unable to create manager")
+		os.Exit(1)
+	}
+	p := &poller.Poller{
+		Client: mgr.GetClient(), Config: config, Interval: pollInterval, Now: time.Now,
+		Log: ctrl.Log.WithName("poller"),
+	}
+	if err := mgr.Add(p); err != nil {
+		log.Error(err, "Unable to add the poller")
+		os.Exit(1)
+	}
+	r := &reporter.Reporter{Client: mgr.GetClient(), Config: config, Interval: statusInterval, Now: time.Now}
+	if err := r.SetupWithManager(mgr); err != nil {
+		log.Error(err, "Unable to set up the status reporter")
+		os.Exit(1)
+	}
+	if err := mgr.Add(&health.Server{Addr: healthAddr, Ready: func() error { return p.ReadyCheck(nil) }}); err != nil {
+		log.Error(err, "Unable to set up the health probes")
+		os.Exit(1)
+	}
+	log.Info("Starting manager", "endpoint", endpoint, "cluster", cluster)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "Manager stopped with an error")
+		os.Exit(1)
+	}
 }

@@ -19,9 +19,18 @@ limitations under the License.
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
-	"fmt"
+	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/fluxconfig/fluxconfig/internal/endpoint"
 )
 
 func main() {
@@ -32,15 +41,60 @@ func main() {
 		clusterTokens string
 		tlsCert       string
 		tlsKey        string
+		sweepInterval time.Duration
 	)
 	flag.StringVar(&listen, "listen", "127.0.0.1:8443", "Address to serve on.")
 	flag.StringVar(&dataFile, "data", "fluxconfig-endpoint.db", "File of the durable store.")
 	flag.StringVar(&adminToken, "admin-token-file", "", "File holding the management API's bearer token.")
 	flag.StringVar(&clusterTokens, "cluster-tokens-dir", "", "Directory with one bearer-token file per cluster, named after the cluster.")
-	flag.StringVar(&tlsCert, "tls-cert-file", "", "PEM certificate to serve TLS with.")
+	flag.StringVar(&tlsCert, "tls-cert-file", "", "PEM certificate to serve TLS with; plain HTTP when empty.")
 	flag.StringVar(&tlsKey, "tls-key-file", "", "PEM private key of the TLS certificate.")
+	flag.DurationVar(&sweepInterval, "sweep-interval", time.Minute, "How often expired protected settings and operations are swept.")
+	opts := zap.Options{}
+	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	log := zap.New(zap.UseFlagOptions(&opts)).WithName("fluxconfig-endpoint")
 
-	fmt.Fprintln(os.Stderr, "fluxconfig-endpoint: serving is not implemented in this build")
-	os.Exit(2)
+	if adminToken == "" || clusterTokens == "" {
+		log.Error(errors.New("--admin-token-file and --cluster-tokens-dir are required"), "Invalid flags")
+		os.Exit(2)
+	}
+	if (tlsCert == "") != (tlsKey == "") {
+		log.Error(errors.New("--tls-cert-file and --tls-key-file go together"), "Invalid flags")
+		os.Exit(2)
+	}
+	store, err := endpoint.OpenBolt(dataFile)
+	if err != nil {
+		log.Error(err, "Unable to open the store")
+		os.Exit(1)
+	}
+	defer func() { _ = store.Close() }()
+
+	srv := &endpoint.Server{
+		Store:  store,
+		Tokens: &endpoint.Tokens{AdminFile: adminToken, ClusterDir: clusterTokens},
+		Now:    time.Now,
+		Log:    log,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go srv.Run(ctx, sweepInterval)
+
+	httpSrv := &http.Server{Addr: listen, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = httpSrv.Shutdown(shutdown)
+	}()
+	log.Info("Serving", "address", listen, "tls", tlsCert != "")
+	if tlsCert != "" {
+		err = httpSrv.ListenAndServeTLS(tlsCert, tlsKey)
+	} else {
+		err = httpSrv.ListenAndServe()
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error(err, "Serving failed")
+		os.Exit(1)
+	}
 }

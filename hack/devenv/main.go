@@ -42,6 +42,10 @@ type options struct {
 	stateDir   string
 	controller string
 	samples    string
+	// endpoint and agent, when both set, run next to the controller and the samples go
+	// through the endpoint's management API instead of being applied directly.
+	endpoint string
+	agent    string
 }
 
 func main() {
@@ -49,6 +53,8 @@ func main() {
 	flag.StringVar(&o.stateDir, "state-dir", ".dev", "Directory for the kubeconfig, logs and the ready marker.")
 	flag.StringVar(&o.controller, "controller", "bin/fluxconfig-controller", "Path of the fluxconfig-controller binary.")
 	flag.StringVar(&o.samples, "samples", "config/samples", "Directory of manifests applied once the controller runs.")
+	flag.StringVar(&o.endpoint, "endpoint", "", "Path of the fluxconfig-endpoint binary; with --agent, the samples are created through it.")
+	flag.StringVar(&o.agent, "agent", "", "Path of the fluxconfig-agent binary.")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -89,8 +95,12 @@ func run(ctx context.Context, o options) error {
 	}
 	defer stopProcess(controller)
 
-	if err := applySamples(ctx, env, o.samples); err != nil {
+	up, err := createSamples(ctx, env, o, kubeconfig)
+	if err != nil {
 		return err
+	}
+	if up != nil {
+		defer up.stop()
 	}
 	if err := os.WriteFile(ready, []byte(kubeconfig+"\n"), 0o644); err != nil {
 		return err
@@ -99,6 +109,11 @@ func run(ctx context.Context, o options) error {
 
 	fmt.Printf("\nThe local control plane is up. In another shell:\n\n  export KUBECONFIG=%s\n  kubectl get fluxconfigs -A\n\n"+
 		"Controller log: %s. Press Ctrl-C to stop everything.\n", kubeconfig, filepath.Join(o.stateDir, "controller.log"))
+	if up != nil {
+		fmt.Printf("\n%s\nEndpoint and agent logs: %s, %s.\n", up.curlHelp(),
+			filepath.Join(o.stateDir, "endpoint.log"), filepath.Join(o.stateDir, "agent.log"))
+		return waitUpstream(ctx, controller, up, o.stateDir)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -177,4 +192,36 @@ func applySamples(ctx context.Context, env *testenv.Environment, dir string) err
 	}
 	fmt.Printf("Applying %d sample objects from %s\n", len(objs), dir)
 	return testenv.ApplyManifests(ctx, c, "fluxconfig-devenv", objs)
+}
+
+// waitUpstream waits for Ctrl-C or for any of the three processes to exit.
+func waitUpstream(ctx context.Context, controller *process, up *upstream, stateDir string) error {
+	select {
+	case <-ctx.Done():
+		fmt.Println("\nShutting down")
+		return nil
+	case <-controller.done:
+		return fmt.Errorf("fluxconfig-controller exited (%v); see %s", controller.err, filepath.Join(stateDir, "controller.log"))
+	case <-up.endpoint.done:
+		return fmt.Errorf("fluxconfig-endpoint exited (%v); see %s", up.endpoint.err, filepath.Join(stateDir, "endpoint.log"))
+	case <-up.agent.done:
+		return fmt.Errorf("fluxconfig-agent exited (%v); see %s", up.agent.err, filepath.Join(stateDir, "agent.log"))
+	}
+}
+
+// createSamples applies the samples, or with an endpoint and an agent starts both and
+// creates the samples through the endpoint's management API.
+func createSamples(ctx context.Context, env *testenv.Environment, o options, kubeconfig string) (*upstream, error) {
+	if o.endpoint == "" || o.agent == "" {
+		return nil, applySamples(ctx, env, o.samples)
+	}
+	up, err := startUpstream(o, kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	if err := up.putSamples(o.samples); err != nil {
+		up.stop()
+		return nil, err
+	}
+	return up, nil
 }

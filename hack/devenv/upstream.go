@@ -1,0 +1,218 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/armconv"
+	"github.com/fluxconfig/fluxconfig/internal/testenv"
+)
+
+// devCluster is the name the local control plane has at the endpoint.
+const devCluster = "local"
+
+// upstream is the endpoint and the agent devenv runs next to the controller.
+type upstream struct {
+	url, adminTokenFile string
+	endpoint, agent     *process
+}
+
+// startUpstream starts fluxconfig-endpoint on a free 127.0.0.1 port with fresh tokens in
+// the state directory, waits until it answers, then starts fluxconfig-agent against it.
+func startUpstream(o options, kubeconfig string) (*upstream, error) {
+	dir, err := filepath.Abs(filepath.Join(o.stateDir, "endpoint"))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "clusters"), 0o700); err != nil {
+		return nil, err
+	}
+	u := &upstream{adminTokenFile: filepath.Join(dir, "admin-token")}
+	agentToken := filepath.Join(dir, "agent-token")
+	tok := newToken()
+	for path, value := range map[string]string{u.adminTokenFile: newToken(), filepath.Join(dir, "clusters", devCluster): tok, agentToken: tok} {
+		if err := os.WriteFile(path, []byte(value+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	u.url = "http://" + addr
+	u.endpoint, err = startProcess(o.endpoint, kubeconfig, filepath.Join(o.stateDir, "endpoint.log"),
+		"--listen="+addr, "--data="+filepath.Join(dir, "store.db"),
+		"--admin-token-file="+u.adminTokenFile, "--cluster-tokens-dir="+filepath.Join(dir, "clusters"))
+	if err != nil {
+		return nil, err
+	}
+	if err := waitHTTP(u.url + "/healthz"); err != nil {
+		stopProcess(u.endpoint)
+		return nil, fmt.Errorf("fluxconfig-endpoint: %w; see %s", err, filepath.Join(o.stateDir, "endpoint.log"))
+	}
+	u.agent, err = startProcess(o.agent, kubeconfig, filepath.Join(o.stateDir, "agent.log"),
+		"--endpoint="+u.url, "--cluster-name="+devCluster, "--token-file="+agentToken,
+		"--poll-interval=5s", "--status-interval=10s",
+		"--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0")
+	if err != nil {
+		stopProcess(u.endpoint)
+		return nil, err
+	}
+	return u, nil
+}
+
+func (u *upstream) stop() {
+	stopProcess(u.agent)
+	stopProcess(u.endpoint)
+}
+
+func newToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func waitHTTP(url string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not answer within 30s", url)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// putSamples creates every sample FluxConfig through the management API, with the values
+// of its protected-parameters Secret sample sent as protected settings, as a platform team
+// would; the agent then writes them into the cluster.
+func (u *upstream) putSamples(dir string) error {
+	objs, err := testenv.LoadManifests(dir)
+	if err != nil {
+		return err
+	}
+	token, err := os.ReadFile(u.adminTokenFile)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, obj := range objs {
+		if obj.GetKind() != v1alpha1.FluxConfigKind {
+			continue
+		}
+		fc := &v1alpha1.FluxConfig{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, fc); err != nil {
+			return fmt.Errorf("%s: %w", obj.GetName(), err)
+		}
+		props := armconv.FromSpec(fc.Namespace, &fc.Spec)
+		props.ConfigurationProtectedSettings = protectedFromSamples(objs, fc)
+		if err := u.put(string(bytes.TrimSpace(token)), fc.Name, dpv1.FluxConfiguration{Properties: props}); err != nil {
+			return err
+		}
+		n++
+	}
+	fmt.Printf("Created %d sample configurations through the endpoint\n", n)
+	return nil
+}
+
+// protectedFromSamples base64-encodes the data of the Secret fc refers to, if it is a sample.
+func protectedFromSamples(objs []*unstructured.Unstructured, fc *v1alpha1.FluxConfig) map[string]string {
+	ref := fc.Spec.ProtectedParametersSecretRef
+	if ref == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, obj := range objs {
+		if obj.GetKind() != "Secret" || obj.GetName() != ref.Name || obj.GetNamespace() != fc.Namespace {
+			continue
+		}
+		data, _, _ := unstructured.NestedStringMap(obj.Object, "stringData")
+		for k, v := range data {
+			out[k] = base64.StdEncoding.EncodeToString([]byte(v))
+		}
+		encoded, _, _ := unstructured.NestedStringMap(obj.Object, "data")
+		for k, v := range encoded {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (u *upstream) put(token, name string, body dpv1.FluxConfiguration) error {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	url := fmt.Sprintf("%s/v1/clusters/%s/fluxConfigurations/%s", u.url, devCluster, name)
+	req, err := http.NewRequest(http.MethodPut, url, bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("PUT %s: %d %s", url, resp.StatusCode, msg)
+	}
+	return nil
+}
+
+// curlHelp is printed once everything runs.
+func (u *upstream) curlHelp() string {
+	return fmt.Sprintf("The configuration endpoint serves %s (cluster %q). For example:\n\n"+
+		"  curl -s -H \"Authorization: Bearer $(cat %s)\" %s/v1/clusters/%s/fluxConfigurations\n"+
+		"  curl -s -X PATCH -H \"Authorization: Bearer $(cat %s)\" -d '{\"properties\":{\"suspend\":true}}' \\\n"+
+		"    %s/v1/clusters/%s/fluxConfigurations/cluster-config\n",
+		u.url, devCluster, u.adminTokenFile, u.url, devCluster, u.adminTokenFile, u.url, devCluster)
+}

@@ -1,0 +1,81 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package agent holds what fluxconfig-agent's poller and status reporter share: the labels
+// and annotations it stamps on the FluxConfigs it manages, and its metrics.
+package agent
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+// FieldOwner is the server-side apply field manager of every write of the agent. Never
+// rename it: that would orphan the fields it owns.
+const FieldOwner = "fluxconfig-agent"
+
+// Labels and annotations on the objects the agent writes.
+const (
+	// ManagedByLabel marks a FluxConfig or Secret the agent created; the agent never
+	// updates or deletes an object without it.
+	ManagedByLabel = "clusterconfig.azure.com/managed-by"
+	// ManagedByValue is the value of ManagedByLabel.
+	ManagedByValue = "fluxconfig-agent"
+
+	// OperationStateAnnotation is Creating or Updating: what the operation reports while
+	// waitForReconciliation holds it.
+	OperationStateAnnotation = "clusterconfig.azure.com/operation-state"
+	// OperationAppliedAtAnnotation is when the agent first applied the current operation
+	// (RFC 3339); reconciliationWaitDuration counts from it.
+	OperationAppliedAtAnnotation = "clusterconfig.azure.com/operation-applied-at"
+	// WaitDurationAnnotation is set when waitForReconciliation is true, to the wait as a
+	// Go duration.
+	WaitDurationAnnotation = "clusterconfig.azure.com/reconciliation-wait-duration"
+
+	// LastReportedAnnotation is the digest of the last status report the endpoint
+	// accepted, so a restarted agent neither loses nor repeats a report.
+	LastReportedAnnotation = "clusterconfig.azure.com/last-reported-digest"
+	// LastReportedAtAnnotation is when that report was sent (RFC 3339).
+	LastReportedAtAnnotation = "clusterconfig.azure.com/last-reported-at"
+)
+
+// ProtectedParametersSecretName is the Secret that holds a configuration's protected
+// settings, base64-decoded.
+func ProtectedParametersSecretName(config string) string { return config + "-protected-parameters" }
+
+// Metrics of the agent, registered with the controller-runtime registry.
+var (
+	PollDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "fluxconfig_agent_poll_duration_seconds", Help: "Duration of one poll of the configuration endpoint, including convergence.",
+		Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
+	})
+	LastSuccessfulPoll = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "fluxconfig_agent_last_successful_poll_timestamp_seconds", Help: "Unix time of the last poll that succeeded.",
+	})
+	UpstreamConnected = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "fluxconfig_agent_upstream_connected", Help: "1 when the last poll of the endpoint succeeded; the reason label says why not.",
+	}, []string{"reason"})
+	ApplyErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "fluxconfig_agent_apply_errors_total", Help: "Configurations that could not be applied.",
+	})
+	ReportErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "fluxconfig_agent_report_errors_total", Help: "Status reports the endpoint did not accept.",
+	})
+)
+
+func init() {
+	metrics.Registry.MustRegister(PollDuration, LastSuccessfulPoll, UpstreamConnected, ApplyErrors, ReportErrors)
+}

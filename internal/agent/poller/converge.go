@@ -1,0 +1,222 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package poller
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/agent"
+	"github.com/fluxconfig/fluxconfig/internal/armconv"
+)
+
+// DefaultReconciliationWait is the wait when waitForReconciliation is set without a
+// reconciliationWaitDuration.
+const DefaultReconciliationWait = 10 * time.Minute
+
+// converge applies every desired item, carries out deletions, and prunes managed
+// FluxConfigs the endpoint no longer lists. One item's failure does not stop the others.
+func (p *Poller) converge(ctx context.Context, items []dpv1.DesiredConfiguration) error {
+	var errs []error
+	keep := map[types.NamespacedName]bool{}
+	for i := range items {
+		item := &items[i]
+		key := types.NamespacedName{Namespace: armconv.Namespace(&item.Properties), Name: item.Name}
+		keep[key] = true
+		if item.Deleting {
+			errs = append(errs, p.deleteItem(ctx, item, key))
+			continue
+		}
+		errs = append(errs, p.applyItem(ctx, item, key))
+	}
+	if len(items) == 0 {
+		// An empty desired set is what a lost endpoint database looks like; removing a
+		// configuration goes through DELETE, which lists it as deleting until it is gone.
+		p.Log.V(1).Info("The endpoint lists no configuration; pruning skipped")
+	} else {
+		errs = append(errs, p.prune(ctx, keep))
+	}
+	return errors.Join(errs...)
+}
+
+// applyItem writes one configuration: namespace, protected parameters, then the FluxConfig.
+func (p *Poller) applyItem(ctx context.Context, item *dpv1.DesiredConfiguration, key types.NamespacedName) error {
+	spec, err := armconv.ToSpec(&item.Properties)
+	if err != nil {
+		return p.reportFailed(ctx, item, "the configuration cannot be converted: "+err.Error())
+	}
+	secretData, err := decodeProtected(item.ConfigurationProtectedSettings)
+	if err != nil {
+		return p.reportFailed(ctx, item, err.Error())
+	}
+	var existing *v1alpha1.FluxConfig
+	found := &v1alpha1.FluxConfig{}
+	switch err := p.Client.Get(ctx, key, found); {
+	case err == nil:
+		existing = found
+	case !apierrors.IsNotFound(err):
+		return fmt.Errorf("reading FluxConfig %s: %w", key, err)
+	}
+	if existing != nil && !isManaged(existing) {
+		return p.reportFailed(ctx, item, fmt.Sprintf("FluxConfig %s already exists and was not created by fluxconfig-agent; "+
+			"it is left untouched: delete it or give the configuration another name", key))
+	}
+	if err := p.ensureNamespace(ctx, key.Namespace); err != nil {
+		return err
+	}
+	if len(secretData) > 0 {
+		if err := p.applySecret(ctx, key, secretData); err != nil {
+			return err
+		}
+	}
+	if len(secretData) > 0 || (existing != nil && existing.Spec.ProtectedParametersSecretRef != nil) {
+		spec.ProtectedParametersSecretRef = &v1alpha1.LocalObjectReference{Name: agent.ProtectedParametersSecretName(key.Name)}
+	}
+	spec.OperationID, spec.CorrelationID = item.OperationID, item.CorrelationID
+	return p.applyFluxConfig(ctx, key, spec, p.operationAnnotations(item, existing))
+}
+
+// operationAnnotations keeps the annotations of an operation already applied, so the
+// reconciliation wait counts from the first apply, even across agent restarts.
+func (p *Poller) operationAnnotations(item *dpv1.DesiredConfiguration, existing *v1alpha1.FluxConfig) map[string]string {
+	ann := map[string]string{}
+	if existing != nil && existing.Spec.OperationID == item.OperationID {
+		ann[agent.OperationStateAnnotation] = existing.Annotations[agent.OperationStateAnnotation]
+		ann[agent.OperationAppliedAtAnnotation] = existing.Annotations[agent.OperationAppliedAtAnnotation]
+	} else {
+		ann[agent.OperationStateAnnotation] = dpv1.ProvisioningUpdating
+		if existing == nil {
+			ann[agent.OperationStateAnnotation] = dpv1.ProvisioningCreating
+		}
+		ann[agent.OperationAppliedAtAnnotation] = p.Now().UTC().Format(time.RFC3339)
+	}
+	if w := item.Properties.WaitForReconciliation; w != nil && *w {
+		wait := DefaultReconciliationWait
+		if d, err := armconv.ParseISODuration(item.Properties.ReconciliationWaitDuration); err == nil {
+			wait = d
+		}
+		ann[agent.WaitDurationAnnotation] = wait.String()
+	}
+	return ann
+}
+
+// deleteItem removes a configuration the endpoint is deleting and reports once it is gone.
+func (p *Poller) deleteItem(ctx context.Context, item *dpv1.DesiredConfiguration, key types.NamespacedName) error {
+	fc := &v1alpha1.FluxConfig{}
+	err := p.Client.Get(ctx, key, fc)
+	switch {
+	case apierrors.IsNotFound(err):
+		return p.reportDeleted(ctx, item, key)
+	case err != nil:
+		return fmt.Errorf("reading FluxConfig %s: %w", key, err)
+	case !isManaged(fc):
+		// Not ours: the endpoint's configuration never reached the cluster.
+		return p.reportDeleted(ctx, item, key)
+	case fc.DeletionTimestamp != nil:
+		return nil // the controller's finalizer is still cleaning up
+	}
+	p.Log.Info("Deleting FluxConfig", "FluxConfig", key, "operationId", item.OperationID)
+	if err := p.Client.Delete(ctx, fc); ctrlclient.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("deleting FluxConfig %s: %w", key, err)
+	}
+	if err := p.Client.Get(ctx, key, fc); apierrors.IsNotFound(err) {
+		return p.reportDeleted(ctx, item, key)
+	}
+	return nil
+}
+
+// finishDeletions re-checks deletions not reported yet.
+func (p *Poller) finishDeletions(ctx context.Context, items []dpv1.DesiredConfiguration) error {
+	var errs []error
+	for i := range items {
+		item := &items[i]
+		if item.Deleting && p.reported(item) != item.OperationID {
+			key := types.NamespacedName{Namespace: armconv.Namespace(&item.Properties), Name: item.Name}
+			errs = append(errs, p.deleteItem(ctx, item, key))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Poller) reported(item *dpv1.DesiredConfiguration) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.deleteReported[item.Name]
+}
+
+// reportDeleted removes the protected parameters and tells the endpoint the delete is done.
+func (p *Poller) reportDeleted(ctx context.Context, item *dpv1.DesiredConfiguration, key types.NamespacedName) error {
+	if p.reported(item) == item.OperationID {
+		return nil
+	}
+	if err := p.deleteSecret(ctx, key); err != nil {
+		return err
+	}
+	rep := &dpv1.StatusReport{OperationID: item.OperationID, ProvisioningState: dpv1.ProvisioningSucceeded}
+	if err := p.Config.ReportStatus(ctx, item.Name, rep); err != nil {
+		agent.ReportErrors.Inc()
+		return err
+	}
+	p.mu.Lock()
+	if p.deleteReported == nil {
+		p.deleteReported = map[string]string{}
+	}
+	p.deleteReported[item.Name] = item.OperationID
+	p.mu.Unlock()
+	return nil
+}
+
+// reportFailed ends an operation as Failed without touching the cluster.
+func (p *Poller) reportFailed(ctx context.Context, item *dpv1.DesiredConfiguration, msg string) error {
+	agent.ApplyErrors.Inc()
+	p.Log.Info("Configuration not applied", "name", item.Name, "operationId", item.OperationID, "reason", msg)
+	rep := &dpv1.StatusReport{OperationID: item.OperationID, ProvisioningState: dpv1.ProvisioningFailed, ErrorMessage: msg}
+	if err := p.Config.ReportStatus(ctx, item.Name, rep); err != nil {
+		agent.ReportErrors.Inc()
+		return err
+	}
+	return nil
+}
+
+// decodeProtected decodes every protected value; the first that is not base64 fails the
+// whole operation. Messages name the key, never the value.
+func decodeProtected(in map[string]string) (map[string][]byte, error) {
+	keys := make([]string, 0, len(in))
+	for k := range in {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make(map[string][]byte, len(in))
+	for _, k := range keys {
+		v, err := base64.StdEncoding.DecodeString(in[k])
+		if err != nil {
+			return nil, fmt.Errorf("protected setting %q is not base64; nothing was applied: re-send it base64-encoded", k)
+		}
+		out[k] = v
+	}
+	return out, nil
+}

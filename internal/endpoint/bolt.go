@@ -1,0 +1,128 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package endpoint
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var recordsBucket = []byte("fluxConfigurations")
+
+// BoltStore is a Store in a single bbolt file. Every write transaction is fsync'd before it
+// returns, so an acknowledged write survives kill -9.
+type BoltStore struct {
+	db *bolt.DB
+}
+
+var _ Store = (*BoltStore)(nil)
+
+// OpenBolt opens (or creates) the store file at path, readable by the owner only.
+func OpenBolt(path string) (*BoltStore, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	// Durability is the point of this store; never trade it for speed.
+	db.NoSync = false
+	err = db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(recordsBucket)
+		return err
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("initialising store %s: %w", path, err)
+	}
+	return &BoltStore{db: db}, nil
+}
+
+// key orders records by cluster then name; NUL cannot occur in either.
+func key(cluster, name string) []byte { return []byte(cluster + "\x00" + name) }
+
+// Get implements Store.
+func (s *BoltStore) Get(_ context.Context, cluster, name string) (*Record, error) {
+	var rec *Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(recordsBucket).Get(key(cluster, name))
+		if v == nil {
+			return ErrNotFound
+		}
+		rec = &Record{}
+		return json.Unmarshal(v, rec)
+	})
+	return rec, err
+}
+
+// List implements Store.
+func (s *BoltStore) List(_ context.Context, cluster string) ([]*Record, error) {
+	prefix := []byte(cluster + "\x00")
+	var out []*Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(recordsBucket).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			rec := &Record{}
+			if err := json.Unmarshal(v, rec); err != nil {
+				return fmt.Errorf("decoding %q: %w", k, err)
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ListAll implements Store.
+func (s *BoltStore) ListAll(_ context.Context) ([]*Record, error) {
+	var out []*Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(recordsBucket).ForEach(func(k, v []byte) error {
+			rec := &Record{}
+			if err := json.Unmarshal(v, rec); err != nil {
+				return fmt.Errorf("decoding %q: %w", k, err)
+			}
+			out = append(out, rec)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Put implements Store.
+func (s *BoltStore) Put(_ context.Context, rec *Record) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(recordsBucket).Put(key(rec.Cluster, rec.Name), data)
+	})
+}
+
+// Delete implements Store.
+func (s *BoltStore) Delete(_ context.Context, cluster, name string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(recordsBucket).Delete(key(cluster, name))
+	})
+}
+
+// Close implements Store.
+func (s *BoltStore) Close() error { return s.db.Close() }

@@ -1,0 +1,177 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package endpoint
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+)
+
+// records returns the cluster's records with the 48-hour rules applied, persisting any
+// change so a read never serves a secret past its limit.
+func (s *Server) records(r *http.Request, cluster string) ([]*Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	recs, err := s.Store.List(r.Context(), cluster)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		if expire(rec, s.Now()) {
+			if err := s.Store.Put(r.Context(), rec); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return recs, nil
+}
+
+// list serves the agent its desired set with an ETag, and the admin the management view.
+func (s *Server) list(w http.ResponseWriter, r *http.Request, role Role) {
+	recs, err := s.records(r, r.PathValue("cluster"))
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	// The admin gets the management view: it never carries a secret value.
+	if role == RoleAdmin {
+		out := dpv1.FluxConfigurationList{Value: []dpv1.FluxConfiguration{}}
+		for _, rec := range recs {
+			out.Value = append(out.Value, management(rec))
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	out := dpv1.DesiredConfigurationList{Value: []dpv1.DesiredConfiguration{}}
+	for _, rec := range recs {
+		out.Value = append(out.Value, desired(rec))
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "no-store")
+	if slices.Contains(r.Header.Values("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+// get serves one configuration's management view.
+func (s *Server) get(w http.ResponseWriter, r *http.Request, _ Role) {
+	recs, err := s.records(r, r.PathValue("cluster"))
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	for _, rec := range recs {
+		if rec.Name == r.PathValue("name") {
+			writeJSON(w, http.StatusOK, management(rec))
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "ResourceNotFound", "", "configuration "+r.PathValue("name")+" does not exist")
+}
+
+// delete starts removing a configuration from the cluster, or with forceDelete=true
+// removes it from the endpoint at once.
+func (s *Server) delete(w http.ResponseWriter, r *http.Request, _ Role) {
+	cluster, name := r.PathValue("cluster"), r.PathValue("name")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, err := s.Store.Get(r.Context(), cluster, name)
+	if errors.Is(err, ErrNotFound) {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("forceDelete") == "true" {
+		if err := s.Store.Delete(r.Context(), cluster, name); err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if !rec.Deleting {
+		rec.Deleting = true
+		purgeProtected(rec)
+		startOperation(rec, dpv1.ProvisioningDeleting, r.Header.Get(correlationHeader), s.Now())
+		if err := s.Store.Put(r.Context(), rec); err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusAccepted, management(rec))
+}
+
+// putStatus records an agent's report on one configuration.
+func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
+	data, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var rep dpv1.StatusReport
+	if err := decodeStrict(data, &rep); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	switch rep.ProvisioningState {
+	case dpv1.ProvisioningSucceeded, dpv1.ProvisioningFailed, dpv1.ProvisioningCreating, dpv1.ProvisioningUpdating:
+	default:
+		writeError(w, http.StatusBadRequest, "InvalidRequestContent", "provisioningState",
+			"provisioningState must be Succeeded, Failed, Creating or Updating")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cluster, name := r.PathValue("cluster"), r.PathValue("name")
+	rec, err := s.Store.Get(r.Context(), cluster, name)
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "configuration "+name+" does not exist")
+		return
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	if applyReport(rec, &rep, s.Now().UTC()) {
+		err = s.Store.Delete(r.Context(), cluster, name)
+	} else {
+		err = s.Store.Put(r.Context(), rec)
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

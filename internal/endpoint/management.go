@@ -1,0 +1,206 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package endpoint
+
+import (
+	"encoding/json"
+	"errors"
+	"maps"
+	"net/http"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/internal/armconv"
+	"github.com/fluxconfig/fluxconfig/internal/armvalidate"
+)
+
+// correlationHeader carries the caller's correlation id into the operation.
+const correlationHeader = "X-Correlation-Id"
+
+// put creates or replaces a configuration.
+func (s *Server) put(w http.ResponseWriter, r *http.Request, _ Role) {
+	data, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var body dpv1.FluxConfiguration
+	if err := decodeStrict(data, &body); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		s.writeInternal(w, r, err)
+		return
+	}
+	s.save(w, r, existing, body.Properties)
+}
+
+// patch merges the body into a configuration as a JSON merge patch: a kustomization, or a
+// source body, set to null is removed.
+func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
+	data, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	// Decode into the typed model first so unknown fields and wrong types are refused.
+	var typed dpv1.FluxConfiguration
+	if err := decodeStrict(data, &typed); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	var raw struct {
+		Properties map[string]any `json:"properties"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "configuration "+r.PathValue("name")+" does not exist; create it with PUT")
+		return
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	props, err := mergeProperties(existing.Properties, raw.Properties)
+	if err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	s.save(w, r, existing, props)
+}
+
+// mergeProperties applies patch to base as an RFC 7396 merge patch.
+func mergeProperties(base dpv1.FluxConfigurationProperties, patch map[string]any) (dpv1.FluxConfigurationProperties, error) {
+	armconv.ClearStatus(&base)
+	var out dpv1.FluxConfigurationProperties
+	data, err := json.Marshal(base)
+	if err != nil {
+		return out, err
+	}
+	var target map[string]any
+	if err := json.Unmarshal(data, &target); err != nil {
+		return out, err
+	}
+	merged, err := json.Marshal(mergePatch(target, patch))
+	if err != nil {
+		return out, err
+	}
+	return out, decodeStrict(merged, &out)
+}
+
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+		} else {
+			t[k] = mergePatch(t[k], v)
+		}
+	}
+	return t
+}
+
+// save validates props and stores them as a new operation on existing (nil: create).
+func (s *Server) save(w http.ResponseWriter, r *http.Request, existing *Record, props dpv1.FluxConfigurationProperties) {
+	cluster, name := r.PathValue("cluster"), r.PathValue("name")
+	if err := armvalidate.Name(name); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	armconv.ClearStatus(&props)
+	setDefaults(&props)
+	if err := armvalidate.Properties(name, &props); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	if existing != nil && !checkUpdate(w, existing, &props) {
+		return
+	}
+	protected := maps.Clone(props.ConfigurationProtectedSettings)
+	if protected == nil {
+		protected = map[string]string{}
+	}
+	maps.Copy(protected, armconv.BodySecrets(&props))
+	armconv.StripSecrets(&props)
+
+	rec, state, code := existing, dpv1.ProvisioningUpdating, http.StatusOK
+	if rec == nil {
+		rec, state, code = &Record{Cluster: cluster, Name: name}, dpv1.ProvisioningCreating, http.StatusCreated
+	}
+	props.ObservedStatus, props.StatusUpdatedAt = rec.Properties.ObservedStatus, rec.Properties.StatusUpdatedAt
+	rec.Properties = props
+	now := s.Now().UTC()
+	startOperation(rec, state, r.Header.Get(correlationHeader), now)
+	addProtected(rec, protected, now)
+	if err := s.Store.Put(r.Context(), rec); err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	writeJSON(w, code, management(rec))
+}
+
+// checkUpdate refuses changes ARM refuses on an existing configuration.
+func checkUpdate(w http.ResponseWriter, existing *Record, props *dpv1.FluxConfigurationProperties) bool {
+	switch {
+	case existing.Deleting:
+		writeError(w, http.StatusConflict, "Conflict", "", "configuration "+existing.Name+" is being deleted; wait until it is gone")
+	case props.Scope != existing.Properties.Scope:
+		writeError(w, http.StatusBadRequest, "InvalidRequestContent", "properties.scope",
+			"properties.scope: is create-only (currently "+existing.Properties.Scope+"); delete and recreate the configuration to change it")
+	case props.Namespace != existing.Properties.Namespace:
+		writeError(w, http.StatusBadRequest, "InvalidRequestContent", "properties.namespace",
+			"properties.namespace: is create-only (currently "+existing.Properties.Namespace+"); delete and recreate the configuration to change it")
+	default:
+		return true
+	}
+	return false
+}
+
+// setDefaults fills what ARM defaults, so reads show the effective values.
+func setDefaults(p *dpv1.FluxConfigurationProperties) {
+	if p.Scope == "" {
+		p.Scope = armconv.DefaultScope
+	}
+	if p.Namespace == "" {
+		p.Namespace = armconv.DefaultNamespace
+	}
+	if p.SourceKind == "" {
+		p.SourceKind = armconv.DefaultSourceKind
+	}
+	for name, k := range p.Kustomizations {
+		if k == nil {
+			// A null in a PUT means absent, as in a PATCH.
+			delete(p.Kustomizations, name)
+			continue
+		}
+		k.Name = name
+	}
+}
