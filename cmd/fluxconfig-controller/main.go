@@ -21,12 +21,15 @@ package main
 import (
 	"flag"
 	"os"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/fluxconfig/fluxconfig/internal/controller"
+	"github.com/fluxconfig/fluxconfig/internal/render"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
 )
 
@@ -37,20 +40,31 @@ func main() {
 		leaderElect         bool
 		multiTenancyEnforce bool
 		leaderElectionNS    string
+		concurrency         int
+		qps                 float64
+		burst               int
+		resync              time.Duration
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&healthAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so only one replica reconciles at a time.")
 	flag.StringVar(&leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election lease; the pod's namespace when empty.")
 	flag.BoolVar(&multiTenancyEnforce, "multi-tenancy-enforce", true, "Apply every Kustomization as the flux-applier account of its namespace.")
+	flag.IntVar(&concurrency, "concurrent", 4, "How many FluxConfigs are reconciled at once.")
+	flag.Float64Var(&qps, "kube-api-qps", 50, "Queries per second to the API server.")
+	flag.IntVar(&burst, "kube-api-burst", 100, "Burst of queries to the API server.")
+	flag.DurationVar(&resync, "resync-interval", 10*time.Minute, "How often a settled FluxConfig is reconciled again.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	cfg := ctrl.GetConfigOrDie()
+	cfg.QPS, cfg.Burst = float32(qps), burst
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme.New(),
+		Cache:                   controller.CacheOptions(),
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:  healthAddr,
 		LeaderElection:          leaderElect,
@@ -61,7 +75,19 @@ func main() {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
-	_ = multiTenancyEnforce // consumed by the FluxConfig reconciler once it is wired in
+	reconciler := &controller.FluxConfigReconciler{
+		Client:         mgr.GetClient(),
+		APIReader:      mgr.GetAPIReader(),
+		Scheme:         mgr.GetScheme(),
+		Recorder:       mgr.GetEventRecorder(controller.FieldManager),
+		MultiTenancy:   multiTenancyEnforce,
+		KnownHosts:     render.BuiltInKnownHosts,
+		ResyncInterval: resync,
+	}
+	if err := reconciler.SetupWithManager(mgr, concurrency); err != nil {
+		log.Error(err, "Unable to set up the FluxConfig controller")
+		os.Exit(1)
+	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		log.Error(err, "Unable to set up health check")

@@ -1,0 +1,189 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+
+	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/render"
+)
+
+// FieldManager is the server-side apply field owner of everything the controller writes. It
+// must never change: renaming it orphans the fields the old name owns.
+const FieldManager = "fluxconfig-controller"
+
+// appliedHashAnnotation holds a digest of what was last applied, so a removed field is
+// noticed even though the live object still carries it.
+const appliedHashAnnotation = "clusterconfig.azure.com/applied-hash"
+
+// ForeignObjectError: an object the config would write exists and belongs to someone else.
+type ForeignObjectError struct {
+	Kind, Namespace, Name string
+}
+
+func (e *ForeignObjectError) Error() string {
+	ref := e.Name
+	if e.Namespace != "" {
+		ref = e.Namespace + "/" + e.Name
+	}
+	return fmt.Sprintf("%s %s already exists and is not managed by this FluxConfig; rename or delete it", e.Kind, ref)
+}
+
+// applier writes rendered objects with server-side apply, and only when the live object
+// differs, so a steady-state reconcile sends no write.
+type applier struct {
+	client client.Client
+	// reader reads past the cache, whose Secrets and RBAC are filtered by the managed label,
+	// to tell "absent" from "exists but foreign".
+	reader client.Reader
+	scheme *runtime.Scheme
+}
+
+// apply writes obj if needed and reports whether it did.
+func (a *applier) apply(ctx context.Context, owner *v1alpha1.FluxConfig, obj client.Object) (bool, error) {
+	desired, err := toUnstructured(obj)
+	if err != nil {
+		return false, err
+	}
+	hash, err := digest(desired)
+	if err != nil {
+		return false, err
+	}
+	annotations := desired.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[appliedHashAnnotation] = hash
+	desired.SetAnnotations(annotations)
+
+	live, err := a.live(ctx, obj)
+	if err != nil {
+		return false, err
+	}
+	if live != nil {
+		if !ownedBy(live, owner) {
+			return false, &ForeignObjectError{Kind: desired.GetKind(), Namespace: live.GetNamespace(), Name: live.GetName()}
+		}
+		if live.GetAnnotations()[appliedHashAnnotation] == hash && isSubset(desired.Object, live.Object) {
+			return false, nil
+		}
+	}
+	if err := a.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(desired),
+		client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return false, fmt.Errorf("applying %s %s: %w", desired.GetKind(), client.ObjectKeyFromObject(obj), err)
+	}
+	return true, nil
+}
+
+// live returns the object as it is, or nil when it does not exist. A cache miss is confirmed
+// with a direct read, since the cache only holds objects that carry the managed label.
+func (a *applier) live(ctx context.Context, obj client.Object) (*unstructured.Unstructured, error) {
+	gvk, err := apiutil.GVKForObject(obj, a.scheme)
+	if err != nil {
+		return nil, err
+	}
+	typed, err := a.scheme.New(gvk)
+	if err != nil {
+		return nil, err
+	}
+	current := typed.(client.Object)
+	key := client.ObjectKeyFromObject(obj)
+	err = a.client.Get(ctx, key, current)
+	if apierrors.IsNotFound(err) {
+		err = a.reader.Get(ctx, key, current)
+	}
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s %s: %w", gvk.Kind, key, err)
+	}
+	return toUnstructured(current)
+}
+
+// ownedBy: the object carries the labels of this config, or is the shared tenant RBAC of its
+// namespace.
+func ownedBy(obj client.Object, owner *v1alpha1.FluxConfig) bool {
+	l := obj.GetLabels()
+	if l[v1alpha1.ManagedLabel] != "true" || l[v1alpha1.NamespaceLabel] != owner.Namespace {
+		return false
+	}
+	return l[v1alpha1.NameLabel] == owner.Name || l[render.TenantRBACLabel] == "true"
+}
+
+func toUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: m}
+	delete(u.Object, "status")
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	return u, nil
+}
+
+func digest(u *unstructured.Unstructured) (string, error) {
+	data, err := json.Marshal(u.Object)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8]), nil
+}
+
+// isSubset says whether every field set in want has the same value in have. Fields the API
+// server added (defaults, metadata) are ignored; lists must match element by element.
+func isSubset(want, have any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, v := range w {
+			if !isSubset(v, h[k]) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !isSubset(w[i], h[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(want, have)
+	}
+}

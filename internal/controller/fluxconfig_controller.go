@@ -1,0 +1,316 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package controller reconciles FluxConfig objects: it resolves their inputs, renders the Flux
+// objects, applies them with server-side apply, prunes what is no longer rendered, and reads the
+// Flux objects back into status.
+package controller
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/render"
+	"github.com/fluxconfig/fluxconfig/internal/sshkey"
+)
+
+// FluxConfigReconciler reconciles FluxConfig objects.
+type FluxConfigReconciler struct {
+	client.Client
+	// APIReader reads objects the cache does not hold: protected-parameters and localAuthRef
+	// Secrets, and objects that may exist without the managed label.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  events.EventRecorder
+	// MultiTenancy runs every Kustomization as flux-applier and manages its RBAC.
+	MultiTenancy bool
+	// KnownHosts is used for ssh URLs without spec.gitRepository.sshKnownHosts.
+	KnownHosts []byte
+	// ResyncInterval is how often a settled config is reconciled again.
+	ResyncInterval time.Duration
+}
+
+// +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs/finalizers,verbs=update
+// +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=gitrepositories;buckets;ocirepositories,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=helmrepositories;helmcharts,verbs=get;list;watch
+// +kubebuilder:rbac:groups=kustomize.toolkit.fluxcd.io,resources=kustomizations,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=helm.toolkit.fluxcd.io,resources=helmreleases,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets;serviceaccounts,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings;clusterrolebindings,verbs=get;list;watch;create;update;patch;delete
+// The controller binds flux-applier to cluster-admin, which RBAC allows only to a holder of
+// cluster-admin's rights or of bind on that one ClusterRole.
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=cluster-admin
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one FluxConfig's Flux objects, Secrets and RBAC to what its spec declares.
+func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	obj := &v1alpha1.FluxConfig{}
+	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !obj.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, obj)
+	}
+	if !controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
+		before := obj.DeepCopy()
+		controllerutil.AddFinalizer(obj, v1alpha1.Finalizer)
+		if err := r.Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding the finalizer: %w", err)
+		}
+	}
+
+	before := obj.DeepCopy()
+	if obj.Status.ObservedGeneration != obj.Generation {
+		// Announce the new generation before acting on it.
+		markProgressing(obj)
+		if err := r.patchStatus(ctx, before, obj); err != nil {
+			return ctrl.Result{}, err
+		}
+		before = obj.DeepCopy()
+	}
+	result, reconcileErr := r.reconcile(ctx, obj)
+	if err := r.patchStatus(ctx, before, obj); err != nil {
+		return ctrl.Result{}, errors.Join(reconcileErr, err)
+	}
+	recordInfo(obj)
+	return result, reconcileErr
+}
+
+// reconcile runs the steps and records their outcome in obj's status.
+func (r *FluxConfigReconciler) reconcile(ctx context.Context, obj *v1alpha1.FluxConfig) (ctrl.Result, error) {
+	in, err := r.resolveInputs(ctx, obj)
+	if err != nil {
+		return r.fail(obj, err)
+	}
+	conflict, err := r.scopeConflict(ctx, obj)
+	if err != nil {
+		return r.fail(obj, err)
+	}
+	rendered, err := render.Render(obj, in, render.Options{
+		MultiTenancy: r.MultiTenancy, ForceSuspend: conflict != "", KnownHosts: r.KnownHosts,
+	})
+	if err != nil {
+		return r.fail(obj, err)
+	}
+	changed, err := r.applyAll(ctx, obj, rendered.Objects)
+	if err != nil {
+		return r.fail(obj, err)
+	}
+	if err := r.prune(ctx, obj, rendered.Objects); err != nil {
+		return r.fail(obj, err)
+	}
+	if len(changed) > 0 {
+		r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Applied", "Apply", "Applied %s", strings.Join(changed, ", "))
+	}
+	obj.Status.Inventory = inventoryOf(obj, rendered.Objects)
+	obj.Status.RepositoryPublicKey = rendered.RepositoryPublicKey
+	if conflict != "" {
+		return r.fail(obj, reconcile.TerminalError(&render.InvalidSpecError{Field: "spec.scope", Message: conflict}))
+	}
+	r.observe(ctx, obj)
+	return ctrl.Result{RequeueAfter: r.ResyncInterval}, nil
+}
+
+// resolveInputs reads the protected parameters, checks localAuthRef, and finds or generates
+// the SSH key the config keeps for its whole life.
+func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.FluxConfig) (render.Inputs, error) {
+	var in render.Inputs
+	if ref := obj.Spec.ProtectedParametersSecretRef; ref != nil {
+		secret := &corev1.Secret{}
+		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: ref.Name}, secret); err != nil {
+			return in, missingSecret(err, "spec.protectedParametersSecretRef", ref.Name)
+		}
+		in.ProtectedParameters = secret.Data
+	}
+	if name := localAuthRef(obj); name != "" {
+		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: name}, &corev1.Secret{}); err != nil {
+			return in, missingSecret(err, "localAuthRef", name)
+		}
+	}
+	if !render.NeedsGeneratedSSHKey(obj, in.ProtectedParameters) {
+		return in, nil
+	}
+	existing := &corev1.Secret{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: render.AuthSecretName(obj.Name)}, existing)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return in, fmt.Errorf("reading the auth Secret: %w", err)
+	}
+	if err == nil && existing.Annotations[render.GeneratedKeyAnnotation] == "true" && len(existing.Data["identity"]) > 0 {
+		in.GeneratedSSHKey = existing.Data["identity"]
+		return in, nil
+	}
+	key, err := sshkey.Generate(rand.Reader, obj.Namespace+"/"+obj.Name)
+	if err != nil {
+		return in, err
+	}
+	in.GeneratedSSHKey = key
+	return in, nil
+}
+
+// errSecretMissing is waited on, not stalled on: the agent may write the Secret after the
+// FluxConfig.
+type errSecretMissing struct{ msg string }
+
+func (e *errSecretMissing) Error() string { return e.msg }
+
+func missingSecret(err error, field, name string) error {
+	if apierrors.IsNotFound(err) {
+		return &errSecretMissing{msg: fmt.Sprintf("%s: Secret %s not found in this namespace; create it", field, name)}
+	}
+	return fmt.Errorf("reading Secret %s: %w", name, err)
+}
+
+func localAuthRef(obj *v1alpha1.FluxConfig) string {
+	switch {
+	case obj.Spec.GitRepository != nil && obj.Spec.SourceKind == v1alpha1.SourceKindGitRepository:
+		return obj.Spec.GitRepository.LocalAuthRef
+	case obj.Spec.Bucket != nil && obj.Spec.SourceKind == v1alpha1.SourceKindBucket:
+		return obj.Spec.Bucket.LocalAuthRef
+	case obj.Spec.AzureBlob != nil && obj.Spec.SourceKind == v1alpha1.SourceKindAzureBlob:
+		return obj.Spec.AzureBlob.LocalAuthRef
+	case obj.Spec.OCIRepository != nil && obj.Spec.SourceKind == v1alpha1.SourceKindOCIRepository:
+		return obj.Spec.OCIRepository.LocalAuthRef
+	}
+	return ""
+}
+
+// scopeConflict explains why a namespace-scoped config is refused: a cluster-scoped config in
+// the same namespace binds the shared flux-applier account to cluster-admin, which would
+// silently give the namespace-scoped config cluster-wide rights.
+func (r *FluxConfigReconciler) scopeConflict(ctx context.Context, obj *v1alpha1.FluxConfig) (string, error) {
+	if !r.MultiTenancy || obj.Spec.Scope != v1alpha1.ScopeNamespace {
+		return "", nil
+	}
+	list := &v1alpha1.FluxConfigList{}
+	if err := r.List(ctx, list, client.InNamespace(obj.Namespace)); err != nil {
+		return "", fmt.Errorf("listing FluxConfigs: %w", err)
+	}
+	var cluster []string
+	for _, other := range list.Items {
+		if other.Spec.Scope != v1alpha1.ScopeNamespace && other.Name != obj.Name {
+			cluster = append(cluster, other.Name)
+		}
+	}
+	if len(cluster) == 0 {
+		return "", nil
+	}
+	sort.Strings(cluster)
+	return fmt.Sprintf("namespace %s also holds the cluster-scoped FluxConfig %s, whose flux-applier account is "+
+		"cluster-admin; this config would run with those rights, so it is suspended. Move it to a namespace of its own "+
+		"or delete %s", obj.Namespace, strings.Join(cluster, ", "), strings.Join(cluster, ", ")), nil
+}
+
+// applyAll applies the rendered objects in order and names the ones it changed.
+func (r *FluxConfigReconciler) applyAll(ctx context.Context, obj *v1alpha1.FluxConfig, objs []client.Object) ([]string, error) {
+	a := &applier{client: r.Client, reader: r.APIReader, scheme: r.Scheme}
+	var changed []string
+	for _, o := range objs {
+		did, err := a.apply(ctx, obj, o)
+		if err != nil {
+			return changed, err
+		}
+		if did {
+			gvk, _ := gvkOf(r.Scheme, o)
+			changed = append(changed, gvk.Kind+" "+o.GetName())
+		}
+	}
+	return changed, nil
+}
+
+// fail records err in status: Stalled for input only a person can fix, Ready=False either way.
+func (r *FluxConfigReconciler) fail(obj *v1alpha1.FluxConfig, err error) (ctrl.Result, error) {
+	reason, terminal, wait := v1alpha1.ApplyFailedReason, false, time.Duration(0)
+	var invalidErr *render.InvalidSpecError
+	var foreignErr *ForeignObjectError
+	var missingErr *errSecretMissing
+	switch {
+	case errors.As(err, &invalidErr):
+		reason, terminal = v1alpha1.InvalidSpecReason, true
+		if invalidErr.Field == "spec.scope" {
+			reason = v1alpha1.ScopeConflictReason
+		}
+	case errors.As(err, &foreignErr):
+		reason, terminal = v1alpha1.ForeignObjectReason, true
+	case errors.As(err, &missingErr):
+		reason, wait = v1alpha1.SecretNotFoundReason, 30*time.Second
+	}
+	msg := err.Error()
+	obj.Status.ProvisioningState = v1alpha1.ProvisioningFailed
+	obj.Status.ErrorMessage = msg
+	obj.Status.ObservedGeneration = obj.Generation
+	setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, reason, msg)
+	apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
+	if terminal {
+		setCondition(obj, v1alpha1.StalledCondition, metav1.ConditionTrue, reason, msg)
+	} else {
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.StalledCondition)
+	}
+	r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, reason, "Reconcile", "%s", msg)
+	switch {
+	case terminal:
+		return ctrl.Result{}, nil // a spec change triggers the next attempt
+	case wait > 0:
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
+	return ctrl.Result{}, err
+}
+
+func markProgressing(obj *v1alpha1.FluxConfig) {
+	state := v1alpha1.ProvisioningUpdating
+	if obj.Status.ObservedGeneration == 0 {
+		state = v1alpha1.ProvisioningCreating
+	}
+	obj.Status.ProvisioningState = state
+	msg := fmt.Sprintf("applying generation %d", obj.Generation)
+	setCondition(obj, v1alpha1.ReconcilingCondition, metav1.ConditionTrue, v1alpha1.ProgressingReason, msg)
+	setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionUnknown, v1alpha1.ProgressingReason, msg)
+}
+
+func setCondition(obj *v1alpha1.FluxConfig, typ string, status metav1.ConditionStatus, reason, msg string) {
+	apimeta.SetStatusCondition(&obj.Status.Conditions, metav1.Condition{
+		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: obj.Generation,
+	})
+}
+
+// patchStatus writes the status only when it changed, so a steady-state reconcile is quiet.
+func (r *FluxConfigReconciler) patchStatus(ctx context.Context, before, obj *v1alpha1.FluxConfig) error {
+	if statusEqual(before.Status, obj.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("patching status: %w", err)
+	}
+	return nil
+}

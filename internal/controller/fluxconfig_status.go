@@ -1,0 +1,208 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+
+	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/compliance"
+	"github.com/fluxconfig/fluxconfig/internal/render"
+)
+
+// maxStatuses bounds status.statuses; the rest is counted in omittedStatuses.
+const maxStatuses = 500
+
+// fluxGroups are the API groups whose applied objects are reported in statuses.
+var fluxGroups = map[string]bool{
+	"source.toolkit.fluxcd.io": true, "kustomize.toolkit.fluxcd.io": true, "helm.toolkit.fluxcd.io": true,
+}
+
+func gvkOf(s *runtime.Scheme, obj runtime.Object) (schema.GroupVersionKind, error) {
+	return apiutil.GVKForObject(obj, s)
+}
+
+func statusEqual(a, b v1alpha1.FluxConfigStatus) bool { return equality.Semantic.DeepEqual(a, b) }
+
+// inventoryOf lists what was applied for obj, in Flux's inventory id format.
+func inventoryOf(obj *v1alpha1.FluxConfig, objs []client.Object) *v1alpha1.ResourceInventory {
+	inv := &v1alpha1.ResourceInventory{}
+	for _, o := range objs {
+		gvk := o.GetObjectKind().GroupVersionKind()
+		inv.Entries = append(inv.Entries, v1alpha1.ResourceRef{
+			ID:      fmt.Sprintf("%s_%s_%s_%s", o.GetNamespace(), o.GetName(), gvk.Group, gvk.Kind),
+			Version: gvk.Version,
+		})
+	}
+	return inv
+}
+
+// observe reads the config's Flux objects and the Flux objects its Kustomizations applied,
+// and sets compliance, statuses, the synced revision and the conditions.
+func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxConfig) {
+	var observed []compliance.Object
+	sourceGVK := schema.GroupVersionKind{Group: "source.toolkit.fluxcd.io", Version: "v1", Kind: render.SourceKindOf(obj.Spec.SourceKind)}
+	source, src := r.read(ctx, sourceGVK, obj.Namespace, obj.Name, nil)
+	observed = append(observed, src)
+	obj.Status.SourceSyncedCommitID, obj.Status.SourceUpdatedAt = "", nil
+	if source != nil {
+		if rev, ok, _ := unstructured.NestedString(source.Object, "status", "artifact", "revision"); ok {
+			obj.Status.SourceSyncedCommitID = rev
+		}
+		if ts, ok, _ := unstructured.NestedString(source.Object, "status", "artifact", "lastUpdateTime"); ok {
+			if t, err := timeParse(ts); err == nil {
+				obj.Status.SourceUpdatedAt = &t
+			}
+		}
+	}
+	kGVK := schema.GroupVersionKind{Group: "kustomize.toolkit.fluxcd.io", Version: "v1", Kind: "Kustomization"}
+	for _, k := range obj.Spec.Kustomizations {
+		name := render.KustomizationName(obj.Name, k.Name)
+		live, ko := r.read(ctx, kGVK, obj.Namespace, name, nil)
+		observed = append(observed, ko)
+		if live != nil {
+			observed = append(observed, r.children(ctx, live)...)
+		}
+	}
+	obj.Status.ComplianceState = compliance.Combine(obj.Spec.Suspend, observed)
+	statuses, omitted := compliance.Statuses(observed, maxStatuses)
+	obj.Status.Statuses, obj.Status.OmittedStatuses = statuses, int32(omitted)
+	obj.Status.ObservedGeneration = obj.Generation
+	obj.Status.ProvisioningState = v1alpha1.ProvisioningSucceeded
+	obj.Status.ErrorMessage = ""
+	apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.StalledCondition)
+	setReadyFromCompliance(obj, statuses)
+}
+
+func setReadyFromCompliance(obj *v1alpha1.FluxConfig, statuses []v1alpha1.ObjectStatus) {
+	switch obj.Status.ComplianceState {
+	case v1alpha1.Compliant:
+		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciliationSucceededReason,
+			"every Flux object is ready at revision "+obj.Status.SourceSyncedCommitID)
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
+	case v1alpha1.Suspended:
+		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.SuspendedReason, "reconciliation is suspended")
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
+	case v1alpha1.NonCompliant:
+		var failing []string
+		for _, s := range statuses {
+			if s.ComplianceState == v1alpha1.NonCompliant {
+				msg := ""
+				if c := apimeta.FindStatusCondition(s.StatusConditions, "Ready"); c != nil {
+					msg = ": " + c.Message
+				}
+				failing = append(failing, s.Kind+" "+s.Name+msg)
+			}
+		}
+		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.NotCompliantReason, strings.Join(failing, "; "))
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
+	default:
+		msg := "waiting for the Flux objects to become ready"
+		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionUnknown, v1alpha1.ProgressingReason, msg)
+		setCondition(obj, v1alpha1.ReconcilingCondition, metav1.ConditionTrue, v1alpha1.ProgressingReason, msg)
+	}
+}
+
+// read fetches a Flux object from the cache and describes it for compliance.
+func (r *FluxConfigReconciler) read(ctx context.Context, gvk schema.GroupVersionKind, ns, name string,
+	appliedBy *v1alpha1.ObjectReference) (*unstructured.Unstructured, compliance.Object) {
+	o := compliance.Object{Kind: gvk.Kind, Name: name, Namespace: ns, AppliedBy: appliedBy}
+	typed, err := r.Scheme.New(gvk)
+	if err != nil {
+		o.Missing = true
+		return nil, o
+	}
+	cobj := typed.(client.Object)
+	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cobj); err != nil {
+		o.Missing = true
+		return nil, o
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cobj)
+	if err != nil {
+		o.Missing = true
+		return nil, o
+	}
+	u := &unstructured.Unstructured{Object: m}
+	o.Generation = u.GetGeneration()
+	o.ObservedGeneration, _, _ = unstructured.NestedInt64(m, "status", "observedGeneration")
+	o.Suspended, _, _ = unstructured.NestedBool(m, "spec", "suspend")
+	if conds, ok, _ := unstructured.NestedSlice(m, "status", "conditions"); ok {
+		for _, c := range conds {
+			var cond metav1.Condition
+			if cm, ok := c.(map[string]any); ok && runtime.DefaultUnstructuredConverter.FromUnstructured(cm, &cond) == nil {
+				o.Conditions = append(o.Conditions, cond)
+			}
+		}
+	}
+	if gvk.Kind == "HelmRelease" {
+		o.HelmRelease = helmProperties(m)
+	}
+	return u, o
+}
+
+// children reads the Flux objects a Kustomization applied, from its inventory.
+func (r *FluxConfigReconciler) children(ctx context.Context, k *unstructured.Unstructured) []compliance.Object {
+	entries, _, _ := unstructured.NestedSlice(k.Object, "status", "inventory", "entries")
+	by := &v1alpha1.ObjectReference{Name: k.GetName(), Namespace: k.GetNamespace()}
+	var out []compliance.Object
+	for _, e := range entries {
+		m, _ := e.(map[string]any)
+		id, _ := m["id"].(string)
+		version, _ := m["v"].(string)
+		parts := strings.Split(id, "_")
+		if len(parts) != 4 || !fluxGroups[parts[2]] {
+			continue
+		}
+		gvk := schema.GroupVersionKind{Group: parts[2], Version: version, Kind: parts[3]}
+		_, o := r.read(ctx, gvk, parts[0], parts[1], by)
+		out = append(out, o)
+	}
+	return out
+}
+
+func helmProperties(m map[string]any) *v1alpha1.HelmReleaseProperties {
+	p := &v1alpha1.HelmReleaseProperties{}
+	p.FailureCount, _, _ = unstructured.NestedInt64(m, "status", "failures")
+	p.InstallFailureCount, _, _ = unstructured.NestedInt64(m, "status", "installFailures")
+	p.UpgradeFailureCount, _, _ = unstructured.NestedInt64(m, "status", "upgradeFailures")
+	if history, ok, _ := unstructured.NestedSlice(m, "status", "history"); ok && len(history) > 0 {
+		if h, ok := history[0].(map[string]any); ok {
+			p.LastRevisionApplied, _, _ = unstructured.NestedInt64(h, "version")
+		}
+	}
+	if chart, ok, _ := unstructured.NestedString(m, "status", "helmChart"); ok && chart != "" {
+		ns, name, _ := strings.Cut(chart, "/")
+		p.HelmChartRef = &v1alpha1.ObjectReference{Namespace: ns, Name: name}
+	}
+	return p
+}
+
+func timeParse(s string) (metav1.Time, error) {
+	var t metav1.Time
+	err := t.UnmarshalQueryParameter(s)
+	return t, err
+}
