@@ -59,11 +59,21 @@ verify: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Fail when generated files, go.mod/g
 ##@ Test
 
 .PHONY: test
-test: verify vet test-unit test-e2e ## Run everything CI runs.
+test: verify vet test-unit test-fuzz test-e2e ## Run everything CI runs.
 
 .PHONY: test-unit
 test-unit: $(CONTROLLER_GEN) ## Run the unit and envtest suites against a real kube-apiserver and etcd.
 	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
+
+FUZZ_TIME ?= 5s
+FUZZ_TARGETS := internal/render:FuzzRender internal/compliance:FuzzCombine internal/sshkey:FuzzCheckKnownHosts
+
+.PHONY: test-fuzz
+test-fuzz: ## Run each fuzz target for FUZZ_TIME.
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "go test -run '^$$' -fuzz '^$${t#*:}$$' -fuzztime $(FUZZ_TIME) ./$${t%%:*}"; \
+		go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZ_TIME) ./$${t%%:*}; \
+	done
 
 .PHONY: test-e2e
 test-e2e: build $(CONTROLLER_GEN) ## Run the e2e suite: the built binaries as processes against a real control plane.
