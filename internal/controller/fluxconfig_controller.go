@@ -267,6 +267,10 @@ func (r *FluxConfigReconciler) fail(obj *v1alpha1.FluxConfig, err error) (ctrl.R
 		reason, wait = v1alpha1.SecretNotFoundReason, 30*time.Second
 	}
 	msg := err.Error()
+	// Warn once per distinct failure: a config that stays refused is re-reconciled by the
+	// watches of its objects, and an event per pass would be a write per pass.
+	prev := apimeta.FindStatusCondition(obj.Status.Conditions, v1alpha1.ReadyCondition)
+	repeated := prev != nil && prev.Reason == reason && prev.Message == msg
 	obj.Status.ProvisioningState = v1alpha1.ProvisioningFailed
 	obj.Status.ErrorMessage = msg
 	obj.Status.ObservedGeneration = obj.Generation
@@ -277,7 +281,9 @@ func (r *FluxConfigReconciler) fail(obj *v1alpha1.FluxConfig, err error) (ctrl.R
 	} else {
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.StalledCondition)
 	}
-	r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, reason, "Reconcile", "%s", msg)
+	if !repeated {
+		r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, reason, "Reconcile", "%s", msg)
+	}
 	switch {
 	case terminal:
 		return ctrl.Result{}, nil // a spec change triggers the next attempt

@@ -366,6 +366,12 @@ func TestFluxConfigReconciler_BadInput(t *testing.T) {
 			g.Expect(stalled.Reason).To(Equal(v1alpha1.ForeignObjectReason))
 			g.Expect(stalled.Message).To(ContainSubstring("Secret " + ns + "/web-auth already exists"))
 		}, timeout, poll).Should(Succeed())
+		// Staying refused is quiet too: no write, no repeated event.
+		before := writes.Load()
+		_, err := reconciler.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(writes.Load() - before).To(BeZero())
+
 		get(g, foreign)
 		g.Expect(foreign.Data).To(HaveKey("mine"))
 		g.Expect(foreign.Data).NotTo(HaveKey("password"))
