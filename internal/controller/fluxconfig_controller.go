@@ -36,6 +36,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -242,7 +243,7 @@ func (r *FluxConfigReconciler) applyAll(ctx context.Context, obj *v1alpha1.FluxC
 			return changed, err
 		}
 		if did {
-			gvk, _ := gvkOf(r.Scheme, o)
+			gvk, _ := apiutil.GVKForObject(o, r.Scheme)
 			changed = append(changed, gvk.Kind+" "+o.GetName())
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
@@ -82,7 +83,7 @@ func (r *FluxConfigReconciler) prune(ctx context.Context, obj *v1alpha1.FluxConf
 }
 
 func objectKey(r *FluxConfigReconciler, o client.Object) string {
-	gvk, _ := gvkOf(r.Scheme, o)
+	gvk, _ := apiutil.GVKForObject(o, r.Scheme)
 	return gvk.Kind + "/" + o.GetNamespace() + "/" + o.GetName()
 }
 

@@ -27,7 +27,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/compliance"
@@ -40,10 +39,6 @@ const maxStatuses = 500
 // fluxGroups are the API groups whose applied objects are reported in statuses.
 var fluxGroups = map[string]bool{
 	"source.toolkit.fluxcd.io": true, "kustomize.toolkit.fluxcd.io": true, "helm.toolkit.fluxcd.io": true,
-}
-
-func gvkOf(s *runtime.Scheme, obj runtime.Object) (schema.GroupVersionKind, error) {
-	return apiutil.GVKForObject(obj, s)
 }
 
 func statusEqual(a, b v1alpha1.FluxConfigStatus) bool { return equality.Semantic.DeepEqual(a, b) }
