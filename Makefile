@@ -8,8 +8,11 @@ SOURCE_CONTROLLER_VERSION ?= v1.9.6
 KUSTOMIZE_CONTROLLER_VERSION ?= v1.9.5
 
 CRD_REF_DOCS_VERSION ?= v0.3.0
+# The Helm CLI for `helm lint`; the same release as the helm.sh/helm/v3 SDK in go.mod.
+HELM_VERSION ?= v3.21.4
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)/controller-gen
 CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs-$(CRD_REF_DOCS_VERSION)/crd-ref-docs
+HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)/helm
 BINARIES := fluxconfig-controller fluxconfig-agent fluxconfig-endpoint
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
@@ -32,12 +35,17 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Generate deep-copy code, the CRD, the agent RBAC, the chart's CRD templates and the API reference.
+generate: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Generate deep-copy code, the CRD, each binary's RBAC, the chart's CRD and RBAC templates and the API reference.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(CONTROLLER_GEN) crd:crdVersions=v1 paths=./api/... output:crd:dir=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-agent paths=./internal/agent/... output:rbac:dir=config/rbac/agent
 	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-controller paths=./internal/controller/... output:rbac:dir=config/rbac/controller
+	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-cleanup paths=./internal/cleanup/... output:rbac:dir=config/rbac/cleanup
 	hack/chart-crds.sh config/crd/bases charts/fluxconfig/templates/crds
+	hack/chart-crds.sh "$$(hack/flux-crds.sh)" charts/fluxconfig/templates/flux-crds '(and .Values.crds.enabled .Values.flux.install)' fluxconfig.fluxLabels
+	hack/chart-rbac.sh config/rbac/controller/role.yaml fluxconfig-controller true charts/fluxconfig/templates/rbac/controller.yaml
+	hack/chart-rbac.sh config/rbac/agent/role.yaml fluxconfig-agent '(include "fluxconfig.agentEnabled" .)' charts/fluxconfig/templates/rbac/agent.yaml
+	hack/chart-rbac.sh config/rbac/cleanup/role.yaml fluxconfig-cleanup .Values.cleanup.enabled charts/fluxconfig/templates/rbac/cleanup.yaml
 	$(CRD_REF_DOCS) --log-level=ERROR --source-path=./api/v1alpha1 --config=hack/api-docs/config.yaml --renderer=markdown --output-path=docs/api-reference.md
 
 .PHONY: manifests
@@ -59,7 +67,15 @@ verify: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Fail when generated files, go.mod/g
 ##@ Test
 
 .PHONY: test
-test: verify vet test-unit test-fuzz test-e2e ## Run everything CI runs.
+test: verify lint-chart vet test-unit test-fuzz test-e2e ## Run everything CI runs.
+
+.PHONY: lint-chart
+lint-chart: $(HELM) ## Lint the chart with its defaults and with each charts/fluxconfig/ci/*-values.yaml.
+	$(HELM) lint --strict --quiet charts/fluxconfig
+	@set -e; for f in charts/fluxconfig/ci/*-values.yaml; do \
+		echo "$(HELM) lint --strict --quiet charts/fluxconfig -f $$f"; \
+		$(HELM) lint --strict --quiet charts/fluxconfig -f $$f; \
+	done
 
 .PHONY: test-unit
 test-unit: $(CONTROLLER_GEN) ## Run the unit and envtest suites against a real kube-apiserver and etcd.
@@ -118,7 +134,15 @@ $(CONTROLLER_GEN):
 $(CRD_REF_DOCS):
 	GOBIN=$(dir $@) go install github.com/elastic/crd-ref-docs@$(CRD_REF_DOCS_VERSION)
 
+# Built with the Kubernetes version it renders and lints for (Helm's own release build sets it
+# the same way; without it, Helm assumes 1.20 and refuses the chart's kubeVersion).
+HELM_KUBE_MINOR = $(word 2,$(subst ., ,$(KUBE_VERSION)))
+HELM_LDFLAGS = -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	$(foreach p,pkg/lint/rules pkg/chartutil,-X helm.sh/helm/v3/$(p).k8sVersionMajor=1 -X helm.sh/helm/v3/$(p).k8sVersionMinor=$(HELM_KUBE_MINOR))
+$(HELM):
+	hack/build-go-tool.sh $@ helm.sh/helm/v3 $(HELM_VERSION) helm.sh/helm/v3/cmd/helm "$(HELM_LDFLAGS)"
+
 .PHONY: tools
-tools: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Build every tool and test binary into bin/ (cached by version).
+tools: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(HELM) ## Build every tool and test binary into bin/ (cached by version).
 	hack/envtest-assets.sh
 	hack/flux-crds.sh

@@ -15,25 +15,33 @@ limitations under the License.
 */
 
 // Command fluxconfig-controller reconciles FluxConfig objects into Flux sources,
-// Kustomizations, auth Secrets and tenant RBAC.
+// Kustomizations, auth Secrets and tenant RBAC. `fluxconfig-controller cleanup` is the chart's
+// pre-delete hook: it deletes every FluxConfig and waits until they are cleaned up.
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/fluxconfig/fluxconfig/internal/cleanup"
 	"github.com/fluxconfig/fluxconfig/internal/controller"
 	"github.com/fluxconfig/fluxconfig/internal/render"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "cleanup" {
+		os.Exit(runCleanup(os.Args[2:]))
+	}
 	var (
 		metricsAddr         string
 		healthAddr          string
@@ -44,6 +52,7 @@ func main() {
 		qps                 float64
 		burst               int
 		resync              time.Duration
+		watchNamespace      string
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&healthAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
@@ -54,6 +63,7 @@ func main() {
 	flag.Float64Var(&qps, "kube-api-qps", 50, "Queries per second to the API server.")
 	flag.IntVar(&burst, "kube-api-burst", 100, "Burst of queries to the API server.")
 	flag.DurationVar(&resync, "resync-interval", 10*time.Minute, "How often a settled FluxConfig is reconciled again.")
+	flag.StringVar(&watchNamespace, "watch-namespace", "", "Reconcile only the FluxConfigs of this namespace; all namespaces when empty.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -62,9 +72,13 @@ func main() {
 
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = float32(qps), burst
+	cacheOpts := controller.CacheOptions()
+	if watchNamespace != "" {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{watchNamespace: {}}
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme.New(),
-		Cache:                   controller.CacheOptions(),
+		Cache:                   cacheOpts,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:  healthAddr,
 		LeaderElection:          leaderElect,
@@ -102,4 +116,26 @@ func main() {
 		log.Error(err, "Manager stopped with an error")
 		os.Exit(1)
 	}
+}
+
+// runCleanup is the pre-delete hook: delete every FluxConfig, wait for the controller to
+// clean each one up, and fail (so the uninstall stops) if that does not happen in time.
+func runCleanup(args []string) int {
+	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
+	timeout := fs.Duration("timeout", 10*time.Minute, "How long to wait for the FluxConfigs to be cleaned up.")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c, err := client.New(ctrl.GetConfigOrDie(), client.Options{Scheme: scheme.New()})
+	if err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		return 1
+	}
+	ctx, cancel := context.WithCancel(ctrl.SetupSignalHandler())
+	defer cancel()
+	if err := cleanup.Run(ctx, c, cleanup.Options{Timeout: *timeout, Out: os.Stdout}); err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		return 1
+	}
+	return 0
 }

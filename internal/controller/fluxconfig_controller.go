@@ -74,6 +74,8 @@ type FluxConfigReconciler struct {
 // cluster-admin's rights or of bind on that one ClusterRole.
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=cluster-admin
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// --leader-elect keeps a Lease; the chart runs with it on.
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update
 
 // Reconcile brings one FluxConfig's Flux objects, Secrets and RBAC to what its spec declares.
 func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
