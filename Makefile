@@ -126,6 +126,27 @@ dev-up: build $(CONTROLLER_GEN) ## Like run, in the background; returns once the
 dev-down: ## Stop what dev-up started.
 	hack/dev.sh down
 
+##@ Deploy
+
+IMG ?= ghcr.io/fluxconfig/fluxconfig-controller:0.1.0
+
+.PHONY: install
+install: ## Install the FluxConfig CRD into the cluster of the current kubectl context.
+	kubectl apply --server-side -k config/crd
+
+.PHONY: uninstall
+uninstall: ## Remove the FluxConfig CRD (and so every FluxConfig) from the cluster.
+	kubectl delete --ignore-not-found -k config/crd
+
+.PHONY: deploy
+deploy: ## Deploy the CRD and the controller (config/default) to flux-system; IMG sets the controller image.
+	kubectl kustomize config/default | sed 's|ghcr.io/fluxconfig/fluxconfig-controller:[^ ]*|$(IMG)|' | kubectl apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: ## Delete every FluxConfig while the controller still cleans up, then what deploy created.
+	-kubectl delete fluxconfigs.clusterconfig.azure.com --all --all-namespaces --wait
+	kubectl delete --ignore-not-found -k config/default
+
 ##@ Tools
 
 $(CONTROLLER_GEN):

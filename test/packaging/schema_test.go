@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package chart
+package packaging
 
 import (
 	"fmt"
@@ -56,7 +56,7 @@ func TestChart_SchemaRejectsWrongTypes(t *testing.T) {
 	for _, key := range keys {
 		t.Run(key, func(t *testing.T) {
 			g := NewWithT(t)
-			_, err := render(chrt, "schema", "flux-system", map[string]any{key: wrongType(chrt.Values[key])})
+			_, err := renderChart(chrt, "schema", "flux-system", map[string]any{key: wrongType(chrt.Values[key])})
 			g.Expect(err).To(HaveOccurred())
 			g.Expect(err.Error()).To(ContainSubstring("values don't meet the specifications of the schema"))
 			g.Expect(err.Error()).To(ContainSubstring("/" + key))
@@ -78,7 +78,7 @@ func TestChart_SchemaRejectsBadValues(t *testing.T) {
 		"ssh algorithms":        {"flux": map[string]any{"sourceController": map[string]any{"sshHostKeyAlgos": "rsa-sha2-512"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := render(chrt, "schema", "flux-system", values)
+			_, err := renderChart(chrt, "schema", "flux-system", values)
 			NewWithT(t).Expect(err).To(MatchError(ContainSubstring("values don't meet the specifications of the schema")))
 		})
 	}
@@ -92,10 +92,10 @@ func TestChart_AgentNeedsItsSettings(t *testing.T) {
 		"agent.clusterName is required":      {"endpoint": "https://config.example.com", "tokenSecret": map[string]any{"name": "t"}},
 		"agent.tokenSecret.name is required": {"endpoint": "https://config.example.com", "clusterName": "c"},
 	} {
-		_, err := render(chrt, "agent", "flux-system", map[string]any{"agent": agent})
+		_, err := renderChart(chrt, "agent", "flux-system", map[string]any{"agent": agent})
 		NewWithT(t).Expect(err).To(MatchError(ContainSubstring(want)))
 	}
-	_, err := render(chrt, "agent", "flux-system", map[string]any{"watchAllNamespaces": false,
+	_, err := renderChart(chrt, "agent", "flux-system", map[string]any{"watchAllNamespaces": false,
 		"agent": map[string]any{"endpoint": "https://config.example.com", "clusterName": "c", "tokenSecret": map[string]any{"name": "t"}}})
 	NewWithT(t).Expect(err).To(MatchError(ContainSubstring("needs watchAllNamespaces=true")))
 }

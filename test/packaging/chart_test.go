@@ -14,9 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package chart tests the Helm chart as Helm renders it: against a real API server, against
-// its schema, and with the RBAC it grants to the real controller, agent and clean-up hook.
-package chart
+// Package packaging tests how fluxconfig is installed: the Helm chart as Helm renders it
+// (against a real API server, against its schema, and with the RBAC it grants to the real
+// controller, agent and clean-up hook), and the config/ kustomize bases.
+package packaging
 
 import (
 	"context"
@@ -125,9 +126,9 @@ func loadChart(t *testing.T) *chart.Chart {
 	return chrt
 }
 
-// render renders the chart as `helm install RELEASE -n NAMESPACE` would, with the values
+// renderChart renders the chart as `helm install RELEASE -n NAMESPACE` would, with the values
 // validated against values.schema.json, and decodes every object, hooks included.
-func render(chrt *chart.Chart, release, namespace string, values map[string]any) ([]*unstructured.Unstructured, error) {
+func renderChart(chrt *chart.Chart, release, namespace string, values map[string]any) ([]*unstructured.Unstructured, error) {
 	rv, err := chartutil.ToRenderValues(chrt, values,
 		chartutil.ReleaseOptions{Name: release, Namespace: namespace, Revision: 1, IsInstall: true}, nil)
 	if err != nil {
@@ -159,7 +160,7 @@ func render(chrt *chart.Chart, release, namespace string, values map[string]any)
 
 func mustRender(t *testing.T, release, namespace string, values map[string]any) []*unstructured.Unstructured {
 	t.Helper()
-	objs, err := render(loadChart(t), release, namespace, values)
+	objs, err := renderChart(loadChart(t), release, namespace, values)
 	if err != nil {
 		t.Fatalf("rendering %s: %v", release, err)
 	}

@@ -1,0 +1,318 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package packaging
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	"github.com/go-logr/logr"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	agentclient "github.com/fluxconfig/fluxconfig/internal/agent/client"
+	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
+	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
+	"github.com/fluxconfig/fluxconfig/internal/cleanup"
+	"github.com/fluxconfig/fluxconfig/internal/controller"
+	"github.com/fluxconfig/fluxconfig/internal/endpoint"
+	"github.com/fluxconfig/fluxconfig/internal/render"
+	"github.com/fluxconfig/fluxconfig/internal/scheme"
+)
+
+// forbiddenLog records every request the API server refused with 403.
+type forbiddenLog struct {
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (f *forbiddenLog) all() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.reqs...)
+}
+
+// asServiceAccount returns a configuration that impersonates namespace/name as the API server
+// authenticates a pod's ServiceAccount token, and logs what is forbidden to it.
+func asServiceAccount(namespace, name string, forbidden *forbiddenLog) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	c.Impersonate = rest.ImpersonationConfig{
+		UserName: "system:serviceaccount:" + namespace + ":" + name,
+		Groups:   []string{"system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated"},
+	}
+	c.WarningHandler = nil
+	c.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			resp, err := rt.RoundTrip(r)
+			if err == nil && resp.StatusCode == http.StatusForbidden && forbidden != nil {
+				forbidden.mu.Lock()
+				forbidden.reqs = append(forbidden.reqs, r.Method+" "+r.URL.Path)
+				forbidden.mu.Unlock()
+			}
+			return resp, err
+		})
+	})
+	return c
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestChart_RBACIsEnoughAndNoMore installs the chart's RBAC (the ClusterRoles generated from
+// the markers, their bindings, the ServiceAccounts) and runs the real controller, agent and
+// clean-up hook as those ServiceAccounts, each with leader election as the chart runs them.
+// A configuration PUT at a real endpoint reaches the cluster through the agent, the controller
+// turns it into Flux objects and tenant RBAC, status goes back, and the pre-delete hook removes
+// it all; no request of theirs is refused. Then each account is refused what is not its job.
+func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
+	g := NewWithT(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ensureCRDs(t)
+	admin := adminClient(t)
+	const ns, release, cluster = "rbac-system", "rbac", "cluster-1"
+
+	objs := mustRender(t, release, ns, map[string]any{
+		"flux": map[string]any{"install": false},
+		"agent": map[string]any{"endpoint": "https://unused.example.com", "clusterName": cluster,
+			"tokenSecret": map[string]any{"name": "agent-token"}},
+	})
+	var rbac []*unstructured.Unstructured
+	for _, o := range objs {
+		switch o.GetKind() {
+		case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			rbac = append(rbac, o)
+		}
+	}
+	g.Expect(names(rbac, "ServiceAccount")).To(ConsistOf("fluxconfig-controller", "fluxconfig-agent", "fluxconfig-cleanup"))
+	install(t, admin, rbac)
+	ctrl.SetLogger(logr.Discard())
+
+	// The controller, as main.go builds it, as its ServiceAccount.
+	controllerForbidden := &forbiddenLog{}
+	controllerCfg := asServiceAccount(ns, "fluxconfig-controller", controllerForbidden)
+	mgr, err := ctrl.NewManager(controllerCfg, ctrl.Options{
+		Scheme: scheme.New(), Cache: controller.CacheOptions(),
+		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		LeaderElection: true, LeaderElectionID: "fluxconfig-controller.clusterconfig.azure.com",
+		LeaderElectionNamespace: ns,
+	})
+	g.Expect(err).NotTo(HaveOccurred())
+	r := &controller.FluxConfigReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+		Scheme: mgr.GetScheme(), Recorder: mgr.GetEventRecorder(controller.FieldManager),
+		MultiTenancy: true, KnownHosts: render.BuiltInKnownHosts, ResyncInterval: time.Hour}
+	g.Expect(r.SetupWithManager(mgr, 2)).To(Succeed())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = mgr.Start(ctx) }()
+
+	// A real endpoint, and the agent, as main.go builds it, as its ServiceAccount.
+	ep := startEndpoint(t, cluster)
+	agentForbidden := &forbiddenLog{}
+	agentMgr, err := ctrl.NewManager(asServiceAccount(ns, "fluxconfig-agent", agentForbidden), ctrl.Options{
+		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		LeaderElection: true, LeaderElectionID: "fluxconfig-agent.clusterconfig.azure.com",
+		LeaderElectionNamespace: ns,
+		Client:                  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
+	})
+	g.Expect(err).NotTo(HaveOccurred())
+	cc, err := agentclient.New(agentclient.Options{Endpoint: ep.URL, Cluster: cluster, TokenFile: ep.agentToken})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(agentMgr.Add(&poller.Poller{Client: agentMgr.GetClient(), Config: cc, Interval: time.Second,
+		Now: time.Now, Log: logr.Discard()})).To(Succeed())
+	g.Expect((&reporter.Reporter{Client: agentMgr.GetClient(), Config: cc, Interval: time.Second,
+		Now: time.Now}).SetupWithManager(agentMgr)).To(Succeed())
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = agentMgr.Start(ctx) }()
+
+	// Two tenants: cluster scope (ClusterRoleBinding) and namespace scope (RoleBinding).
+	for name, scope := range map[string]string{"cluster-tenant": "cluster", "ns-tenant": "namespace"} {
+		ep.put(t, name, map[string]any{"properties": map[string]any{
+			"namespace": name, "scope": scope, "sourceKind": "GitRepository",
+			"gitRepository": map[string]any{"url": "https://git.example.com/org/" + name,
+				"repositoryRef": map[string]any{"branch": "main"}, "httpsUser": "git"},
+			"kustomizations":                 map[string]any{"apps": map[string]any{"path": "./apps", "prune": true}},
+			"configurationProtectedSettings": map[string]any{"httpsKey": base64.StdEncoding.EncodeToString([]byte("s3cr3t"))},
+		}})
+	}
+	for _, name := range []string{"cluster-tenant", "ns-tenant"} {
+		g.Eventually(func(g Gomega) {
+			g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: name, Name: name}, &sourcev1.GitRepository{})).To(Succeed())
+			g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: name, Name: name + "-apps"}, &kustomizev1.Kustomization{})).To(Succeed())
+			g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: name, Name: name + "-auth"}, &corev1.Secret{})).To(Succeed())
+			g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: name, Name: render.ApplierServiceAccount}, &corev1.ServiceAccount{})).To(Succeed())
+			fc := &v1alpha1.FluxConfig{}
+			g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: name, Name: name}, fc)).To(Succeed())
+			g.Expect(fc.Status.ObservedGeneration).To(Equal(fc.Generation), "the controller wrote status")
+		}).WithTimeout(60*time.Second).Should(Succeed(), name)
+	}
+	g.Expect(admin.Get(ctx, client.ObjectKey{Name: render.ClusterRoleBindingName("cluster-tenant")}, &rbacv1.ClusterRoleBinding{})).To(Succeed())
+	g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: "ns-tenant", Name: render.ApplierServiceAccount}, &rbacv1.RoleBinding{})).To(Succeed())
+	// Both hold their leases, and the agent has reported the controller's status back.
+	for _, id := range []string{"fluxconfig-controller.clusterconfig.azure.com", "fluxconfig-agent.clusterconfig.azure.com"} {
+		lease := &coordinationv1.Lease{}
+		g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: id}, lease)).To(Succeed())
+		g.Expect(lease.Spec.HolderIdentity).NotTo(BeNil(), id)
+	}
+	g.Eventually(func() string { return ep.statusOf(t, "cluster-tenant") }).WithTimeout(60 * time.Second).
+		ShouldNot(BeEmpty())
+
+	// The pre-delete hook, as its ServiceAccount, while the controller runs.
+	hookForbidden := &forbiddenLog{}
+	hook, err := client.New(asServiceAccount(ns, "fluxconfig-cleanup", hookForbidden), client.Options{Scheme: scheme.New()})
+	g.Expect(err).NotTo(HaveOccurred())
+	var out bytes.Buffer
+	g.Expect(cleanup.Run(ctx, hook, cleanup.Options{Timeout: time.Minute, Poll: 200 * time.Millisecond, Out: &out})).To(Succeed(), out.String())
+	g.Expect(out.String()).To(ContainSubstring("Deleting FluxConfig cluster-tenant/cluster-tenant"))
+	for _, name := range []string{"cluster-tenant", "ns-tenant"} {
+		err := admin.Get(ctx, client.ObjectKey{Namespace: name, Name: name}, &sourcev1.GitRepository{})
+		g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "GitRepository %s left behind: %v", name, err)
+		err = admin.Get(ctx, client.ObjectKey{Namespace: name, Name: render.ApplierServiceAccount}, &corev1.ServiceAccount{})
+		g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "flux-applier in %s left behind: %v", name, err)
+	}
+	err = admin.Get(ctx, client.ObjectKey{Name: render.ClusterRoleBindingName("cluster-tenant")}, &rbacv1.ClusterRoleBinding{})
+	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "tenant ClusterRoleBinding left behind: %v", err)
+
+	cancel()
+	wg.Wait()
+	g.Expect(controllerForbidden.all()).To(BeEmpty(), "requests of the controller refused")
+	g.Expect(agentForbidden.all()).To(BeEmpty(), "requests of the agent refused")
+	g.Expect(hookForbidden.all()).To(BeEmpty(), "requests of the clean-up hook refused")
+
+	// Nothing more: each account is refused what is not its job.
+	bg := context.Background()
+	controllerClient, err := client.New(asServiceAccount(ns, "fluxconfig-controller", nil), client.Options{Scheme: scheme.New()})
+	g.Expect(err).NotTo(HaveOccurred())
+	agentClient, err := client.New(asServiceAccount(ns, "fluxconfig-agent", nil), client.Options{Scheme: scheme.New()})
+	g.Expect(err).NotTo(HaveOccurred())
+	escalate := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "escalate"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "admin"},
+		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: "default"}}}
+	for what, err := range map[string]error{
+		"controller binds a role other than cluster-admin": controllerClient.Create(bg, escalate),
+		"controller creates a ClusterRole":                 controllerClient.Create(bg, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "mine"}}),
+		"controller lists ConfigMaps":                      controllerClient.List(bg, &corev1.ConfigMapList{}),
+		"controller creates a Deployment":                  controllerClient.Create(bg, deployment("default")),
+		"controller deletes a namespace":                   controllerClient.Delete(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}}),
+		"agent lists Secrets":                              agentClient.List(bg, &corev1.SecretList{}),
+		"agent creates a Kustomization": agentClient.Create(bg, &kustomizev1.Kustomization{
+			ObjectMeta: metav1.ObjectMeta{Name: "k", Namespace: "default"}}),
+		"agent creates a RoleBinding": agentClient.Create(bg, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rb", Namespace: "default"},
+			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "view"}}),
+		"hook reads a Secret":       hook.Get(bg, client.ObjectKey{Namespace: ns, Name: "agent-token"}, &corev1.Secret{}),
+		"hook creates a FluxConfig": hook.Create(bg, &v1alpha1.FluxConfig{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "default"}}),
+		"hook deletes a namespace":  hook.Delete(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}}),
+	} {
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%s: want Forbidden, got %v", what, err)
+	}
+}
+
+func deployment(namespace string) *appsv1.Deployment {
+	labels := map[string]string{"app": "x"}
+	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: namespace},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "x", Image: "x"}}}}}}
+}
+
+// testEndpoint is the reference endpoint on 127.0.0.1 with one cluster registered.
+type testEndpoint struct {
+	*httptest.Server
+	cluster, agentToken string
+}
+
+const adminToken = "admin-token"
+
+func startEndpoint(t *testing.T, cluster string) *testEndpoint {
+	t.Helper()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	g.Expect(os.MkdirAll(filepath.Join(dir, "clusters"), 0o700)).To(Succeed())
+	g.Expect(os.WriteFile(filepath.Join(dir, "admin"), []byte(adminToken), 0o600)).To(Succeed())
+	g.Expect(os.WriteFile(filepath.Join(dir, "clusters", cluster), []byte("agent-token"), 0o600)).To(Succeed())
+	g.Expect(os.WriteFile(filepath.Join(dir, "agent-token"), []byte("agent-token"), 0o600)).To(Succeed())
+	store, err := endpoint.OpenBolt(filepath.Join(dir, "store.db"))
+	g.Expect(err).NotTo(HaveOccurred())
+	s := &endpoint.Server{Store: store, Now: time.Now, Log: logr.Discard(),
+		Tokens: &endpoint.Tokens{AdminFile: filepath.Join(dir, "admin"), ClusterDir: filepath.Join(dir, "clusters")}}
+	ep := &testEndpoint{Server: httptest.NewServer(s.Handler()), cluster: cluster, agentToken: filepath.Join(dir, "agent-token")}
+	t.Cleanup(func() { ep.Close(); _ = store.Close() })
+	return ep
+}
+
+func (ep *testEndpoint) do(t *testing.T, method, name string, body any) (int, []byte) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	req, err := http.NewRequest(method, ep.URL+"/v1/clusters/"+ep.cluster+"/fluxConfigurations/"+name, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.Bytes()
+}
+
+func (ep *testEndpoint) put(t *testing.T, name string, body any) {
+	t.Helper()
+	if code, resp := ep.do(t, http.MethodPut, name, body); code >= 300 {
+		t.Fatalf("PUT %s: %d %s", name, code, resp)
+	}
+}
+
+// statusOf returns the compliance state the agent reported for name, empty before a report.
+func (ep *testEndpoint) statusOf(t *testing.T, name string) string {
+	t.Helper()
+	_, body := ep.do(t, http.MethodGet, name, nil)
+	var out struct {
+		Properties struct {
+			ComplianceState string `json:"complianceState"`
+		} `json:"properties"`
+	}
+	_ = json.Unmarshal(body, &out)
+	return out.Properties.ComplianceState
+}
