@@ -6,6 +6,9 @@ ETCD_VERSION ?= v3.6.8
 CONTROLLER_TOOLS_VERSION ?= v0.21.0
 SOURCE_CONTROLLER_VERSION ?= v1.9.6
 KUSTOMIZE_CONTROLLER_VERSION ?= v1.9.5
+# API modules the notification and image CRDs are generated from (charts/fluxconfig installs them).
+NOTIFICATION_API_VERSION ?= v1.9.4
+IMAGE_API_VERSION ?= v1.2.5
 
 CRD_REF_DOCS_VERSION ?= v0.3.0
 # The Helm CLI for `helm lint`; the same release as the helm.sh/helm/v3 SDK in go.mod.
@@ -19,6 +22,7 @@ GO_TEST_FLAGS ?= -count=1 -timeout 20m
 # The pinned toolchain builds everything; never fetch another.
 export GOTOOLCHAIN := local
 export LOCALBIN KUBE_VERSION ETCD_VERSION SOURCE_CONTROLLER_VERSION KUSTOMIZE_CONTROLLER_VERSION CONTROLLER_GEN
+export NOTIFICATION_API_VERSION IMAGE_API_VERSION
 
 # Paths of the control-plane binaries and Flux CRDs; the scripts build or collect them once
 # and print the cached directory afterwards.
