@@ -74,8 +74,9 @@ type FluxConfigReconciler struct {
 // cluster-admin's rights or of bind on that one ClusterRole.
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=cluster-admin
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-// --leader-elect keeps a Lease; the chart runs with it on.
+// --leader-elect keeps a Lease and records core/v1 Events about it; the chart runs with it on.
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // Reconcile brings one FluxConfig's Flux objects, Secrets and RBAC to what its spec declares.
 func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {

@@ -169,7 +169,11 @@ func mustRender(t *testing.T, release, namespace string, values map[string]any) 
 
 func adminClient(t *testing.T) client.Client {
 	t.Helper()
-	c, err := client.New(apiServer(t), client.Options{Scheme: scheme.New()})
+	s := scheme.New()
+	if err := apiextensionsv1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(apiServer(t), client.Options{Scheme: s})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -224,16 +224,20 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	agentClient, err := client.New(asServiceAccount(ns, "fluxconfig-agent", nil), client.Options{Scheme: scheme.New()})
 	g.Expect(err).NotTo(HaveOccurred())
+	// A role with a right the controller lacks: binding it would be an escalation, which only
+	// bind on that very role would allow (the controller has bind on cluster-admin alone).
+	g.Expect(admin.Create(bg, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "configmap-writer"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"create"}}}})).To(Succeed())
 	escalate := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "escalate"},
-		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "admin"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "configmap-writer"},
 		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: "default"}}}
 	for what, err := range map[string]error{
-		"controller binds a role other than cluster-admin": controllerClient.Create(bg, escalate),
-		"controller creates a ClusterRole":                 controllerClient.Create(bg, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "mine"}}),
-		"controller lists ConfigMaps":                      controllerClient.List(bg, &corev1.ConfigMapList{}),
-		"controller creates a Deployment":                  controllerClient.Create(bg, deployment("default")),
-		"controller deletes a namespace":                   controllerClient.Delete(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}}),
-		"agent lists Secrets":                              agentClient.List(bg, &corev1.SecretList{}),
+		"controller binds a ClusterRole other than cluster-admin": controllerClient.Create(bg, escalate),
+		"controller creates a ClusterRole":                        controllerClient.Create(bg, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "mine"}}),
+		"controller lists ConfigMaps":                             controllerClient.List(bg, &corev1.ConfigMapList{}),
+		"controller creates a Deployment":                         controllerClient.Create(bg, deployment("default")),
+		"controller deletes a namespace":                          controllerClient.Delete(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}}),
+		"agent lists Secrets":                                     agentClient.List(bg, &corev1.SecretList{}),
 		"agent creates a Kustomization": agentClient.Create(bg, &kustomizev1.Kustomization{
 			ObjectMeta: metav1.ObjectMeta{Name: "k", Namespace: "default"}}),
 		"agent creates a RoleBinding": agentClient.Create(bg, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rb", Namespace: "default"},
