@@ -184,12 +184,14 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 				"configurationProtectedSettings": protected,
 			})
 		}
+		start := time.Now()
 		st.mustCall(http.MethodPut, "deploy", sshConfig(map[string]any{}), http.StatusCreated)
 		Eventually(st.observed("deploy")).WithTimeout(scenarioTimeout).Should(SatisfyAll(
 			HaveField("RepositoryPublicKey", HavePrefix("ssh-ed25519 ")),
 			WithTransform(conditionMessages, ContainSubstring("unable to authenticate"))))
+		record("scenario 3: PUT → public key and the authentication failure at the endpoint %s", time.Since(start).Round(100*time.Millisecond))
 
-		start := time.Now()
+		start = time.Now()
 		Expect(st.ssh.Authorize(st.observed("deploy")().RepositoryPublicKey)).To(Succeed())
 		Eventually(configMapVersion(ctx, "e2e-ssh", "ssh-settings")).WithTimeout(scenarioTimeout).Should(Equal("1"))
 		Eventually(st.observed("deploy")).WithTimeout(scenarioTimeout).Should(compliantAt(sha))
@@ -208,6 +210,7 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 			"tenant/own/settings.yaml":    configMapYAML("e2e-tenant", "own-settings", "1"),
 			"tenant/escape/settings.yaml": configMapYAML("default", "escaped-settings", "1"),
 		})
+		start := time.Now()
 		st.mustCall(http.MethodPut, "tenant", properties(map[string]any{
 			"scope": "namespace", "namespace": "e2e-tenant",
 			"gitRepository": map[string]any{
@@ -219,11 +222,14 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 			},
 		}), http.StatusCreated)
 		Eventually(configMapVersion(ctx, "e2e-tenant", "own-settings")).WithTimeout(scenarioTimeout).Should(Equal("1"))
+		applied := time.Since(start)
 		Eventually(st.observed("tenant")).WithTimeout(scenarioTimeout).Should(SatisfyAll(
 			HaveField("ComplianceState", "Non-Compliant"),
 			HaveField("SourceSyncedCommitID", ContainSubstring(sha)),
 			WithTransform(conditionMessages, SatisfyAll(
 				ContainSubstring("forbidden"), ContainSubstring("system:serviceaccount:e2e-tenant:flux-applier")))))
+		record("scenario 4: PUT → own namespace applied %s, → Non-Compliant with the refusal at the endpoint %s",
+			applied.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 		Expect(configMapVersion(ctx, "default", "escaped-settings")()).To(Equal("absent"))
 	}, SpecTimeout(3*time.Minute))
 })
