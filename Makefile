@@ -79,7 +79,7 @@ test-fuzz: ## Run each fuzz target for FUZZ_TIME.
 .PHONY: test-e2e
 test-e2e: build $(CONTROLLER_GEN) $(KUSTOMIZE_CONTROLLER) ## Run the e2e suite: the built binaries and the real kustomize-controller as processes against a real control plane.
 	@rm -f $(LOCALBIN)/e2e-figures.txt
-	$(TEST_ENV) FLUXCONFIG_BIN_DIR=$(LOCALBIN) FLUXCONFIG_KUSTOMIZE_CONTROLLER=$(KUSTOMIZE_CONTROLLER) go test $(GO_TEST_FLAGS) -tags e2e ./test/e2e/... -ginkgo.v
+	$(TEST_ENV) FLUXCONFIG_BIN_DIR=$(LOCALBIN) FLUXCONFIG_KUSTOMIZE_CONTROLLER=$(KUSTOMIZE_CONTROLLER) go test $(GO_TEST_FLAGS) -tags e2e ./test/e2e -ginkgo.v
 	@cat $(LOCALBIN)/e2e-figures.txt 2>/dev/null || true
 
 .PHONY: test-env
