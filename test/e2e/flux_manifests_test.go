@@ -46,6 +46,11 @@ data:
 `, name, namespace, orderLabel, version)
 }
 
+// namespaceYAML is a Namespace manifest.
+func namespaceYAML(name string) string {
+	return fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", name)
+}
+
 // deploymentYAML is a Deployment; no kubelet runs, so it never gets pods, only applied.
 func deploymentYAML(namespace, name string) string {
 	return fmt.Sprintf(`apiVersion: apps/v1

@@ -44,7 +44,6 @@ import (
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
 	"github.com/fluxconfig/fluxconfig/internal/sshkey"
-	"github.com/fluxconfig/fluxconfig/internal/testenv"
 )
 
 // The scenarios share one stack and one git repository, "fleet", and run in order: each
@@ -70,7 +69,6 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 
 	BeforeAll(func(ctx SpecContext) {
 		st = startFluxStack(ctx)
-		Expect(testenv.EnsureNamespace(ctx, k8sClient, "e2e-apps")).To(Succeed())
 	})
 	AfterAll(func() {
 		// go test shows a passing package's output only with -v; the Makefile prints this file.
@@ -81,9 +79,10 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 
 	It("1: applies a cluster-scoped configuration over HTTPS with basic auth, infra before apps", func(ctx SpecContext) {
 		sha := commit("first", map[string]string{
-			"infra/settings.yaml": configMapYAML("e2e-apps", "infra-settings", "1"),
-			"apps/settings.yaml":  configMapYAML("e2e-apps", "app-settings", "1"),
-			"apps/web.yaml":       deploymentYAML("e2e-apps", "web"),
+			"infra/namespace.yaml": namespaceYAML("e2e-apps"),
+			"infra/settings.yaml":  configMapYAML("e2e-apps", "infra-settings", "1"),
+			"apps/settings.yaml":   configMapYAML("e2e-apps", "app-settings", "1"),
+			"apps/web.yaml":        deploymentYAML("e2e-apps", "web"),
 		})
 		created := watchCreations(ctx, "e2e-apps")
 		start := time.Now()
@@ -157,6 +156,10 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 		record("scenario 6: DELETE → forgotten by the endpoint %s", time.Since(start).Round(100*time.Millisecond))
 
 		Expect(configMapVersion(ctx, "e2e-apps", "infra-settings")()).To(Equal("absent"))
+		// Pruned; envtest runs no namespace controller to finish the deletion.
+		ns := &corev1.Namespace{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: "e2e-apps"}, ns)).To(Succeed())
+		Expect(ns.DeletionTimestamp).NotTo(BeNil(), "the Namespace infra applied is pruned")
 		gone := func(obj client.Object, key client.ObjectKey) bool {
 			return apierrors.IsNotFound(k8sClient.Get(ctx, key, obj))
 		}
