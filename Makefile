@@ -16,6 +16,7 @@ HELM_VERSION ?= v3.21.4
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)/controller-gen
 CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs-$(CRD_REF_DOCS_VERSION)/crd-ref-docs
 HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)/helm
+KUSTOMIZE_CONTROLLER ?= $(LOCALBIN)/kustomize-controller-$(KUSTOMIZE_CONTROLLER_VERSION)/kustomize-controller
 BINARIES := fluxconfig-controller fluxconfig-agent fluxconfig-endpoint
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
@@ -96,8 +97,10 @@ test-fuzz: ## Run each fuzz target for FUZZ_TIME.
 	done
 
 .PHONY: test-e2e
-test-e2e: build $(CONTROLLER_GEN) ## Run the e2e suite: the built binaries as processes against a real control plane.
-	$(TEST_ENV) FLUXCONFIG_BIN_DIR=$(LOCALBIN) go test $(GO_TEST_FLAGS) -tags e2e ./test/e2e/... -ginkgo.v
+test-e2e: build $(CONTROLLER_GEN) $(KUSTOMIZE_CONTROLLER) ## Run the e2e suite: the built binaries and the real kustomize-controller as processes against a real control plane.
+	@rm -f $(LOCALBIN)/e2e-figures.txt
+	$(TEST_ENV) FLUXCONFIG_BIN_DIR=$(LOCALBIN) FLUXCONFIG_KUSTOMIZE_CONTROLLER=$(KUSTOMIZE_CONTROLLER) go test $(GO_TEST_FLAGS) -tags e2e ./test/e2e -ginkgo.v
+	@cat $(LOCALBIN)/e2e-figures.txt 2>/dev/null || true
 
 .PHONY: test-env
 test-env: $(CONTROLLER_GEN) ## Print the environment to run `go test` by hand.
@@ -167,7 +170,16 @@ HELM_LDFLAGS = -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION)
 $(HELM):
 	hack/build-go-tool.sh $@ helm.sh/helm/v3 $(HELM_VERSION) helm.sh/helm/v3/cmd/helm "$(HELM_LDFLAGS)"
 
+# The real Flux kustomize-controller for e2e; its go.mod replaces have to be repeated.
+$(KUSTOMIZE_CONTROLLER):
+	hack/build-go-tool.sh $@ github.com/fluxcd/kustomize-controller $(KUSTOMIZE_CONTROLLER_VERSION) \
+		github.com/fluxcd/kustomize-controller "-s -w" \
+		"github.com/opencontainers/go-digest=github.com/opencontainers/go-digest@v1.0.1-0.20220411205349-bde1400a84be" \
+		"sigs.k8s.io/kustomize/api=sigs.k8s.io/kustomize/api@v0.21.1" \
+		"sigs.k8s.io/kustomize/kyaml=sigs.k8s.io/kustomize/kyaml@v0.21.1" \
+		"gopkg.in/yaml.v3=gopkg.in/yaml.v3@v3.0.1"
+
 .PHONY: tools
-tools: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(HELM) ## Build every tool and test binary into bin/ (cached by version).
+tools: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(HELM) $(KUSTOMIZE_CONTROLLER) ## Build every tool and test binary into bin/ (cached by version).
 	hack/envtest-assets.sh
 	hack/flux-crds.sh

@@ -54,7 +54,13 @@ func startBinary(name string, args ...string) (*exec.Cmd, chan error) {
 // startBinaryAs runs one of the built binaries with the given kubeconfig; the returned
 // channel receives its exit.
 func startBinaryAs(kubeconfigPath, name string, args ...string) (*exec.Cmd, chan error) {
-	cmd := exec.Command(filepath.Join(binDir, name), args...)
+	return startBinaryPath(kubeconfigPath, filepath.Join(binDir, name), args...)
+}
+
+// startBinaryPath runs the program at path with the given kubeconfig; the returned channel
+// receives its exit.
+func startBinaryPath(kubeconfigPath, path string, args ...string) (*exec.Cmd, chan error) {
+	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfigPath)
 	cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
 	Expect(cmd.Start()).To(Succeed())
