@@ -70,10 +70,17 @@ func Run(ctx context.Context, c client.Client, opts Options) error {
 		}
 	}
 	fmt.Fprintf(opts.Out, "Waiting for %d FluxConfig(s) to be cleaned up\n", len(left))
-	var last []v1alpha1.FluxConfig
+	// A failed list (an API server hiccup, or the deadline striking mid-request) is retried,
+	// and the last successful one names what is left.
+	last := left
 	err = wait.PollUntilContextTimeout(ctx, opts.Poll, opts.Timeout, true, func(ctx context.Context) (bool, error) {
-		last, err = remaining(ctx, c)
-		return err == nil && len(last) == 0, err
+		items, err := remaining(ctx, c)
+		if err != nil {
+			fmt.Fprintf(opts.Out, "%v; retrying\n", err)
+			return false, nil
+		}
+		last = items
+		return len(last) == 0, nil
 	})
 	if err != nil {
 		if len(last) > 0 {
