@@ -23,7 +23,10 @@ import (
 	"context"
 	"flag"
 	"os"
+	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/types"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -123,8 +126,18 @@ func main() {
 func runCleanup(args []string) int {
 	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
 	timeout := fs.Duration("timeout", 10*time.Minute, "How long to wait for the FluxConfigs to be cleaned up.")
+	agent := fs.String("agent-deployment", "", "namespace/name of the fluxconfig-agent Deployment to stop first, if the release runs one.")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	var agentKey types.NamespacedName
+	if *agent != "" {
+		ns, name, ok := strings.Cut(*agent, "/")
+		if !ok || ns == "" || name == "" {
+			os.Stderr.WriteString("--agent-deployment must be namespace/name\n")
+			return 2
+		}
+		agentKey = types.NamespacedName{Namespace: ns, Name: name}
 	}
 	c, err := client.New(ctrl.GetConfigOrDie(), client.Options{Scheme: scheme.New()})
 	if err != nil {
@@ -133,7 +146,7 @@ func runCleanup(args []string) int {
 	}
 	ctx, cancel := context.WithCancel(ctrl.SetupSignalHandler())
 	defer cancel()
-	if err := cleanup.Run(ctx, c, cleanup.Options{Timeout: *timeout, Out: os.Stdout}); err != nil {
+	if err := cleanup.Run(ctx, c, cleanup.Options{Timeout: *timeout, Out: os.Stdout, Agent: agentKey}); err != nil {
 		os.Stderr.WriteString(err.Error() + "\n")
 		return 1
 	}

@@ -28,8 +28,11 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -37,6 +40,8 @@ import (
 )
 
 // +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs,verbs=list;delete
+// The agent re-creates the FluxConfigs it is told about; the hook stops it first, and only it.
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;delete,resourceNames=fluxconfig-agent
 
 // Options tunes Run.
 type Options struct {
@@ -46,6 +51,9 @@ type Options struct {
 	Poll time.Duration
 	// Out receives one line per step, for the hook Job's log.
 	Out io.Writer
+	// Agent is the fluxconfig-agent Deployment to delete, and wait for, before anything else;
+	// empty when the release runs no agent.
+	Agent types.NamespacedName
 }
 
 // Run deletes every FluxConfig in the cluster and returns once none is left. A cluster without
@@ -56,6 +64,9 @@ func Run(ctx context.Context, c client.Client, opts Options) error {
 	}
 	if opts.Out == nil {
 		opts.Out = io.Discard
+	}
+	if err := stopAgent(ctx, c, opts); err != nil {
+		return err
 	}
 	left, err := remaining(ctx, c)
 	if err != nil || len(left) == 0 {
@@ -89,6 +100,30 @@ func Run(ctx context.Context, c client.Client, opts Options) error {
 		return err
 	}
 	fmt.Fprintln(opts.Out, "Every FluxConfig is gone")
+	return nil
+}
+
+// stopAgent deletes the agent's Deployment in the foreground and waits until it is gone, which
+// is after its pods are: a running agent would re-create the FluxConfigs deleted next.
+func stopAgent(ctx context.Context, c client.Client, opts Options) error {
+	if opts.Agent.Name == "" {
+		return nil
+	}
+	agent := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: opts.Agent.Namespace, Name: opts.Agent.Name}}
+	err := c.Delete(ctx, agent, client.PropagationPolicy(metav1.DeletePropagationForeground))
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("deleting Deployment %s: %w", opts.Agent, err)
+	}
+	fmt.Fprintf(opts.Out, "Stopping %s so that it does not re-create FluxConfigs\n", opts.Agent)
+	err = wait.PollUntilContextTimeout(ctx, opts.Poll, opts.Timeout, true, func(ctx context.Context) (bool, error) {
+		return apierrors.IsNotFound(c.Get(ctx, opts.Agent, agent)), nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w: Deployment %s still has pods", err, opts.Agent)
+	}
 	return nil
 }
 

@@ -28,6 +28,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -53,7 +54,8 @@ var _ = Describe("fluxconfig-controller cleanup (the chart's pre-delete hook)", 
 		Expect(os.WriteFile(kc, data, 0o600)).To(Succeed())
 		run := func(timeout string) (int, string) {
 			var out bytes.Buffer
-			cmd := exec.CommandContext(ctx, filepath.Join(binDir, "fluxconfig-controller"), "cleanup", "--timeout="+timeout)
+			cmd := exec.CommandContext(ctx, filepath.Join(binDir, "fluxconfig-controller"), "cleanup", "--timeout="+timeout,
+				"--agent-deployment=fluxconfig-system/fluxconfig-agent")
 			cmd.Env = append(os.Environ(), "KUBECONFIG="+kc)
 			cmd.Stdout, cmd.Stderr = &out, &out
 			err := cmd.Run()
@@ -73,7 +75,27 @@ var _ = Describe("fluxconfig-controller cleanup (the chart's pre-delete hook)", 
 				RepositoryRef: &v1alpha1.RepositoryRefDefinition{Branch: "main"}},
 		}}
 		Expect(c.Create(ctx, fc)).To(Succeed())
+
+		// The agent goes first, or it would re-create what the hook deletes. envtest runs no
+		// garbage collector, so its foreground deletion waits until the test plays that part.
+		Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "fluxconfig-system"}})).To(Succeed())
+		labels := map[string]string{"app.kubernetes.io/name": "fluxconfig-agent"}
+		agent := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "fluxconfig-agent", Namespace: "fluxconfig-system"},
+			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+					Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "agent", Image: "fluxconfig-agent"}}}}}}
+		Expect(c.Create(ctx, agent)).To(Succeed())
 		code, out := run("2s")
+		Expect(code).To(Equal(1), out)
+		Expect(out).To(ContainSubstring("Stopping fluxconfig-system/fluxconfig-agent"))
+		Expect(out).To(ContainSubstring("still has pods"))
+		Expect(c.Get(ctx, client.ObjectKeyFromObject(fc), fc)).To(Succeed())
+		Expect(fc.DeletionTimestamp).To(BeNil(), "no FluxConfig is deleted while the agent runs")
+		Expect(c.Get(ctx, client.ObjectKeyFromObject(agent), agent)).To(Succeed())
+		agent.Finalizers = nil
+		Expect(c.Update(ctx, agent)).To(Succeed())
+
+		code, out = run("2s")
 		Expect(code).To(Equal(1), out)
 		Expect(out).To(ContainSubstring("Deleting FluxConfig tenant/held"))
 		Expect(out).To(ContainSubstring("not cleaned up yet"))

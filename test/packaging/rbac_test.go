@@ -40,6 +40,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -201,7 +202,8 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 	hook, err := client.New(asServiceAccount(ns, "fluxconfig-cleanup", hookForbidden), client.Options{Scheme: scheme.New()})
 	g.Expect(err).NotTo(HaveOccurred())
 	var out bytes.Buffer
-	g.Expect(cleanup.Run(ctx, hook, cleanup.Options{Timeout: time.Minute, Poll: 200 * time.Millisecond, Out: &out})).To(Succeed(), out.String())
+	g.Expect(cleanup.Run(ctx, hook, cleanup.Options{Timeout: time.Minute, Poll: 200 * time.Millisecond, Out: &out,
+		Agent: types.NamespacedName{Namespace: ns, Name: "fluxconfig-agent"}})).To(Succeed(), out.String())
 	g.Expect(out.String()).To(ContainSubstring("Deleting FluxConfig cluster-tenant/cluster-tenant"))
 	for _, name := range []string{"cluster-tenant", "ns-tenant"} {
 		err := admin.Get(ctx, client.ObjectKey{Namespace: name, Name: name}, &sourcev1.GitRepository{})
@@ -242,9 +244,10 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Name: "k", Namespace: "default"}}),
 		"agent creates a RoleBinding": agentClient.Create(bg, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rb", Namespace: "default"},
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "view"}}),
-		"hook reads a Secret":       hook.Get(bg, client.ObjectKey{Namespace: ns, Name: "agent-token"}, &corev1.Secret{}),
-		"hook creates a FluxConfig": hook.Create(bg, &v1alpha1.FluxConfig{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "default"}}),
-		"hook deletes a namespace":  hook.Delete(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}}),
+		"hook reads a Secret":                            hook.Get(bg, client.ObjectKey{Namespace: ns, Name: "agent-token"}, &corev1.Secret{}),
+		"hook creates a FluxConfig":                      hook.Create(bg, &v1alpha1.FluxConfig{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "default"}}),
+		"hook deletes a namespace":                       hook.Delete(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}}),
+		"hook deletes a Deployment other than the agent": hook.Delete(bg, deployment(ns)),
 	} {
 		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%s: want Forbidden, got %v", what, err)
 	}
