@@ -130,8 +130,8 @@ func seedFleet(ctx context.Context, dir string, clusters, perCluster int) error 
 	return nil
 }
 
-// poll runs the pollers over the clusters round-robin until every cluster was polled once
-// (changed polls, which learn the ETags) or for the poll time (no-change polls).
+// poll runs the pollers over the clusters round-robin for the poll time; changed polls also
+// until every cluster was polled once.
 func poll(ctx context.Context, base string, o *options, etags []string, conditional bool) pollPhase {
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.pollers}}
 	var next, errs atomic.Int64
@@ -144,9 +144,12 @@ func poll(ctx context.Context, base string, o *options, etags []string, conditio
 	for range o.pollers {
 		wg.Go(func() {
 			var mine []time.Duration
-			for ctx.Err() == nil && time.Now().Before(deadline) {
+			for ctx.Err() == nil {
 				n := int(next.Add(1) - 1)
-				if !conditional && n >= len(etags) {
+				// Changed polls go on until every cluster was polled once, to learn
+				// all ETags, and at most four poll times.
+				if over := time.Now().After(deadline); (conditional || n >= len(etags)) && over ||
+					time.Now().After(deadline.Add(3*o.pollTime)) {
 					break
 				}
 				i := n % len(etags)
