@@ -101,8 +101,9 @@ func (a *applier) apply(ctx context.Context, owner *v1alpha1.FluxConfig, obj cli
 	return true, nil
 }
 
-// live returns the object as it is, or nil when it does not exist. A cache miss is confirmed
-// with a direct read, since the cache only holds objects that carry the managed label.
+// live returns the object as it is, or nil when it does not exist. The cache holds every
+// Flux object, so its miss is an answer; a miss of a label-filtered kind is confirmed with a
+// direct read, since a foreign object of that name would not be in the cache.
 func (a *applier) live(ctx context.Context, obj client.Object) (*unstructured.Unstructured, error) {
 	gvk, err := apiutil.GVKForObject(obj, a.scheme)
 	if err != nil {
@@ -115,7 +116,7 @@ func (a *applier) live(ctx context.Context, obj client.Object) (*unstructured.Un
 	current := typed.(client.Object)
 	key := client.ObjectKeyFromObject(obj)
 	err = a.client.Get(ctx, key, current)
-	if apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) && isLabelFiltered(current) {
 		err = a.reader.Get(ctx, key, current)
 	}
 	if apierrors.IsNotFound(err) {
