@@ -94,12 +94,16 @@ func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 
 	before := obj.DeepCopy()
 	if obj.Status.ObservedGeneration != obj.Generation {
-		// Announce the new generation before acting on it.
 		markProgressing(obj)
-		if err := r.patchStatus(ctx, before, obj); err != nil {
-			return ctrl.Result{}, err
+		// Announce a new generation of a provisioned config before acting on it, so its old
+		// Ready=True is not read as the new one's. A config never provisioned has nothing to
+		// mistake: its first status is the outcome, one write instead of two.
+		if obj.Status.ObservedGeneration != 0 {
+			if err := r.patchStatus(ctx, before, obj); err != nil {
+				return ctrl.Result{}, err
+			}
+			before = obj.DeepCopy()
 		}
-		before = obj.DeepCopy()
 	}
 	result, reconcileErr := r.reconcile(ctx, obj)
 	if err := r.patchStatus(ctx, before, obj); err != nil {
