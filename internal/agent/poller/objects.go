@@ -129,7 +129,13 @@ func (p *Poller) applyFluxConfig(ctx context.Context, key types.NamespacedName, 
 	withDigest[agent.AppliedDigestAnnotation] = digest
 	desired.SetAnnotations(withDigest)
 	if existing != nil && existing.Annotations[agent.AppliedDigestAnnotation] == digest {
-		if live, err := runtime.DefaultUnstructuredConverter.ToUnstructured(existing); err == nil && subset.Of(desired.Object, live) {
+		live, err := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
+		if err != nil {
+			return err
+		}
+		// A typed read may come without its type; the name and namespace say enough.
+		live["apiVersion"], live["kind"] = desired.GetAPIVersion(), desired.GetKind()
+		if subset.Of(desired.Object, live) {
 			return nil
 		}
 	}
