@@ -89,7 +89,7 @@ func runAgent(ctx context.Context, o *options) (*agentResult, error) {
 	}
 	res.ExistSeconds = time.Since(p.started).Seconds()
 	o.logf("agent: %d FluxConfigs exist after %.1fs", len(fx), res.ExistSeconds)
-	if _, err := waitReports(ctx, up, len(fx)); err != nil {
+	if _, err := waitReports(ctx, up, 0, len(fx)); err != nil {
 		return nil, err
 	}
 	m, _ := quiesce(ctx, p, 60*time.Second)
@@ -154,11 +154,9 @@ func waitCount(ctx context.Context, c client.Client, n int) error {
 	}
 }
 
-// waitReports waits until the endpoint accepted n more status reports than it had.
-func waitReports(ctx context.Context, up *upstream, n int) (time.Duration, error) {
+// waitReports waits until the endpoint accepted n more status reports than base.
+func waitReports(ctx context.Context, up *upstream, base, n int) (time.Duration, error) {
 	start := time.Now()
-	req, _ := up.snapshot()
-	base := req["PUT status 204"]
 	for {
 		req, _ := up.snapshot()
 		if req["PUT status 204"]-base >= n {
@@ -192,7 +190,7 @@ func pushStatuses(ctx context.Context, c client.Client, up *upstream, fx []fixtu
 	if err != nil {
 		return pushResult{}, err
 	}
-	if _, err := waitReports(ctx, up, len(fx)); err != nil {
+	if _, err := waitReports(ctx, up, req0["PUT status 204"], len(fx)); err != nil {
 		return pushResult{}, err
 	}
 	req, b := up.snapshot()
