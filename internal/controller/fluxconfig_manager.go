@@ -55,9 +55,13 @@ func CacheOptions() cache.Options {
 	named, _ := labels.Parse(v1alpha1.NameLabel)
 	by := map[client.Object]cache.ByObject{}
 	for _, obj := range labelFiltered {
-		by[obj] = cache.ByObject{Label: managed}
+		// Keys are pointers: one entry per kind, or the cache picks one of them at random.
+		if _, secret := obj.(*corev1.Secret); secret {
+			by[obj] = cache.ByObject{Label: named}
+		} else {
+			by[obj] = cache.ByObject{Label: managed}
+		}
 	}
-	by[&corev1.Secret{}] = cache.ByObject{Label: named}
 	return cache.Options{ByObject: by}
 }
 
