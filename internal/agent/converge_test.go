@@ -40,7 +40,7 @@ func TestAgent_OnlyChangedConfigurationsAreApplied(t *testing.T) {
 	f.mustPut("b", changed)
 	before := f.writes.writes.Load()
 	f.poll()
-	g.Expect(f.writes.writes.Load() - before).To(Equal(int64(1)), "only b is applied")
+	g.Expect(f.writes.writes.Load()-before).To(Equal(int64(1)), "only b is applied")
 
 	a := &v1alpha1.FluxConfig{}
 	g.Expect(f.kube.Get(ctx, key(ns, "a"), a)).To(Succeed())
