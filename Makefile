@@ -89,7 +89,7 @@ BENCH_DIR ?= $(CURDIR)/bin/bench
 BENCH_FLAGS ?=
 
 .PHONY: bench
-bench: $(CONTROLLER_GEN) ## Measure converge against a bare-client floor, resync, foreign load, the agent and the endpoint; prints a table, writes $(BENCH_DIR)/results.json.
+bench: $(CONTROLLER_GEN) ## Measure converge against a bare-client floor, resync, foreign load, the agent and the endpoint; prints a table, writes bin/bench/results.json.
 	@mkdir -p $(BENCH_DIR)
 	@for b in $(BINARIES) ; do echo "go build $$b" ; CGO_ENABLED=0 go build -trimpath -o $(BENCH_DIR)/$$b ./cmd/$$b || exit 1 ; done
 	go build -o $(BENCH_DIR)/bench ./test/bench
