@@ -106,6 +106,18 @@ test-e2e: build $(CONTROLLER_GEN) $(KUSTOMIZE_CONTROLLER) ## Run the e2e suite: 
 test-env: $(CONTROLLER_GEN) ## Print the environment to run `go test` by hand.
 	@echo "export KUBEBUILDER_ASSETS=$$(hack/envtest-assets.sh) FLUXCONFIG_FLUX_CRDS=$$(hack/flux-crds.sh)"
 
+##@ Benchmarks
+
+BENCH_DIR ?= $(CURDIR)/bin/bench
+BENCH_FLAGS ?=
+
+.PHONY: bench
+bench: $(CONTROLLER_GEN) ## Measure converge against a bare-client floor, resync, foreign load, the agent and the endpoint; prints a table, writes bin/bench/results.json.
+	@mkdir -p $(BENCH_DIR)
+	@for b in $(BINARIES) ; do echo "go build $$b" ; CGO_ENABLED=0 go build -trimpath -o $(BENCH_DIR)/$$b ./cmd/$$b || exit 1 ; done
+	go build -o $(BENCH_DIR)/bench ./test/bench
+	$(TEST_ENV) $(BENCH_DIR)/bench --bin-dir $(BENCH_DIR) --out $(BENCH_DIR) $(BENCH_FLAGS)
+
 ##@ Build
 
 .PHONY: build

@@ -42,6 +42,7 @@ func main() {
 		tlsCert       string
 		tlsKey        string
 		sweepInterval time.Duration
+		tokenRecheck  time.Duration
 	)
 	flag.StringVar(&listen, "listen", "127.0.0.1:8443", "Address to serve on.")
 	flag.StringVar(&dataFile, "data", "fluxconfig-endpoint.db", "File of the durable store.")
@@ -49,6 +50,7 @@ func main() {
 	flag.StringVar(&clusterTokens, "cluster-tokens-dir", "", "Directory with one bearer-token file per cluster, named after the cluster.")
 	flag.StringVar(&tlsCert, "tls-cert-file", "", "PEM certificate to serve TLS with; plain HTTP when empty.")
 	flag.StringVar(&tlsKey, "tls-key-file", "", "PEM private key of the TLS certificate.")
+	flag.DurationVar(&tokenRecheck, "token-recheck-interval", time.Second, "How long a token file is trusted before it is checked for a change again; 0 checks at every request.")
 	flag.DurationVar(&sweepInterval, "sweep-interval", time.Minute, "How often expired protected settings and operations are swept.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
@@ -72,7 +74,7 @@ func main() {
 
 	srv := &endpoint.Server{
 		Store:  store,
-		Tokens: &endpoint.Tokens{AdminFile: adminToken, ClusterDir: clusterTokens},
+		Tokens: &endpoint.Tokens{AdminFile: adminToken, ClusterDir: clusterTokens, Recheck: tokenRecheck},
 		Now:    time.Now,
 		Log:    log,
 	}

@@ -45,6 +45,10 @@ const (
 	// Go duration.
 	WaitDurationAnnotation = "clusterconfig.azure.com/reconciliation-wait-duration"
 
+	// AppliedDigestAnnotation is a digest of the FluxConfig the agent last applied, so an
+	// unchanged configuration is not applied again.
+	AppliedDigestAnnotation = "clusterconfig.azure.com/applied-digest"
+
 	// LastReportedAnnotation is the digest of the last status report the endpoint
 	// accepted, so a restarted agent neither loses nor repeats a report.
 	LastReportedAnnotation = "clusterconfig.azure.com/last-reported-digest"

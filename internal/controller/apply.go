@@ -22,7 +22,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"reflect"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -32,6 +31,7 @@ import (
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/render"
+	"github.com/fluxconfig/fluxconfig/internal/subset"
 )
 
 // FieldManager is the server-side apply field owner of everything the controller writes. It
@@ -90,7 +90,7 @@ func (a *applier) apply(ctx context.Context, owner *v1alpha1.FluxConfig, obj cli
 		if !ownedBy(live, owner) {
 			return false, &ForeignObjectError{Kind: desired.GetKind(), Namespace: live.GetNamespace(), Name: live.GetName()}
 		}
-		if live.GetAnnotations()[appliedHashAnnotation] == hash && isSubset(desired.Object, live.Object) {
+		if live.GetAnnotations()[appliedHashAnnotation] == hash && subset.Of(desired.Object, live.Object) {
 			return false, nil
 		}
 	}
@@ -101,8 +101,9 @@ func (a *applier) apply(ctx context.Context, owner *v1alpha1.FluxConfig, obj cli
 	return true, nil
 }
 
-// live returns the object as it is, or nil when it does not exist. A cache miss is confirmed
-// with a direct read, since the cache only holds objects that carry the managed label.
+// live returns the object as it is, or nil when it does not exist. The cache holds every
+// Flux object, so its miss is an answer; a miss of a label-filtered kind is confirmed with a
+// direct read, since a foreign object of that name would not be in the cache.
 func (a *applier) live(ctx context.Context, obj client.Object) (*unstructured.Unstructured, error) {
 	gvk, err := apiutil.GVKForObject(obj, a.scheme)
 	if err != nil {
@@ -115,7 +116,7 @@ func (a *applier) live(ctx context.Context, obj client.Object) (*unstructured.Un
 	current := typed.(client.Object)
 	key := client.ObjectKeyFromObject(obj)
 	err = a.client.Get(ctx, key, current)
-	if apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) && isLabelFiltered(current) {
 		err = a.reader.Get(ctx, key, current)
 	}
 	if apierrors.IsNotFound(err) {
@@ -155,35 +156,4 @@ func digest(u *unstructured.Unstructured) (string, error) {
 	}
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:8]), nil
-}
-
-// isSubset says whether every field set in want has the same value in have. Fields the API
-// server added (defaults, metadata) are ignored; lists must match element by element.
-func isSubset(want, have any) bool {
-	switch w := want.(type) {
-	case map[string]any:
-		h, ok := have.(map[string]any)
-		if !ok {
-			return false
-		}
-		for k, v := range w {
-			if !isSubset(v, h[k]) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		h, ok := have.([]any)
-		if !ok || len(h) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !isSubset(w[i], h[i]) {
-				return false
-			}
-		}
-		return true
-	default:
-		return reflect.DeepEqual(want, have)
-	}
 }

@@ -97,12 +97,16 @@ func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 
 	before := obj.DeepCopy()
 	if obj.Status.ObservedGeneration != obj.Generation {
-		// Announce the new generation before acting on it.
 		markProgressing(obj)
-		if err := r.patchStatus(ctx, before, obj); err != nil {
-			return ctrl.Result{}, err
+		// Announce a new generation of a provisioned config before acting on it, so its old
+		// Ready=True is not read as the new one's. A config never provisioned has nothing to
+		// mistake: its first status is the outcome, one write instead of two.
+		if obj.Status.ObservedGeneration != 0 {
+			if err := r.patchStatus(ctx, before, obj); err != nil {
+				return ctrl.Result{}, err
+			}
+			before = obj.DeepCopy()
 		}
-		before = obj.DeepCopy()
 	}
 	result, reconcileErr := r.reconcile(ctx, obj)
 	if err := r.patchStatus(ctx, before, obj); err != nil {
@@ -153,13 +157,13 @@ func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.
 	var in render.Inputs
 	if ref := obj.Spec.ProtectedParametersSecretRef; ref != nil {
 		secret := &corev1.Secret{}
-		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: ref.Name}, secret); err != nil {
+		if err := r.readSecret(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: ref.Name}, secret); err != nil {
 			return in, missingSecret(err, "spec.protectedParametersSecretRef", ref.Name)
 		}
 		in.ProtectedParameters = secret.Data
 	}
 	if name := localAuthRef(obj); name != "" {
-		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: name}, &corev1.Secret{}); err != nil {
+		if err := r.readSecret(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: name}, &corev1.Secret{}); err != nil {
 			return in, missingSecret(err, "localAuthRef", name)
 		}
 	}
@@ -181,6 +185,16 @@ func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.
 	}
 	in.GeneratedSSHKey = key
 	return in, nil
+}
+
+// readSecret reads an input Secret from the cache, which holds it when it is labelled with
+// the name of its config (as the agent writes them), else directly from the API server.
+func (r *FluxConfigReconciler) readSecret(ctx context.Context, key client.ObjectKey, secret *corev1.Secret) error {
+	err := r.Get(ctx, key, secret)
+	if apierrors.IsNotFound(err) {
+		err = r.APIReader.Get(ctx, key, secret)
+	}
+	return err
 }
 
 // errSecretMissing is waited on, not stalled on: the agent may write the Secret after the

@@ -17,6 +17,7 @@ package controller
 
 import (
 	"context"
+	"reflect"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
@@ -26,6 +27,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -40,17 +42,36 @@ import (
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 )
 
-// CacheOptions keeps Secrets, ServiceAccounts and RBAC out of the cache unless they carry the
-// managed label, so memory does not grow with unrelated objects of the cluster.
+// labelFiltered are the kinds the cache holds only when labelled, so memory does not grow
+// with unrelated objects of the cluster; a cache miss of these proves nothing.
+var labelFiltered = []client.Object{&corev1.Secret{}, &corev1.ServiceAccount{}, &rbacv1.RoleBinding{}, &rbacv1.ClusterRoleBinding{}}
+
+// CacheOptions keeps Secrets, ServiceAccounts and RBAC out of the cache unless they carry
+// the managed label. Secrets are cached when they name a config, which covers the auth
+// Secrets the controller writes and the protected-parameters Secrets the agent writes, so a
+// reconcile reads its inputs from memory.
 func CacheOptions() cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{v1alpha1.ManagedLabel: "true"})
-	by := cache.ByObject{Label: managed}
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.Secret{}:             by,
-		&corev1.ServiceAccount{}:     by,
-		&rbacv1.RoleBinding{}:        by,
-		&rbacv1.ClusterRoleBinding{}: by,
-	}}
+	named, _ := labels.Parse(v1alpha1.NameLabel)
+	by := map[client.Object]cache.ByObject{}
+	for _, obj := range labelFiltered {
+		// Keys are pointers: one entry per kind, or the cache picks one of them at random.
+		if _, secret := obj.(*corev1.Secret); secret {
+			by[obj] = cache.ByObject{Label: named}
+		} else {
+			by[obj] = cache.ByObject{Label: managed}
+		}
+	}
+	return cache.Options{ByObject: by}
+}
+
+func isLabelFiltered(obj client.Object) bool {
+	for _, f := range labelFiltered {
+		if reflect.TypeOf(f) == reflect.TypeOf(obj) {
+			return true
+		}
+	}
+	return false
 }
 
 // SetupWithManager watches FluxConfigs and every object whose state they report.
@@ -58,13 +79,12 @@ func (r *FluxConfigReconciler) SetupWithManager(mgr ctrl.Manager, concurrency in
 	byLabels := handler.EnqueueRequestsFromMapFunc(configOfLabels)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.FluxConfig{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&v1alpha1.FluxConfig{}, handler.EnqueueRequestsFromMapFunc(r.namespaceNeighbours),
-			builder.WithPredicates(createOrDelete())).
+		Watches(&v1alpha1.FluxConfig{}, r.neighbours()).
 		Watches(&sourcev1.GitRepository{}, byLabels).
 		Watches(&sourcev1.Bucket{}, byLabels).
 		Watches(&sourcev1.OCIRepository{}, byLabels).
 		Watches(&kustomizev1.Kustomization{}, byLabels).
-		Watches(&corev1.Secret{}, byLabels).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(configOfSecret)).
 		Watches(&helmv2.HelmRelease{}, handler.EnqueueRequestsFromMapFunc(r.configOfApplied)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: concurrency}).
 		Complete(r)
@@ -93,27 +113,49 @@ func (r *FluxConfigReconciler) configOfApplied(ctx context.Context, obj client.O
 	return configOfLabels(ctx, k)
 }
 
-// namespaceNeighbours re-reconciles the other configs of a namespace when one comes or goes:
-// scope conflicts and shared RBAC depend on the set.
-func (r *FluxConfigReconciler) namespaceNeighbours(ctx context.Context, obj client.Object) []reconcile.Request {
-	list := &v1alpha1.FluxConfigList{}
-	if err := r.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
-		return nil
+// configOfSecret maps a managed Secret, or an input Secret labelled with the name of its
+// config (the agent labels the protected parameters so), to that config.
+func configOfSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+	l := obj.GetLabels()
+	if l[v1alpha1.ManagedLabel] != "true" && l[v1alpha1.NameLabel] != "" {
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: obj.GetNamespace(), Name: l[v1alpha1.NameLabel]}}}
 	}
-	var out []reconcile.Request
-	for _, fc := range list.Items {
-		if fc.Name != obj.GetName() {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&fc)})
-		}
-	}
-	return out
+	return configOfLabels(ctx, obj)
 }
 
-func createOrDelete() predicate.Predicate {
-	return predicate.Funcs{
-		UpdateFunc: func(e event.UpdateEvent) bool {
-			return !e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp())
+// neighbours re-reconciles the configs of a namespace that depend on one that came or went.
+// A cluster-scoped config arriving changes whether the namespace-scoped ones conflict; a
+// config going (or starting to go) may lift a conflict or leave shared RBAC to the others.
+// Other arrivals concern nobody else, which keeps a namespace of many configs from
+// reconciling all of them for each one created.
+func (r *FluxConfigReconciler) neighbours() handler.EventHandler {
+	type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q queue) {
+			if fc, ok := e.Object.(*v1alpha1.FluxConfig); ok && fc.Spec.Scope != v1alpha1.ScopeNamespace {
+				r.enqueueNeighbours(ctx, e.Object, q, true)
+			}
 		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q queue) {
+			if !e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp()) {
+				r.enqueueNeighbours(ctx, e.ObjectNew, q, false)
+			}
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q queue) {
+			r.enqueueNeighbours(ctx, e.Object, q, false)
+		},
+	}
+}
+
+func (r *FluxConfigReconciler) enqueueNeighbours(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request], namespacedOnly bool) {
+	list := &v1alpha1.FluxConfigList{}
+	if err := r.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
+		return
+	}
+	for _, fc := range list.Items {
+		if fc.Name != obj.GetName() && (!namespacedOnly || fc.Spec.Scope == v1alpha1.ScopeNamespace) {
+			q.Add(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&fc)})
+		}
 	}
 }
 

@@ -48,6 +48,10 @@ const (
 type Tokens struct {
 	AdminFile  string
 	ClusterDir string
+	// Recheck is how long a token file, once read, is trusted before it is looked at again;
+	// zero looks at every request. Looking is two stat calls per poll, most of the cost of a
+	// poll that changed nothing.
+	Recheck time.Duration
 
 	mu    sync.Mutex
 	cache map[string]cachedToken
@@ -57,10 +61,19 @@ type cachedToken struct {
 	size    int64
 	modTime time.Time
 	token   []byte
+	checked time.Time
 }
 
 // read returns the trimmed token in path, or nil when the file is missing or empty.
 func (t *Tokens) read(path string) []byte {
+	if t.Recheck > 0 {
+		t.mu.Lock()
+		c, ok := t.cache[path]
+		t.mu.Unlock()
+		if ok && time.Since(c.checked) < t.Recheck {
+			return c.token
+		}
+	}
 	fi, err := os.Stat(path)
 	if err != nil || fi.IsDir() {
 		return nil
@@ -68,6 +81,8 @@ func (t *Tokens) read(path string) []byte {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if c, ok := t.cache[path]; ok && c.size == fi.Size() && c.modTime.Equal(fi.ModTime()) {
+		c.checked = time.Now()
+		t.cache[path] = c
 		return c.token
 	}
 	data, err := os.ReadFile(path)
@@ -78,7 +93,7 @@ func (t *Tokens) read(path string) []byte {
 	if t.cache == nil {
 		t.cache = map[string]cachedToken{}
 	}
-	t.cache[path] = cachedToken{size: fi.Size(), modTime: fi.ModTime(), token: tok}
+	t.cache[path] = cachedToken{size: fi.Size(), modTime: fi.ModTime(), token: tok, checked: time.Now()}
 	return tok
 }
 

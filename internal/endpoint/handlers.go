@@ -28,17 +28,21 @@ import (
 )
 
 // records returns the cluster's records with the 48-hour rules applied, persisting any
-// change so a read never serves a secret past its limit.
+// change so a read never serves a secret past its limit. Reads take no lock unless a record
+// has expired: bbolt reads see a consistent snapshot, and every write holds s.mu.
 func (s *Server) records(r *http.Request, cluster string) ([]*Record, error) {
+	recs, err := s.Store.List(r.Context(), cluster)
+	if err != nil || !slices.ContainsFunc(recs, func(rec *Record) bool { return expired(rec, s.Now()) }) {
+		return recs, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	recs, err := s.Store.List(r.Context(), cluster)
-	if err != nil {
+	if recs, err = s.Store.List(r.Context(), cluster); err != nil {
 		return nil, err
 	}
 	for _, rec := range recs {
 		if expire(rec, s.Now()) {
-			if err := s.Store.Put(r.Context(), rec); err != nil {
+			if err := s.putRecord(r.Context(), rec); err != nil {
 				return nil, err
 			}
 		}
@@ -48,7 +52,15 @@ func (s *Server) records(r *http.Request, cluster string) ([]*Record, error) {
 
 // list serves the agent its desired set with an ETag, and the admin the management view.
 func (s *Server) list(w http.ResponseWriter, r *http.Request, role Role) {
-	recs, err := s.records(r, r.PathValue("cluster"))
+	cluster := r.PathValue("cluster")
+	if role != RoleAdmin {
+		if etag, ok := s.etags.lookup(cluster, s.Now()); ok && slices.Contains(r.Header.Values("If-None-Match"), etag) {
+			notModified(w, etag)
+			return
+		}
+	}
+	version := s.etags.version(cluster)
+	recs, err := s.records(r, cluster)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
@@ -73,14 +85,21 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, role Role) {
 	}
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Cache-Control", "no-store")
+	s.etags.store(cluster, version, etag, nextExpiry(recs))
 	if slices.Contains(r.Header.Values("If-None-Match"), etag) {
-		w.WriteHeader(http.StatusNotModified)
+		notModified(w, etag)
 		return
 	}
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
+}
+
+func notModified(w http.ResponseWriter, etag string) {
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNotModified)
 }
 
 // get serves one configuration's management view.
@@ -115,7 +134,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, _ Role) {
 		return
 	}
 	if r.URL.Query().Get("forceDelete") == "true" {
-		if err := s.Store.Delete(r.Context(), cluster, name); err != nil {
+		if err := s.deleteRecord(r.Context(), cluster, name); err != nil {
 			s.writeInternal(w, r, err)
 			return
 		}
@@ -126,7 +145,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, _ Role) {
 		rec.Deleting = true
 		purgeProtected(rec)
 		startOperation(rec, dpv1.ProvisioningDeleting, r.Header.Get(correlationHeader), s.Now())
-		if err := s.Store.Put(r.Context(), rec); err != nil {
+		if err := s.putRecord(r.Context(), rec); err != nil {
 			s.writeInternal(w, r, err)
 			return
 		}
@@ -165,9 +184,9 @@ func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
 		return
 	}
 	if applyReport(rec, &rep, s.Now().UTC()) {
-		err = s.Store.Delete(r.Context(), cluster, name)
+		err = s.deleteRecord(r.Context(), cluster, name)
 	} else {
-		err = s.Store.Put(r.Context(), rec)
+		err = s.putRecord(r.Context(), rec)
 	}
 	if err != nil {
 		s.writeInternal(w, r, err)

@@ -160,7 +160,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, existing *Record, 
 	now := s.Now().UTC()
 	startOperation(rec, state, r.Header.Get(correlationHeader), now)
 	addProtected(rec, protected, now)
-	if err := s.Store.Put(r.Context(), rec); err != nil {
+	if err := s.putRecord(r.Context(), rec); err != nil {
 		s.writeInternal(w, r, err)
 		return
 	}

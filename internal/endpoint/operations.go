@@ -71,6 +71,12 @@ func purgeProtected(rec *Record) {
 	rec.ProtectedUntil = time.Time{}
 }
 
+// expired says whether expire would change rec at now, without changing it.
+func expired(rec *Record, now time.Time) bool {
+	return (rec.ProtectedSettings != nil && !now.Before(rec.ProtectedUntil)) ||
+		(!rec.OperationDone && rec.OperationID != "" && now.Sub(rec.OperationStartedAt) >= DeliveryTimeout)
+}
+
 // expire applies the 48-hour rules to rec and reports whether it changed: protected settings
 // are purged after DeliveryTimeout, and an operation not acknowledged by then fails.
 func expire(rec *Record, now time.Time) bool {

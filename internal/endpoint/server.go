@@ -43,6 +43,8 @@ type Server struct {
 	// mu serialises read-modify-write of records; the reference server favours simple
 	// correctness over write concurrency.
 	mu sync.Mutex
+	// etags answers polls that changed nothing without reading the store.
+	etags etagCache
 }
 
 // Handler returns the HTTP handler of every route.
@@ -110,7 +112,7 @@ func (s *Server) Sweep(ctx context.Context) error {
 	var errs []error
 	for _, rec := range recs {
 		if expire(rec, s.Now()) {
-			errs = append(errs, s.Store.Put(ctx, rec))
+			errs = append(errs, s.putRecord(ctx, rec))
 		}
 	}
 	return errors.Join(errs...)

@@ -97,7 +97,7 @@ func (p *Poller) applyItem(ctx context.Context, item *dpv1.DesiredConfiguration,
 		spec.ProtectedParametersSecretRef = &v1alpha1.LocalObjectReference{Name: agent.ProtectedParametersSecretName(key.Name)}
 	}
 	spec.OperationID, spec.CorrelationID = item.OperationID, item.CorrelationID
-	return p.applyFluxConfig(ctx, key, spec, p.operationAnnotations(item, existing))
+	return p.applyFluxConfig(ctx, key, spec, p.operationAnnotations(item, existing), existing)
 }
 
 // operationAnnotations keeps the annotations of an operation already applied, so the

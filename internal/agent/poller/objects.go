@@ -18,8 +18,12 @@ package poller
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -31,6 +35,7 @@ import (
 
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/agent"
+	"github.com/fluxconfig/fluxconfig/internal/subset"
 )
 
 func isManaged(obj metav1.Object) bool {
@@ -93,8 +98,11 @@ func (p *Poller) deleteSecret(ctx context.Context, key types.NamespacedName) err
 	return ctrlclient.IgnoreNotFound(p.Client.Delete(ctx, secret))
 }
 
-// applyFluxConfig server-side applies the FluxConfig as fluxconfig-agent.
-func (p *Poller) applyFluxConfig(ctx context.Context, key types.NamespacedName, spec v1alpha1.FluxConfigSpec, ann map[string]string) error {
+// applyFluxConfig server-side applies the FluxConfig as fluxconfig-agent, unless the live
+// one already is what would be applied: a desired set where one configuration changed then
+// costs one write, not one per configuration.
+func (p *Poller) applyFluxConfig(ctx context.Context, key types.NamespacedName, spec v1alpha1.FluxConfigSpec,
+	ann map[string]string, existing *v1alpha1.FluxConfig) error {
 	fc := &v1alpha1.FluxConfig{
 		TypeMeta: metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: v1alpha1.FluxConfigKind},
 		ObjectMeta: metav1.ObjectMeta{
@@ -102,8 +110,37 @@ func (p *Poller) applyFluxConfig(ctx context.Context, key types.NamespacedName, 
 		},
 		Spec: spec,
 	}
+	desired, err := applyForm(fc)
+	if err != nil {
+		return err
+	}
+	// The digest notices a field the agent stopped setting; the subset check, a field
+	// someone else changed.
+	data, err := json.Marshal(desired.Object)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	digest := hex.EncodeToString(sum[:12])
+	withDigest := maps.Clone(ann)
+	if withDigest == nil {
+		withDigest = map[string]string{}
+	}
+	withDigest[agent.AppliedDigestAnnotation] = digest
+	desired.SetAnnotations(withDigest)
+	if existing != nil && existing.Annotations[agent.AppliedDigestAnnotation] == digest {
+		live, err := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
+		if err != nil {
+			return err
+		}
+		// A typed read may come without its type; the name and namespace say enough.
+		live["apiVersion"], live["kind"] = desired.GetAPIVersion(), desired.GetKind()
+		if subset.Of(desired.Object, live) {
+			return nil
+		}
+	}
 	p.Log.V(1).Info("Applying FluxConfig", "FluxConfig", key, "operationId", spec.OperationID)
-	if err := p.apply(ctx, fc); err != nil {
+	if err := p.Client.Apply(ctx, ctrlclient.ApplyConfigurationFromUnstructured(desired), ctrlclient.FieldOwner(agent.FieldOwner), ctrlclient.ForceOwnership); err != nil {
 		return fmt.Errorf("applying FluxConfig %s: %w", key, err)
 	}
 	return nil
@@ -112,14 +149,22 @@ func (p *Poller) applyFluxConfig(ctx context.Context, key types.NamespacedName, 
 // apply server-side applies obj with ownership forced: the agent is the only writer of
 // these fields.
 func (p *Poller) apply(ctx context.Context, obj runtime.Object) error {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	u, err := applyForm(obj)
 	if err != nil {
 		return err
 	}
+	return p.Client.Apply(ctx, ctrlclient.ApplyConfigurationFromUnstructured(u), ctrlclient.FieldOwner(agent.FieldOwner), ctrlclient.ForceOwnership)
+}
+
+// applyForm is obj as the agent applies it: no status, no creation timestamp.
+func applyForm(obj runtime.Object) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
 	delete(m, "status")
 	unstructured.RemoveNestedField(m, "metadata", "creationTimestamp")
-	u := &unstructured.Unstructured{Object: m}
-	return p.Client.Apply(ctx, ctrlclient.ApplyConfigurationFromUnstructured(u), ctrlclient.FieldOwner(agent.FieldOwner), ctrlclient.ForceOwnership)
+	return &unstructured.Unstructured{Object: m}, nil
 }
 
 // prune deletes managed FluxConfigs the endpoint no longer lists (forceDelete there).

@@ -1,0 +1,260 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/agent"
+	"github.com/fluxconfig/fluxconfig/internal/render"
+)
+
+const (
+	agentCluster = "bench"
+	agentToken   = "bench-cluster-token"
+	// agentPoll is short so the no-change poll comes quickly; the production default is 30s.
+	agentPoll = 3 * time.Second
+)
+
+// agentResult is the agent converging a cluster to the endpoint's desired set.
+type agentResult struct {
+	N             int            `json:"n"`
+	ExistSeconds  float64        `json:"allFluxConfigsExistSeconds"`
+	ExistRequests map[string]int `json:"apiRequestsToExist"`
+	Push          pushResult     `json:"statusPush"`
+	NoChange      pollWindow     `json:"noChangePoll"`
+	OneChanged    pollWindow     `json:"oneConfigChangedPoll"`
+}
+
+// pushResult is the reports of n configs whose status changed.
+type pushResult struct {
+	Requests int     `json:"requests"`
+	Bytes    int64   `json:"bytes"`
+	Seconds  float64 `json:"seconds"`
+}
+
+// pollWindow is what one poll cost: requests at the endpoint, requests to the API server.
+type pollWindow struct {
+	Endpoint    map[string]int `json:"endpointRequests"`
+	APIRequests map[string]int `json:"apiRequests"`
+	APIWrites   int            `json:"apiWrites"`
+}
+
+func runAgent(ctx context.Context, o *options) (*agentResult, error) {
+	c, err := startCluster(o.out, "agent")
+	if err != nil {
+		return nil, err
+	}
+	defer c.stop()
+	up, err := startUpstream(map[string]string{agentCluster: agentToken})
+	if err != nil {
+		return nil, err
+	}
+	defer up.stop()
+	fx := fixtures("agent", o.agentN)
+	o.logf("agent: putting %d configurations at the endpoint", len(fx))
+	if err := parallel(ctx, len(fx), 4, func(ctx context.Context, i int) error { return up.put(ctx, agentCluster, fx[i]) }); err != nil {
+		return nil, err
+	}
+	p, err := o.startAgent(c, up)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	res := &agentResult{N: len(fx)}
+	if err := waitCount(ctx, c.user, len(fx)); err != nil {
+		return nil, err
+	}
+	res.ExistSeconds = time.Since(p.started).Seconds()
+	o.logf("agent: %d FluxConfigs exist after %.1fs", len(fx), res.ExistSeconds)
+	if _, err := waitReports(ctx, up, 0, len(fx)); err != nil {
+		return nil, err
+	}
+	m, _ := quiesce(ctx, p, 60*time.Second)
+	res.ExistRequests = m.requests()
+	if res.Push, err = pushStatuses(ctx, c.user, up, fx); err != nil {
+		return nil, err
+	}
+	// Two polls settle whatever the reports changed in the desired set.
+	for range 2 {
+		if _, err := o.pollWindow(ctx, up, p); err != nil {
+			return nil, err
+		}
+	}
+	if res.NoChange, err = o.pollWindow(ctx, up, p); err != nil {
+		return nil, err
+	}
+	changed := fx[0]
+	changed.config = changed.config.DeepCopy()
+	changed.config.Spec.Kustomizations[0].Path = "./infrastructure/v2"
+	if err := up.put(ctx, agentCluster, changed); err != nil {
+		return nil, err
+	}
+	res.OneChanged, err = o.pollWindow(ctx, up, p)
+	return res, err
+}
+
+func (o *options) startAgent(c *cluster, up *upstream) (*process, error) {
+	tokenFile := filepath.Join(up.dir, "clusters", agentCluster)
+	p, err := startProcess(filepath.Join(o.binDir, "fluxconfig-agent"), c.kubeconfig, filepath.Join(o.out, "agent.log"), true,
+		"--endpoint="+up.url, "--cluster-name="+agentCluster, "--token-file="+tokenFile,
+		"--poll-interval="+agentPoll.String(), "--status-interval=1s", "--health-probe-bind-address=127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	if err := p.waitMetrics(context.Background()); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// waitCount waits until n FluxConfigs managed by the agent exist.
+func waitCount(ctx context.Context, c client.Client, n int) error {
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("FluxConfigList"))
+		if err := c.List(ctx, list, client.MatchingLabels{agent.ManagedByLabel: agent.ManagedByValue}); err != nil {
+			return err
+		}
+		if len(list.Items) >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d FluxConfigs exist after 5 minutes", len(list.Items), n)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// waitReports waits until the endpoint accepted n more status reports than base.
+func waitReports(ctx context.Context, up *upstream, base, n int) (time.Duration, error) {
+	start := time.Now()
+	for {
+		req, _ := up.snapshot()
+		if req["PUT status 204"]-base >= n {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > 5*time.Minute {
+			return 0, fmt.Errorf("%d of %d status reports after 5 minutes", req["PUT status 204"]-base, n)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// pushStatuses writes what the controller would write once Flux reconciled every config
+// (Compliant, four object statuses), and measures the agent's reports of it.
+func pushStatuses(ctx context.Context, c client.Client, up *upstream, fx []fixture) (pushResult, error) {
+	req0, bytes0 := up.snapshot()
+	start := time.Now()
+	err := parallel(ctx, len(fx), 8, func(ctx context.Context, i int) error {
+		fc := &v1alpha1.FluxConfig{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(fx[i].config), fc); err != nil {
+			return err
+		}
+		base := fc.DeepCopy()
+		fc.Status = compliantStatus(fc)
+		return c.Status().Patch(ctx, fc, client.MergeFrom(base))
+	})
+	if err != nil {
+		return pushResult{}, err
+	}
+	if _, err := waitReports(ctx, up, req0["PUT status 204"], len(fx)); err != nil {
+		return pushResult{}, err
+	}
+	req, b := up.snapshot()
+	const key = "PUT status 204"
+	return pushResult{Requests: req[key] - req0[key], Bytes: b[key] - bytes0[key], Seconds: time.Since(start).Seconds()}, nil
+}
+
+func compliantStatus(fc *v1alpha1.FluxConfig) v1alpha1.FluxConfigStatus {
+	st := v1alpha1.FluxConfigStatus{
+		ObservedGeneration: fc.Generation, ProvisioningState: v1alpha1.ProvisioningSucceeded,
+		ComplianceState: v1alpha1.Compliant, SourceSyncedCommitID: "main@sha1:0123456789abcdef0123456789abcdef01234567",
+	}
+	ready := metav1.Condition{Type: "Ready", Status: metav1.ConditionTrue, Reason: "Succeeded",
+		Message:            "stored artifact for revision 'main@sha1:0123456789abcdef0123456789abcdef01234567'",
+		LastTransitionTime: metav1.Now()}
+	apimeta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: v1alpha1.ReadyCondition, Status: metav1.ConditionTrue,
+		Reason: v1alpha1.ReconciliationSucceededReason, Message: "every Flux object is ready", ObservedGeneration: fc.Generation})
+	st.Statuses = append(st.Statuses, v1alpha1.ObjectStatus{Name: fc.Name, Namespace: fc.Namespace, Kind: "GitRepository",
+		ComplianceState: v1alpha1.Compliant, StatusConditions: []metav1.Condition{ready}})
+	for _, k := range fc.Spec.Kustomizations {
+		st.Statuses = append(st.Statuses, v1alpha1.ObjectStatus{Name: render.KustomizationName(fc.Name, k.Name),
+			Namespace: fc.Namespace, Kind: "Kustomization", ComplianceState: v1alpha1.Compliant, StatusConditions: []metav1.Condition{ready}})
+	}
+	return st
+}
+
+// pollWindow measures the next poll: it waits until the endpoint saw one more list request,
+// then until the agent is idle, and reports what happened in between.
+func (o *options) pollWindow(ctx context.Context, up *upstream, p *process) (pollWindow, error) {
+	m0, err := p.scrape()
+	if err != nil {
+		return pollWindow{}, err
+	}
+	req0, _ := up.snapshot()
+	lists := func(m map[string]int) int { return m["GET list 200"] + m["GET list 304"] }
+	deadline := time.Now().Add(3 * agentPoll)
+	for {
+		req, _ := up.snapshot()
+		if lists(req) > lists(req0) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return pollWindow{}, fmt.Errorf("the agent did not poll within %s", 3*agentPoll)
+		}
+		select {
+		case <-ctx.Done():
+			return pollWindow{}, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	// Idle for 1s, shorter than the poll interval, so the window holds one poll.
+	last, stable := -1, time.Now()
+	var m1 metrics
+	for time.Since(stable) < time.Second {
+		if m1, err = p.scrape(); err != nil {
+			return pollWindow{}, err
+		}
+		if n := total(m1.requests()); n != last {
+			last, stable = n, time.Now()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	req1, _ := up.snapshot()
+	w := pollWindow{Endpoint: diff(req1, req0), APIRequests: diff(m1.requests(), m0.requests())}
+	w.APIWrites = mutating(w.APIRequests)
+	return w, nil
+}
