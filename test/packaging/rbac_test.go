@@ -162,8 +162,9 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 		Now: time.Now, Log: logr.Discard()})).To(Succeed())
 	g.Expect((&reporter.Reporter{Client: agentMgr.GetClient(), Config: cc, Interval: time.Second,
 		Now: time.Now}).SetupWithManager(agentMgr)).To(Succeed())
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = agentMgr.Start(ctx) }()
+	agentCtx, stopAgent := context.WithCancel(ctx)
+	agentDone := make(chan struct{})
+	go func() { defer close(agentDone); _ = agentMgr.Start(agentCtx) }()
 
 	// Two tenants: cluster scope (ClusterRoleBinding) and namespace scope (RoleBinding).
 	for name, scope := range map[string]string{"cluster-tenant": "cluster", "ns-tenant": "namespace"} {
@@ -197,7 +198,11 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 	g.Eventually(func() string { return ep.statusOf(t, "cluster-tenant") }).WithTimeout(60 * time.Second).
 		ShouldNot(BeEmpty())
 
-	// The pre-delete hook, as its ServiceAccount, while the controller runs.
+	// The pre-delete hook, as its ServiceAccount, while the controller runs. The agent would
+	// re-create the FluxConfigs the hook deletes; the hook stops its Deployment first, which
+	// stopping the in-process agent stands for here.
+	stopAgent()
+	<-agentDone
 	hookForbidden := &forbiddenLog{}
 	hook, err := client.New(asServiceAccount(ns, "fluxconfig-cleanup", hookForbidden), client.Options{Scheme: scheme.New()})
 	g.Expect(err).NotTo(HaveOccurred())
