@@ -65,6 +65,9 @@ func Run(ctx context.Context, c client.Client, opts Options) error {
 	if opts.Out == nil {
 		opts.Out = io.Discard
 	}
+	// One deadline for the whole hook, stopping the agent included, so --timeout bounds it.
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
 	if err := stopAgent(ctx, c, opts); err != nil {
 		return err
 	}
