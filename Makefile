@@ -6,6 +6,8 @@ ETCD_VERSION ?= v3.6.8
 CONTROLLER_TOOLS_VERSION ?= v0.21.0
 SOURCE_CONTROLLER_VERSION ?= v1.9.6
 KUSTOMIZE_CONTROLLER_VERSION ?= v1.9.5
+# The newest helm-controller served here; its API module in go.mod (HelmRelease CRD) is newer.
+HELM_CONTROLLER_VERSION ?= v1.4.0
 # API modules the notification and image CRDs are generated from (charts/fluxconfig installs them).
 NOTIFICATION_API_VERSION ?= v1.9.4
 IMAGE_API_VERSION ?= v1.2.5
@@ -17,12 +19,15 @@ CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)/control
 CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs-$(CRD_REF_DOCS_VERSION)/crd-ref-docs
 HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)/helm
 KUSTOMIZE_CONTROLLER ?= $(LOCALBIN)/kustomize-controller-$(KUSTOMIZE_CONTROLLER_VERSION)/kustomize-controller
+SOURCE_CONTROLLER ?= $(LOCALBIN)/source-controller-$(SOURCE_CONTROLLER_VERSION)/source-controller
+HELM_CONTROLLER ?= $(LOCALBIN)/helm-controller-$(HELM_CONTROLLER_VERSION)/helm-controller
+FLUX_CONTROLLERS := $(SOURCE_CONTROLLER) $(KUSTOMIZE_CONTROLLER) $(HELM_CONTROLLER)
 BINARIES := fluxconfig-controller fluxconfig-agent fluxconfig-endpoint
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
 # The pinned toolchain builds everything; never fetch another.
 export GOTOOLCHAIN := local
-export LOCALBIN KUBE_VERSION ETCD_VERSION SOURCE_CONTROLLER_VERSION KUSTOMIZE_CONTROLLER_VERSION CONTROLLER_GEN
+export LOCALBIN KUBE_VERSION ETCD_VERSION SOURCE_CONTROLLER_VERSION KUSTOMIZE_CONTROLLER_VERSION HELM_CONTROLLER_VERSION CONTROLLER_GEN
 export NOTIFICATION_API_VERSION IMAGE_API_VERSION
 
 # Paths of the control-plane binaries and Flux CRDs; the scripts build or collect them once
@@ -184,16 +189,30 @@ HELM_LDFLAGS = -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION)
 $(HELM):
 	hack/build-go-tool.sh $@ helm.sh/helm/v3 $(HELM_VERSION) helm.sh/helm/v3/cmd/helm "$(HELM_LDFLAGS)"
 
-# The real Flux kustomize-controller for e2e; its go.mod replaces have to be repeated.
+# The real Flux controllers for e2e and `make run`. `go install` refuses their modules (they carry
+# replace directives), so each is built in a wrapper module that repeats the replaces it needs.
+FLUX_REPLACES = "github.com/opencontainers/go-digest=github.com/opencontainers/go-digest@v1.0.1-0.20220411205349-bde1400a84be" \
+	"gopkg.in/yaml.v3=gopkg.in/yaml.v3@v3.0.1"
 $(KUSTOMIZE_CONTROLLER):
 	hack/build-go-tool.sh $@ github.com/fluxcd/kustomize-controller $(KUSTOMIZE_CONTROLLER_VERSION) \
-		github.com/fluxcd/kustomize-controller "-s -w" \
-		"github.com/opencontainers/go-digest=github.com/opencontainers/go-digest@v1.0.1-0.20220411205349-bde1400a84be" \
+		github.com/fluxcd/kustomize-controller "-s -w" $(FLUX_REPLACES) \
 		"sigs.k8s.io/kustomize/api=sigs.k8s.io/kustomize/api@v0.21.1" \
-		"sigs.k8s.io/kustomize/kyaml=sigs.k8s.io/kustomize/kyaml@v0.21.1" \
-		"gopkg.in/yaml.v3=gopkg.in/yaml.v3@v3.0.1"
+		"sigs.k8s.io/kustomize/kyaml=sigs.k8s.io/kustomize/kyaml@v0.21.1"
+
+# pkg/artifact v0.18.3, which v1.9.6 requires, is not served; v0.18.0 is and compiles.
+$(SOURCE_CONTROLLER):
+	hack/build-go-tool.sh $@ github.com/fluxcd/source-controller $(SOURCE_CONTROLLER_VERSION) \
+		github.com/fluxcd/source-controller "-s -w" $(FLUX_REPLACES) \
+		"github.com/fluxcd/pkg/artifact=github.com/fluxcd/pkg/artifact@v0.18.0"
+
+$(HELM_CONTROLLER):
+	hack/build-go-tool.sh $@ github.com/fluxcd/helm-controller $(HELM_CONTROLLER_VERSION) \
+		github.com/fluxcd/helm-controller "-s -w" $(FLUX_REPLACES)
+
+.PHONY: flux-controllers
+flux-controllers: $(FLUX_CONTROLLERS) ## Build source-, kustomize- and helm-controller into bin/ (cached by version).
 
 .PHONY: tools
-tools: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(HELM) $(KUSTOMIZE_CONTROLLER) ## Build every tool and test binary into bin/ (cached by version).
+tools: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(HELM) $(FLUX_CONTROLLERS) ## Build every tool and test binary into bin/ (cached by version).
 	hack/envtest-assets.sh
 	hack/flux-crds.sh
