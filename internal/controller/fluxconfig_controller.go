@@ -59,6 +59,8 @@ type FluxConfigReconciler struct {
 	KnownHosts []byte
 	// ResyncInterval is how often a settled config is reconciled again.
 	ResyncInterval time.Duration
+	// ReconcileTimeout bounds one reconcile; DefaultReconcileTimeout when zero.
+	ReconcileTimeout time.Duration
 }
 
 // +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs,verbs=get;list;watch;update;patch
