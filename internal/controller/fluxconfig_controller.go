@@ -177,7 +177,7 @@ func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.
 	if err != nil && !apierrors.IsNotFound(err) {
 		return in, fmt.Errorf("reading the auth Secret: %w", err)
 	}
-	if err == nil && existing.Annotations[render.GeneratedKeyAnnotation] == "true" && len(existing.Data["identity"]) > 0 {
+	if err == nil && existing.Annotations[v1alpha1.GeneratedKeyAnnotation] == "true" && len(existing.Data["identity"]) > 0 {
 		in.GeneratedSSHKey = existing.Data["identity"]
 		return in, nil
 	}
