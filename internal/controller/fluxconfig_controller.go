@@ -164,7 +164,7 @@ func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.
 		}
 		in.ProtectedParameters = secret.Data
 	}
-	if name := localAuthRef(obj); name != "" {
+	if name := obj.LocalAuthRef(); name != "" {
 		if err := r.readSecret(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: name}, &corev1.Secret{}); err != nil {
 			return in, missingSecret(err, "localAuthRef", name)
 		}
@@ -210,20 +210,6 @@ func missingSecret(err error, field, name string) error {
 		return &errSecretMissing{msg: fmt.Sprintf("%s: Secret %s not found in this namespace; create it", field, name)}
 	}
 	return fmt.Errorf("reading Secret %s: %w", name, err)
-}
-
-func localAuthRef(obj *v1alpha1.FluxConfig) string {
-	switch {
-	case obj.Spec.GitRepository != nil && obj.Spec.SourceKind == v1alpha1.SourceKindGitRepository:
-		return obj.Spec.GitRepository.LocalAuthRef
-	case obj.Spec.Bucket != nil && obj.Spec.SourceKind == v1alpha1.SourceKindBucket:
-		return obj.Spec.Bucket.LocalAuthRef
-	case obj.Spec.AzureBlob != nil && obj.Spec.SourceKind == v1alpha1.SourceKindAzureBlob:
-		return obj.Spec.AzureBlob.LocalAuthRef
-	case obj.Spec.OCIRepository != nil && obj.Spec.SourceKind == v1alpha1.SourceKindOCIRepository:
-		return obj.Spec.OCIRepository.LocalAuthRef
-	}
-	return ""
 }
 
 // scopeConflict explains why a namespace-scoped config is refused: a cluster-scoped config in

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
-	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -44,7 +43,10 @@ const deletionPoll = 2 * time.Second
 func (r *FluxConfigReconciler) ownedObjects(ctx context.Context, obj *v1alpha1.FluxConfig, kustomizationsOnly bool) ([]client.Object, error) {
 	lists := []client.ObjectList{&kustomizev1.KustomizationList{}}
 	if !kustomizationsOnly {
-		lists = append(lists, &sourcev1.GitRepositoryList{}, &sourcev1.BucketList{}, &sourcev1.OCIRepositoryList{}, &corev1.SecretList{})
+		for _, s := range render.FluxSources() {
+			lists = append(lists, s.NewList())
+		}
+		lists = append(lists, &corev1.SecretList{})
 	}
 	var out []client.Object
 	for _, list := range lists {

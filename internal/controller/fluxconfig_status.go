@@ -22,7 +22,6 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
-	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -61,8 +60,7 @@ func inventoryOf(obj *v1alpha1.FluxConfig, objs []client.Object) *v1alpha1.Resou
 // and sets compliance, statuses, the synced revision and the conditions.
 func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxConfig) {
 	var observed []compliance.Object
-	sourceGK := schema.GroupKind{Group: sourcev1.GroupVersion.Group, Kind: render.SourceKindOf(obj.Spec.SourceKind)}
-	source, src, _ := r.read(ctx, sourceGK, obj.Namespace, obj.Name, nil)
+	source, src, _ := r.read(ctx, render.SourceOf(obj).GVK.GroupKind(), obj.Namespace, obj.Name, nil)
 	observed = append(observed, src)
 	obj.Status.SourceSyncedCommitID, obj.Status.SourceUpdatedAt = "", nil
 	if source != nil {
