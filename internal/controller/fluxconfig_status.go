@@ -85,7 +85,6 @@ func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxCo
 	obj.Status.ComplianceState = compliance.Combine(obj.Spec.Suspend, observed)
 	statuses, omitted := compliance.Statuses(observed, maxStatuses)
 	obj.Status.Statuses, obj.Status.OmittedStatuses = statuses, int32(omitted)
-	obj.Status.ObservedGeneration = obj.Generation
 	obj.Status.ProvisioningState = v1alpha1.ProvisioningSucceeded
 	obj.Status.ErrorMessage = ""
 	apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.StalledCondition)
@@ -103,7 +102,6 @@ func setReadyFromCompliance(obj *v1alpha1.FluxConfig, statuses []v1alpha1.Object
 	case v1alpha1.Compliant:
 		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciliationSucceededReason,
 			"every Flux object is ready at revision "+obj.Status.SourceSyncedCommitID)
-		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
 	case v1alpha1.Suspended:
 		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.SuspendedReason, "reconciliation is suspended")
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
