@@ -56,26 +56,30 @@ type applier struct {
 	scheme *runtime.Scheme
 }
 
-// apply writes obj if needed and reports whether it did.
-func (a *applier) apply(ctx context.Context, owner *v1alpha1.FluxConfig, obj client.Object) (bool, error) {
+// apply writes obj if needed and reports whether it did. It returns the object as it now is:
+// the API server's answer when written, else the live object.
+func (a *applier) apply(ctx context.Context, owner *v1alpha1.FluxConfig, obj client.Object) (client.Object, bool, error) {
 	live, err := a.live(ctx, obj)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if live != nil && !ownedBy(live, owner) {
 		kind, _ := apiutil.GVKForObject(obj, a.scheme)
-		return false, &ForeignObjectError{Kind: kind.Kind, Namespace: live.GetNamespace(), Name: live.GetName()}
+		return nil, false, &ForeignObjectError{Kind: kind.Kind, Namespace: live.GetNamespace(), Name: live.GetName()}
 	}
 	var current runtime.Object
 	if live != nil {
 		current = live
 	}
-	did, err := ssa.ApplyIfChanged(ctx, a.client, FieldManager, obj, current)
+	applied, err := ssa.ApplyIfChanged(ctx, a.client, FieldManager, obj, current)
 	if err != nil {
 		kind, _ := apiutil.GVKForObject(obj, a.scheme)
-		return false, fmt.Errorf("applying %s %s: %w", kind.Kind, client.ObjectKeyFromObject(obj), err)
+		return nil, false, fmt.Errorf("applying %s %s: %w", kind.Kind, client.ObjectKeyFromObject(obj), err)
 	}
-	return did, nil
+	if applied != nil {
+		return applied, true, nil
+	}
+	return live, false, nil
 }
 
 // live returns the object as it is, or nil when it does not exist. The cache holds every

@@ -159,7 +159,7 @@ func (r *FluxConfigReconciler) reconcile(ctx context.Context, obj *v1alpha1.Flux
 	if err != nil {
 		return r.fail(ctx, obj, err)
 	}
-	changed, err := r.applyAll(ctx, obj, rendered.Objects)
+	changed, current, err := r.applyAll(ctx, obj, rendered.Objects)
 	if err != nil {
 		return r.fail(ctx, obj, err)
 	}
@@ -174,7 +174,7 @@ func (r *FluxConfigReconciler) reconcile(ctx context.Context, obj *v1alpha1.Flux
 	if conflict != nil {
 		return r.fail(ctx, obj, conflict)
 	}
-	r.observe(ctx, obj)
+	r.observe(ctx, obj, current)
 	return ctrl.Result{RequeueAfter: jitter(r.ResyncInterval)}, nil
 }
 
@@ -283,15 +283,21 @@ func (r *FluxConfigReconciler) scopeConflict(ctx context.Context, obj *v1alpha1.
 	return &ScopeConflictError{Namespace: obj.Namespace, ClusterScoped: cluster}, nil
 }
 
-// applyAll applies the rendered objects in order and names the ones it changed.
-func (r *FluxConfigReconciler) applyAll(ctx context.Context, obj *v1alpha1.FluxConfig, objs []client.Object) ([]string, error) {
+// applyAll applies the rendered objects in order, names the ones it changed, and returns each
+// object as it now is, by objectKey: what status reads of them is then what was just written,
+// not a cache that may not have caught up yet.
+func (r *FluxConfigReconciler) applyAll(ctx context.Context, obj *v1alpha1.FluxConfig, objs []client.Object) ([]string, map[string]client.Object, error) {
 	log := ctrl.LoggerFrom(ctx)
 	a := &applier{client: r.Client, reader: r.APIReader, scheme: r.Scheme}
 	var changed []string
+	current := map[string]client.Object{}
 	for _, o := range objs {
-		did, err := a.apply(ctx, obj, o)
+		now, did, err := a.apply(ctx, obj, o)
 		if err != nil {
-			return changed, err
+			return changed, nil, err
+		}
+		if now != nil {
+			current[objectKey(r, o)] = now
 		}
 		if did {
 			gvk, _ := apiutil.GVKForObject(o, r.Scheme)
@@ -299,7 +305,7 @@ func (r *FluxConfigReconciler) applyAll(ctx context.Context, obj *v1alpha1.FluxC
 			changed = append(changed, gvk.Kind+" "+o.GetName())
 		}
 	}
-	return changed, nil
+	return changed, current, nil
 }
 
 // fail records err in status: Stalled for input only a person can fix, Ready=False either way.

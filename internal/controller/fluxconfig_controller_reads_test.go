@@ -132,7 +132,7 @@ func TestFluxConfigReconciler_ReadErrorIsReported(t *testing.T) {
 	nobody, err := client.New(userWithRole(t, g, "no-rights", false), client.Options{Scheme: scheme.New()})
 	g.Expect(err).NotTo(HaveOccurred())
 	r := &FluxConfigReconciler{Client: nobody, APIReader: nobody, Scheme: nobody.Scheme()}
-	r.observe(ctx, fc)
+	r.observe(ctx, fc, nil)
 	ready := condition(fc, v1alpha1.ReadyCondition)
 	g.Expect(ready.Status).To(Equal(metav1.ConditionUnknown))
 	g.Expect(ready.Message).To(ContainSubstring("cannot read GitRepository " + ns + "/denied"))
