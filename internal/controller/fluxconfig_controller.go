@@ -166,7 +166,10 @@ func (r *FluxConfigReconciler) reconcile(ctx context.Context, obj *v1alpha1.Flux
 	if err := r.prune(ctx, obj, rendered.Objects); err != nil {
 		return r.fail(ctx, obj, err)
 	}
-	if len(changed) > 0 {
+	// An event tells of a change to a config already applied (a spec change, a repaired
+	// drift). The first apply is told by the status alone: an event per new config would be
+	// one more write per config, for a fact the status already states.
+	if len(changed) > 0 && obj.Status.Inventory != nil {
 		r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Applied", "Apply", "Applied %s", strings.Join(changed, ", "))
 	}
 	obj.Status.Inventory = inventoryOf(obj, rendered.Objects)
