@@ -19,6 +19,7 @@ limitations under the License.
 package main
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"time"
@@ -29,7 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/fluxconfig/fluxconfig/internal/agent/client"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/agent/health"
 	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
 	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
@@ -59,7 +60,10 @@ func main() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 
-	config, err := client.New(client.Options{Endpoint: endpoint, Cluster: cluster, TokenFile: tokenFile, CAFile: caFile})
+	api, err := client.New(client.Options{Endpoint: endpoint, TokenFile: tokenFile, CAFile: caFile})
+	if err == nil && cluster == "" {
+		err = errors.New("the cluster name is required (--cluster-name)")
+	}
 	if err != nil {
 		log.Error(err, "Invalid endpoint settings")
 		os.Exit(2)
@@ -79,6 +83,7 @@ func main() {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
+	config := api.Cluster(cluster)
 	p := &poller.Poller{
 		Client: mgr.GetClient(), Config: config, Interval: pollInterval, Now: time.Now,
 		Log: ctrl.Log.WithName("poller"),
