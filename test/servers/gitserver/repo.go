@@ -16,7 +16,7 @@ limitations under the License.
 
 // Package gitserver serves bare git repositories on 127.0.0.1 over smart HTTP(S), through
 // `git http-backend`, and over SSH with public-key authentication, through
-// `git-upload-pack`. It exists for the e2e suite only.
+// `git-upload-pack`. It is used in-process by the e2e suite and by hack/devenv.
 package gitserver
 
 import (
