@@ -102,3 +102,15 @@ func git(dir string, args ...string) (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 }
+
+// Tag points tag at the current head of repository name's main branch and pushes it.
+func (r *Repos) Tag(name, tag string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	work := filepath.Join(r.root, "work", name)
+	if _, err := git(work, "tag", "-f", tag); err != nil {
+		return err
+	}
+	_, err := git(work, "push", "-q", "-f", "origin", "refs/tags/"+tag)
+	return err
+}
