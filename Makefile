@@ -109,9 +109,11 @@ test-fuzz: ## Run each fuzz target for FUZZ_TIME executions.
 	done
 
 .PHONY: test-e2e
-test-e2e: build $(CONTROLLER_GEN) $(KUSTOMIZE_CONTROLLER) ## Run the e2e suite: the built binaries and the real kustomize-controller as processes against a real control plane.
+test-e2e: build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) ## Run the e2e suite: the built binaries and the real Flux controllers as processes against a real control plane.
 	@rm -f $(LOCALBIN)/e2e-figures.txt
-	$(TEST_ENV) FLUXCONFIG_BIN_DIR=$(LOCALBIN) FLUXCONFIG_KUSTOMIZE_CONTROLLER=$(KUSTOMIZE_CONTROLLER) go test $(GO_TEST_FLAGS) -tags e2e ./test/e2e -ginkgo.v
+	$(TEST_ENV) FLUXCONFIG_BIN_DIR=$(LOCALBIN) FLUXCONFIG_SOURCE_CONTROLLER=$(SOURCE_CONTROLLER) \
+		FLUXCONFIG_KUSTOMIZE_CONTROLLER=$(KUSTOMIZE_CONTROLLER) FLUXCONFIG_HELM_CONTROLLER=$(HELM_CONTROLLER) \
+		FLUXCONFIG_AZURITE=$(AZURITE_IF_NPM) go test $(GO_TEST_FLAGS) -tags e2e ./test/e2e -ginkgo.v
 	@cat $(LOCALBIN)/e2e-figures.txt 2>/dev/null || true
 
 .PHONY: test-env
