@@ -236,6 +236,13 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 			applied.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 		Expect(configMapVersion(ctx, "default", "escaped-settings")()).To(Equal("absent"))
 	}, SpecTimeout(3*time.Minute))
+
+	// Every source kind and auth method against its server on 127.0.0.1, and a config whose
+	// Git content applies every Flux kind the controller follows plus an ExternalArtifact,
+	// all at once: each must reach Compliant at the endpoint with its revision.
+	It("8: every source kind and auth method, and a config applying every Flux kind, reach Compliant", func(ctx SpecContext) {
+		runKindCases(ctx, st, kindCases(ctx, st))
+	}, SpecTimeout(4*time.Minute))
 })
 
 // conditionMessages joins every condition message the endpoint reports for a configuration.
