@@ -49,7 +49,7 @@ import (
 
 // The scenarios share one stack and one git repository, "fleet", and run in order: each
 // starts from the state the one before left.
-var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
+var _ = Describe("GitOps with the real Flux controllers", Ordered, func() {
 	const scenarioTimeout = 90 * time.Second
 	var (
 		st   *fluxStack
