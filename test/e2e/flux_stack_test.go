@@ -239,8 +239,8 @@ var (
 func record(format string, args ...any) {
 	line := fmt.Sprintf(format, args...)
 	figuresMu.Lock()
+	defer figuresMu.Unlock()
 	figures = append(figures, line)
-	figuresMu.Unlock()
 	AddReportEntry("figure", line)
 	fmt.Fprintln(GinkgoWriter, "figure:", line)
 }
