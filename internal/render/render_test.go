@@ -142,6 +142,33 @@ spec:
 			opts: Options{MultiTenancy: true},
 		},
 		{
+			// Managed identity and the account key cannot reach Azure offline; their render is
+			// what is tested (the e2e suite syncs the SAS token and account key from Azurite).
+			name: "azureblob-managed-identity",
+			config: `
+metadata: {name: blob-mi, namespace: team-c}
+spec:
+  sourceKind: AzureBlob
+  azureBlob: {url: https://acct.blob.core.windows.net, containerName: manifests, managedIdentity: {clientId: 00000000-0000-0000-0000-000000000002}}
+  kustomizations:
+  - {name: all}
+`,
+			opts: Options{MultiTenancy: true},
+		},
+		{
+			name: "azureblob-account-key",
+			config: `
+metadata: {name: blob-key, namespace: team-c}
+spec:
+  sourceKind: AzureBlob
+  azureBlob: {url: https://acct.blob.core.windows.net, containerName: manifests}
+  kustomizations:
+  - {name: all}
+`,
+			params: map[string][]byte{v1alpha1.ProtectedAccountKey: []byte("account-key")},
+			opts:   Options{MultiTenancy: true},
+		},
+		{
 			name: "oci-tls-verify-workload-identity",
 			config: `
 metadata: {name: podinfo, namespace: team-d}
