@@ -22,12 +22,14 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -51,6 +53,9 @@ type upstream struct {
 // startUpstream starts fluxconfig-endpoint on a free 127.0.0.1 port with fresh tokens in
 // the state directory, waits until it answers, then starts fluxconfig-agent against it.
 func startUpstream(o options, kubeconfig string) (*upstream, error) {
+	if o.endpoint == "" || o.agent == "" {
+		return nil, errors.New("--endpoint and --agent are required: the samples go through the endpoint")
+	}
 	dir, err := filepath.Abs(filepath.Join(o.stateDir, "endpoint"))
 	if err != nil {
 		return nil, err
@@ -71,7 +76,7 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 		return nil, err
 	}
 	u.url = "http://" + addr
-	u.endpoint, err = startProcess(o.endpoint, kubeconfig, filepath.Join(o.stateDir, "endpoint.log"),
+	u.endpoint, err = startProcess("fluxconfig-endpoint", o.endpoint, kubeconfig, filepath.Join(o.stateDir, "endpoint.log"), nil,
 		"--listen="+addr, "--data="+filepath.Join(dir, "store.db"),
 		"--admin-token-file="+u.adminTokenFile, "--cluster-tokens-dir="+filepath.Join(dir, "clusters"))
 	if err != nil {
@@ -81,7 +86,7 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 		stopProcess(u.endpoint)
 		return nil, fmt.Errorf("fluxconfig-endpoint: %w; see %s", err, filepath.Join(o.stateDir, "endpoint.log"))
 	}
-	u.agent, err = startProcess(o.agent, kubeconfig, filepath.Join(o.stateDir, "agent.log"),
+	u.agent, err = startProcess("fluxconfig-agent", o.agent, kubeconfig, filepath.Join(o.stateDir, "agent.log"), nil,
 		"--endpoint="+u.url, "--cluster-name="+devCluster, "--token-file="+agentToken,
 		"--poll-interval=5s", "--status-interval=10s",
 		"--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0")
@@ -132,33 +137,47 @@ func waitHTTP(url string) error {
 // putSamples creates every sample FluxConfig through the management API, with the values
 // of its protected-parameters Secret sample sent as protected settings, as a platform team
 // would; the agent then writes them into the cluster.
-func (u *upstream) putSamples(dir string) error {
-	objs, err := testenv.LoadManifests(dir)
-	if err != nil {
-		return err
+func (u *upstream) putSamples(files []testenv.SampleFile) ([]sampleRef, error) {
+	var objs []*unstructured.Unstructured
+	for _, f := range files {
+		objs = append(objs, f.Objects...)
 	}
 	token, err := os.ReadFile(u.adminTokenFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	n := 0
+	var refs []sampleRef
 	for _, obj := range objs {
 		if obj.GetKind() != v1alpha1.FluxConfigKind {
 			continue
 		}
 		fc := &v1alpha1.FluxConfig{}
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, fc); err != nil {
-			return fmt.Errorf("%s: %w", obj.GetName(), err)
+			return nil, fmt.Errorf("%s: %w", obj.GetName(), err)
 		}
 		props := armconv.FromSpec(fc.Namespace, &fc.Spec)
 		props.ConfigurationProtectedSettings = protectedFromSamples(objs, fc)
 		if err := u.put(string(bytes.TrimSpace(token)), fc.Name, dpv1.FluxConfiguration{Properties: props}); err != nil {
-			return err
+			return nil, err
 		}
-		n++
+		refs = append(refs, sampleRef{namespace: fc.Namespace, name: fc.Name, sourceKind: string(fc.Spec.SourceKind),
+			deployKey: generatesKey(fc, props.ConfigurationProtectedSettings)})
 	}
-	fmt.Printf("Created %d sample configurations through the endpoint\n", n)
-	return nil
+	if len(refs) == 0 {
+		return nil, errNoSamples
+	}
+	fmt.Printf("Created %d sample configurations through the endpoint\n", len(refs))
+	return refs, nil
+}
+
+// generatesKey: an SSH git source given no private key, for which the controller generates one.
+func generatesKey(fc *v1alpha1.FluxConfig, protected map[string]string) bool {
+	g := fc.Spec.GitRepository
+	if g == nil || g.LocalAuthRef != "" || !strings.HasPrefix(g.URL, "ssh://") {
+		return false
+	}
+	_, given := protected[v1alpha1.ProtectedSSHPrivateKey]
+	return !given
 }
 
 // protectedFromSamples base64-encodes the data of the Secret fc refers to, if it is a sample.
