@@ -38,8 +38,8 @@ import (
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
-	"github.com/fluxconfig/fluxconfig/test/e2e/gitserver"
 	"github.com/fluxconfig/fluxconfig/test/e2e/sourcestandin"
+	"github.com/fluxconfig/fluxconfig/test/servers/gitserver"
 )
 
 // gitUser and gitPassword guard the HTTPS git server.

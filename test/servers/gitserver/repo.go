@@ -16,7 +16,7 @@ limitations under the License.
 
 // Package gitserver serves bare git repositories on 127.0.0.1 over smart HTTP(S), through
 // `git http-backend`, and over SSH with public-key authentication, through
-// `git-upload-pack`. It exists for the e2e suite only.
+// `git-upload-pack`. It is used in-process by the e2e suite and by hack/devenv.
 package gitserver
 
 import (
@@ -101,4 +101,16 @@ func git(dir string, args ...string) (string, error) {
 		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, out)
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// Tag points tag at the current head of repository name's main branch and pushes it.
+func (r *Repos) Tag(name, tag string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	work := filepath.Join(r.root, "work", name)
+	if _, err := git(work, "tag", "-f", tag); err != nil {
+		return err
+	}
+	_, err := git(work, "push", "-q", "-f", "origin", "refs/tags/"+tag)
+	return err
 }
