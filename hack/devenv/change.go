@@ -31,7 +31,7 @@ import (
 
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
-	"github.com/fluxconfig/fluxconfig/test/e2e/gitserver"
+	"github.com/fluxconfig/fluxconfig/test/servers/gitserver"
 )
 
 // What `devenv change` edits: the greeting of the app's ConfigMap, synced by cluster-config.

@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // fluxNamespace is the namespace the Flux controllers believe they run in, as in a cluster
@@ -57,7 +59,7 @@ func startFlux(b fluxBins, kubeconfig, stateDir string) ([]*process, error) {
 	if err := os.MkdirAll(storage, 0o755); err != nil {
 		return nil, err
 	}
-	storageAddr, err := freeAddr()
+	storageAddr, err := testutil.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +75,11 @@ func startFlux(b fluxBins, kubeconfig, stateDir string) ([]*process, error) {
 	}
 	var started []*process
 	for _, s := range specs {
-		metrics, err := freeAddr()
+		metrics, err := testutil.FreeAddr()
 		if err != nil {
 			return started, err
 		}
-		health, err := freeAddr()
+		health, err := testutil.FreeAddr()
 		if err != nil {
 			return started, err
 		}

@@ -106,7 +106,7 @@ func run(ctx context.Context, o options) error {
 	}
 	running.push(up.stop)
 	procs = append(procs, up.endpoint, up.agent)
-	configs, err := up.putSamples(files)
+	configs, err := up.putSamples(ctx, files)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ limitations under the License.
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -26,8 +27,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
-	"github.com/fluxconfig/fluxconfig/test/e2e/gitserver"
+	"github.com/fluxconfig/fluxconfig/test/servers/gitserver"
+	"github.com/fluxconfig/fluxconfig/test/servers/ociregistry"
+	"github.com/fluxconfig/fluxconfig/test/servers/s3server"
 )
 
 // The placeholders the samples may use; each source that starts fills in its own.
@@ -83,7 +87,62 @@ func startSources(o options, kubeconfig string) (*sources, error) {
 	s.vars[varGitSSHKnownHosts] = base64.StdEncoding.EncodeToString([]byte(s.git.ssh.KnownHosts() + "\n"))
 	fmt.Printf("Git server: http://%s/%s.git and ssh://git@%s/%s.git (commit %s)\n",
 		s.git.httpAddr, sampleRepo, s.git.sshAddr, sampleRepo, short(s.git.commit))
+
+	if err := s.startS3(filepath.Join(o.content, "bucket")); err != nil {
+		return s, err
+	}
+	if err := s.startOCI(filepath.Join(o.content, "oci")); err != nil {
+		return s, err
+	}
 	return s, nil
+}
+
+// The bucket sample's credentials; the server checks every request's signature against them.
+const (
+	s3AccessKey = "devenv"
+	s3SecretKey = "devenv-secret-key"
+	s3Bucket    = "samples"
+)
+
+func (s *sources) startS3(content string) error {
+	srv, err := s3server.Start(s3server.Options{AccessKey: s3AccessKey, SecretKey: s3SecretKey})
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, func() { _ = srv.Close() })
+	if err := srv.UploadDir(s3Bucket, content); err != nil {
+		return err
+	}
+	s.vars[varS3Addr] = srv.Host
+	fmt.Printf("S3 server: http://%s, bucket %s\n", srv.Host, s3Bucket)
+	return nil
+}
+
+// The OCI sample's artifact.
+const (
+	ociRepo = "samples/app"
+	ociTag  = "1.0.0"
+)
+
+func (s *sources) startOCI(content string) error {
+	reg, err := ociregistry.Start(ociregistry.Options{})
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, func() { _ = reg.Close() })
+	files, err := readTree(content)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	digest, err := reg.PushArtifact(ctx, ociRepo, files, "config/samples/content/oci", ociTag, ociTag)
+	if err != nil {
+		return err
+	}
+	s.vars[varOCIAddr] = reg.Host
+	fmt.Printf("OCI registry: %s:%s (%s)\n", reg.URL(ociRepo), ociTag, digest)
+	return nil
 }
 
 // gitSource serves the sample repository over HTTP and SSH.

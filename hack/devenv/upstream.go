@@ -17,15 +17,12 @@ limitations under the License.
 package main
 
 import (
-	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -36,9 +33,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/armconv"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
+
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // devCluster is the name the local control plane has at the endpoint.
@@ -71,7 +71,7 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 			return nil, err
 		}
 	}
-	addr, err := freeAddr()
+	addr, err := testutil.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -108,15 +108,6 @@ func newToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 func waitHTTP(url string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -137,15 +128,16 @@ func waitHTTP(url string) error {
 // putSamples creates every sample FluxConfig through the management API, with the values
 // of its protected-parameters Secret sample sent as protected settings, as a platform team
 // would; the agent then writes them into the cluster.
-func (u *upstream) putSamples(files []testenv.SampleFile) ([]sampleRef, error) {
+func (u *upstream) putSamples(ctx context.Context, files []testenv.SampleFile) ([]sampleRef, error) {
 	var objs []*unstructured.Unstructured
 	for _, f := range files {
 		objs = append(objs, f.Objects...)
 	}
-	token, err := os.ReadFile(u.adminTokenFile)
+	mgmt, err := client.New(client.Options{Endpoint: u.url, TokenFile: u.adminTokenFile})
 	if err != nil {
 		return nil, err
 	}
+	cluster := mgmt.Cluster(devCluster)
 	var refs []sampleRef
 	for _, obj := range objs {
 		if obj.GetKind() != v1alpha1.FluxConfigKind {
@@ -157,7 +149,7 @@ func (u *upstream) putSamples(files []testenv.SampleFile) ([]sampleRef, error) {
 		}
 		props := armconv.FromSpec(fc.Namespace, &fc.Spec)
 		props.ConfigurationProtectedSettings = protectedFromSamples(objs, fc)
-		if err := u.put(string(bytes.TrimSpace(token)), fc.Name, dpv1.FluxConfiguration{Properties: props}); err != nil {
+		if _, err := cluster.Put(ctx, fc.Name, &dpv1.FluxConfiguration{Properties: props}); err != nil {
 			return nil, err
 		}
 		refs = append(refs, sampleRef{namespace: fc.Namespace, name: fc.Name, sourceKind: string(fc.Spec.SourceKind),
@@ -201,30 +193,6 @@ func protectedFromSamples(objs []*unstructured.Unstructured, fc *v1alpha1.FluxCo
 		}
 	}
 	return out
-}
-
-func (u *upstream) put(token, name string, body dpv1.FluxConfiguration) error {
-	data, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	url := fmt.Sprintf("%s/v1/clusters/%s/fluxConfigurations/%s", u.url, devCluster, name)
-	req, err := http.NewRequest(http.MethodPut, url, bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("PUT %s: %d %s", url, resp.StatusCode, msg)
-	}
-	return nil
 }
 
 // curlHelp is printed once everything runs.
