@@ -64,6 +64,8 @@ func startFlux(b fluxBins, kubeconfig, stateDir string) ([]*process, error) {
 		return nil, err
 	}
 	lockdown := []string{"--no-cross-namespace-refs=true", "--default-service-account=flux-applier"}
+	// The chart's flux.<controller>.requeueDependency set to 5s rather than Flux's 30s, so
+	// apps follow infra without a long pause.
 	specs := []struct {
 		name, bin string
 		args      []string
