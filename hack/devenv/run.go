@@ -111,13 +111,14 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	go registerDeployKeys(ctx, c, configs, src.git)
+	fmt.Print(watchHelp(o.stateDir, kubeconfig, up))
 
 	failed := firstExit(procs)
 	settled, err := settle(ctx, c, configs, start, o.settle, failed)
 	if err != nil || ctx.Err() != nil {
 		return err
 	}
-	summary := settled + "\n" + nextSteps(o.stateDir, kubeconfig, up)
+	summary := settled + "\nChange the sample repository and watch the commit arrive:\n\n  make dev-change\n\nCtrl-C stops everything.\n"
 	fmt.Print(summary)
 	if err := os.WriteFile(filepath.Join(o.stateDir, summaryName), []byte(summary), 0o644); err != nil {
 		return err
@@ -182,11 +183,10 @@ func writeKubeconfig(env *testenv.Environment, dir string) (string, error) {
 	return path, os.WriteFile(path, data, 0o600)
 }
 
-// nextSteps is printed after the table.
-func nextSteps(stateDir, kubeconfig string, up *upstream) string {
-	return fmt.Sprintf("Change the sample repository and watch the commit arrive:\n\n  make dev-change\n\n"+
-		"In another shell:\n\n  export KUBECONFIG=%s\n  kubectl get fluxconfigs -A\n\n%s\n"+
-		"Logs are in %s. Press Ctrl-C to stop everything.\n", kubeconfig, up.curlHelp(), stateDir)
+// watchHelp is printed while the samples settle.
+func watchHelp(stateDir, kubeconfig string, up *upstream) string {
+	return fmt.Sprintf("\nIn another shell:\n\n  export KUBECONFIG=%s\n  kubectl get fluxconfigs -A\n\n%s\nLogs are in %s.\n\n",
+		kubeconfig, up.curlHelp(), stateDir)
 }
 
 var errNoSamples = errors.New("no samples to create")
