@@ -8,6 +8,8 @@ SOURCE_CONTROLLER_VERSION ?= v1.9.6
 KUSTOMIZE_CONTROLLER_VERSION ?= v1.9.5
 # The newest helm-controller served here; its API module in go.mod (HelmRelease CRD) is newer.
 HELM_CONTROLLER_VERSION ?= v1.4.0
+# Azurite (Azure Blob emulator, npm) for the AzureBlob e2e scenarios and `make run`; optional.
+AZURITE_VERSION ?= 3.37.0
 # API modules the notification and image CRDs are generated from (charts/fluxconfig installs them).
 NOTIFICATION_API_VERSION ?= v1.9.4
 IMAGE_API_VERSION ?= v1.2.5
@@ -21,6 +23,9 @@ HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)/helm
 KUSTOMIZE_CONTROLLER ?= $(LOCALBIN)/kustomize-controller-$(KUSTOMIZE_CONTROLLER_VERSION)/kustomize-controller
 SOURCE_CONTROLLER ?= $(LOCALBIN)/source-controller-$(SOURCE_CONTROLLER_VERSION)/source-controller
 HELM_CONTROLLER ?= $(LOCALBIN)/helm-controller-$(HELM_CONTROLLER_VERSION)/helm-controller
+AZURITE ?= $(LOCALBIN)/azurite-$(AZURITE_VERSION)/node_modules/.bin/azurite-blob
+# Azurite only where npm is installed; without it the AzureBlob scenarios skip, saying why.
+AZURITE_IF_NPM = $(if $(shell command -v npm),$(AZURITE))
 FLUX_CONTROLLERS := $(SOURCE_CONTROLLER) $(KUSTOMIZE_CONTROLLER) $(HELM_CONTROLLER)
 BINARIES := fluxconfig-controller fluxconfig-agent fluxconfig-endpoint
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
@@ -227,6 +232,13 @@ $(HELM_CONTROLLER):
 
 .PHONY: flux-controllers
 flux-controllers: $(FLUX_CONTROLLERS) ## Build source-, kustomize- and helm-controller into bin/ (cached by version).
+
+$(AZURITE):
+	@command -v npm >/dev/null || { echo "Azurite needs Node.js 20+ and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm install --prefix $(LOCALBIN)/azurite-$(AZURITE_VERSION) --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+.PHONY: azurite
+azurite: $(AZURITE) ## Install Azurite's blob server into bin/ with npm (optional: AzureBlob e2e scenarios and sample).
 
 .PHONY: tools
 tools: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(HELM) $(FLUX_CONTROLLERS) ## Build every tool and test binary into bin/ (cached by version).

@@ -35,7 +35,10 @@ const dependencyNotReady = "DependencyNotReady"
 type Object struct {
 	Kind, Name, Namespace string
 	// Missing: the object does not exist (yet) or could not be read.
-	Missing            bool
+	Missing bool
+	// ReadError says why the object could not be read, when it was not a NotFound, so a read
+	// failure is reported rather than taken for "missing".
+	ReadError          string
 	Suspended          bool
 	Generation         int64
 	ObservedGeneration int64
@@ -116,6 +119,7 @@ func Statuses(objs []Object, max int) ([]v1alpha1.ObjectStatus, int) {
 		if len(conds) > 16 {
 			conds = conds[:16]
 		}
+
 		out = append(out, v1alpha1.ObjectStatus{
 			Name: o.Name, Namespace: o.Namespace, Kind: o.Kind,
 			ComplianceState:       State(o),

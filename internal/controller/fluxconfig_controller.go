@@ -59,6 +59,8 @@ type FluxConfigReconciler struct {
 	KnownHosts []byte
 	// ResyncInterval is how often a settled config is reconciled again.
 	ResyncInterval time.Duration
+	// ReconcileTimeout bounds one reconcile; DefaultReconcileTimeout when zero.
+	ReconcileTimeout time.Duration
 }
 
 // +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs,verbs=get;list;watch;update;patch
@@ -175,7 +177,7 @@ func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.
 	if err != nil && !apierrors.IsNotFound(err) {
 		return in, fmt.Errorf("reading the auth Secret: %w", err)
 	}
-	if err == nil && existing.Annotations[render.GeneratedKeyAnnotation] == "true" && len(existing.Data["identity"]) > 0 {
+	if err == nil && existing.Annotations[v1alpha1.GeneratedKeyAnnotation] == "true" && len(existing.Data["identity"]) > 0 {
 		in.GeneratedSSHKey = existing.Data["identity"]
 		return in, nil
 	}

@@ -174,7 +174,7 @@ func (r *FluxConfigReconciler) releaseTenantRBAC(ctx context.Context, obj *v1alp
 			}
 			return err
 		}
-		if c.obj.GetLabels()[render.TenantRBACLabel] != "true" {
+		if c.obj.GetLabels()[v1alpha1.TenantRBACLabel] != "true" {
 			continue // not ours: never delete a foreign object
 		}
 		if err := r.Delete(ctx, c.obj); client.IgnoreNotFound(err) != nil {

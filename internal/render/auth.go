@@ -107,7 +107,7 @@ func gitAuth(fc *v1alpha1.FluxConfig, p protected, generatedKey, defaultKnownHos
 		data["identity"], data["identity.pub"], data["known_hosts"] = key, []byte(pub+"\n"), knownHosts
 		res.publicKey = pub
 		if generated {
-			annotations[GeneratedKeyAnnotation] = "true"
+			annotations[v1alpha1.GeneratedKeyAnnotation] = "true"
 		}
 	} else {
 		if err := httpsAuth(g, p, data); err != nil {

@@ -14,15 +14,14 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package subset compares what a writer wants with what is live, the way server-side apply
-// sees it: fields the API server added (defaults, metadata) do not count as a difference.
-package subset
+package ssa
 
 import "reflect"
 
-// Of says whether every field set in want has the same value in have, both in the
-// unstructured form. Lists must match element by element.
-func Of(want, have any) bool {
+// subset says whether every field set in want has the same value in have, both in the
+// unstructured form, the way server-side apply sees a difference: fields the API server added
+// (defaults, metadata) do not count. Lists must match element by element.
+func subset(want, have any) bool {
 	switch w := want.(type) {
 	case map[string]any:
 		h, ok := have.(map[string]any)
@@ -30,7 +29,7 @@ func Of(want, have any) bool {
 			return false
 		}
 		for k, v := range w {
-			if !Of(v, h[k]) {
+			if !subset(v, h[k]) {
 				return false
 			}
 		}
@@ -41,7 +40,7 @@ func Of(want, have any) bool {
 			return false
 		}
 		for i := range w {
-			if !Of(w[i], h[i]) {
+			if !subset(w[i], h[i]) {
 				return false
 			}
 		}

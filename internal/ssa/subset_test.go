@@ -14,11 +14,11 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package subset
+package ssa
 
 import "testing"
 
-func TestOf(t *testing.T) {
+func TestSubset(t *testing.T) {
 	live := map[string]any{"spec": map[string]any{"url": "u", "wait": true, "list": []any{"a", map[string]any{"x": 1, "d": 2}}}}
 	for name, tc := range map[string]struct {
 		want any
@@ -31,8 +31,8 @@ func TestOf(t *testing.T) {
 		"missing field":        {map[string]any{"spec": map[string]any{"other": "x"}}, false},
 		"map against scalar":   {map[string]any{"spec": map[string]any{"url": map[string]any{}}}, false},
 	} {
-		if got := Of(tc.want, live); got != tc.ok {
-			t.Errorf("%s: Of = %v, want %v", name, got, tc.ok)
+		if got := subset(tc.want, live); got != tc.ok {
+			t.Errorf("%s: subset = %v, want %v", name, got, tc.ok)
 		}
 	}
 }
