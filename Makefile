@@ -151,12 +151,12 @@ DEVENV_ARGS = --state-dir .dev --samples config/samples --content config/samples
 	--azurite "$(AZURITE)"
 
 .PHONY: run
-run: dev-check build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) ## Run a control plane, the Flux controllers, fluxconfig and local git, OCI, S3 and Azurite servers; the samples sync from them; Ctrl-C stops it.
+run: dev-check build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) ## Run a control plane, the Flux controllers, fluxconfig and local git, OCI, S3 and Azurite servers; the samples sync from them; Ctrl-C stops it.
 	go build -o $(LOCALBIN)/devenv ./hack/devenv
 	$(TEST_ENV) $(LOCALBIN)/devenv $(DEVENV_ARGS)
 
 .PHONY: dev-up
-dev-up: dev-check build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) ## Like run, in the background; returns once the samples have settled.
+dev-up: dev-check build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) ## Like run, in the background; returns once the samples have settled.
 	go build -o $(LOCALBIN)/devenv ./hack/devenv
 	$(TEST_ENV) hack/dev.sh up $(LOCALBIN)/devenv $(DEVENV_ARGS)
 

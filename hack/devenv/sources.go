@@ -29,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fluxconfig/fluxconfig/test/servers/azurite"
 	"github.com/fluxconfig/fluxconfig/test/servers/gitserver"
 	"github.com/fluxconfig/fluxconfig/test/servers/ociregistry"
 	"github.com/fluxconfig/fluxconfig/test/servers/s3server"
@@ -92,6 +93,9 @@ func startSources(o options, kubeconfig string) (*sources, error) {
 		return s, err
 	}
 	if err := s.startOCI(filepath.Join(o.content, "oci")); err != nil {
+		return s, err
+	}
+	if err := s.startAzurite(o.azurite, filepath.Join(dir, "azurite"), filepath.Join(o.content, "azureblob")); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -219,4 +223,37 @@ func short(commit string) string {
 		return commit[:12]
 	}
 	return commit
+}
+
+// The Azure Blob sample's container.
+const blobContainer = "samples"
+
+// startAzurite runs Azurite, when it and Node.js are installed, and uploads the content. Where
+// it cannot run, the Azure Blob sample is skipped, saying how to get it.
+func (s *sources) startAzurite(bin, dir, content string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := azurite.Start(ctx, bin, dir)
+	if errors.Is(err, azurite.ErrUnavailable) {
+		cancel()
+		s.unavailable[varAzuriteAddr] = err.Error()
+		s.unavailable[varAzuriteSAS] = err.Error()
+		fmt.Printf("Azurite: not started (%v)\n", err)
+		return nil
+	}
+	if err != nil {
+		cancel()
+		return err
+	}
+	s.closers = append(s.closers, func() { a.Close(); cancel() })
+	if err := a.UploadDir(ctx, blobContainer, content); err != nil {
+		return err
+	}
+	sas, err := a.AccountSAS(7 * 24 * time.Hour)
+	if err != nil {
+		return err
+	}
+	s.vars[varAzuriteAddr] = fmt.Sprintf("127.0.0.1:%d", a.Port)
+	s.vars[varAzuriteSAS] = sas
+	fmt.Printf("Azurite: %s, container %s\n", a.URL(), blobContainer)
+	return nil
 }
