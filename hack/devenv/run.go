@@ -83,7 +83,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
-	src, err := startSources(o, kubeconfig)
+	src, err := startSources(o)
 	running.push(src.stop)
 	if err != nil {
 		return err
@@ -115,8 +115,12 @@ func run(ctx context.Context, o options) error {
 
 	failed := firstExit(procs)
 	settled, err := settle(ctx, c, configs, start, o.settle, failed)
-	if err != nil || ctx.Err() != nil {
+	if err != nil {
 		return err
+	}
+	if ctx.Err() != nil {
+		fmt.Println("\nShutting down")
+		return nil
 	}
 	summary := settled + "\nChange the sample repository and watch the commit arrive:\n\n  make dev-change\n\nCtrl-C stops everything.\n"
 	fmt.Print(summary)

@@ -70,7 +70,7 @@ func (s *sources) stop() {
 
 // startSources starts every local source and pushes its part of the content to it. Its
 // state lives under the state directory and starts empty each time.
-func startSources(o options, kubeconfig string) (*sources, error) {
+func startSources(o options) (*sources, error) {
 	s := &sources{vars: map[string]string{}, unavailable: map[string]string{}}
 	dir, err := filepath.Abs(filepath.Join(o.stateDir, "sources"))
 	if err != nil {

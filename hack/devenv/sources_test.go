@@ -31,7 +31,7 @@ import (
 func TestSourcesServeTheSampleContent(t *testing.T) {
 	// With FLUXCONFIG_AZURITE (as make test sets it where npm is installed), Azurite runs too.
 	o := options{stateDir: t.TempDir(), content: "../../config/samples/content", azurite: os.Getenv("FLUXCONFIG_AZURITE")}
-	src, err := startSources(o, "")
+	src, err := startSources(o)
 	t.Cleanup(src.stop)
 	if err != nil {
 		t.Fatal(err)
