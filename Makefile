@@ -145,19 +145,35 @@ FORCE:
 
 ##@ Run
 
+# What devenv runs. Azurite is optional: without node and npm, `make run` says how to get them
+# and skips the Azure Blob sample.
+DEVENV_ARGS = --state-dir .dev --samples config/samples --content config/samples/content \
+	--controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent \
+	--source-controller $(SOURCE_CONTROLLER) --kustomize-controller $(KUSTOMIZE_CONTROLLER) --helm-controller $(HELM_CONTROLLER) \
+	--azurite "$(AZURITE)"
+
 .PHONY: run
-run: build $(CONTROLLER_GEN) ## Run a local control plane with the controller, the endpoint and the agent; the samples go through the endpoint; Ctrl-C stops it.
+run: dev-check build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) ## Run a control plane, the Flux controllers, fluxconfig and local git, OCI, S3 and Azurite servers; the samples sync from them; Ctrl-C stops it.
 	go build -o $(LOCALBIN)/devenv ./hack/devenv
-	$(TEST_ENV) $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent --samples config/samples
+	$(TEST_ENV) $(LOCALBIN)/devenv $(DEVENV_ARGS)
 
 .PHONY: dev-up
-dev-up: build $(CONTROLLER_GEN) ## Like run, in the background; returns once the API answers.
+dev-up: dev-check build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) ## Like run, in the background; returns once the samples have settled.
 	go build -o $(LOCALBIN)/devenv ./hack/devenv
-	$(TEST_ENV) hack/dev.sh up $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent --samples config/samples
+	$(TEST_ENV) hack/dev.sh up $(LOCALBIN)/devenv $(DEVENV_ARGS)
+
+.PHONY: dev-change
+dev-change: ## Commit to the running devenv's sample repository and show the commit arriving.
+	$(LOCALBIN)/devenv change --state-dir .dev
 
 .PHONY: dev-down
 dev-down: ## Stop what dev-up started.
 	hack/dev.sh down
+
+# Fails at once, before building anything, when a devenv already runs in .dev.
+.PHONY: dev-check
+dev-check:
+	@hack/dev.sh check .dev
 
 ##@ Deploy
 
