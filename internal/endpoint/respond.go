@@ -17,7 +17,6 @@ limitations under the License.
 package endpoint
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,19 +75,17 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 // decodeStrict decodes one JSON value, refusing unknown fields and trailing data; the
 // error names the offending field. Values are never echoed back.
 func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return &armconv.FieldError{Field: typeErr.Field, Message: "must be a JSON " + jsonKind(typeErr.Type)}
-		}
-		return fmt.Errorf("the body is not valid JSON for this request: %w", err)
-	}
-	if dec.More() {
+	err := dpv1.DecodeStrict(data, v)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, dpv1.ErrTrailingData):
 		return errors.New("the body holds more than one JSON value")
+	case errors.As(err, &typeErr):
+		return &armconv.FieldError{Field: typeErr.Field, Message: "must be a JSON " + jsonKind(typeErr.Type)}
 	}
-	return nil
+	return fmt.Errorf("the body is not valid JSON for this request: %w", err)
 }
 
 // jsonKind names the JSON type a Go type decodes from.
