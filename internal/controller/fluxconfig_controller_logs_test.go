@@ -21,11 +21,15 @@ import (
 	"testing"
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	. "github.com/onsi/gomega"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 )
 
 // linesAbout returns the captured log lines that mention namespace ns.
@@ -100,4 +104,34 @@ func TestFluxConfigReconciler_Logs(t *testing.T) {
 		g.Expect(lineWith(lines, "Removed the finalizer")).NotTo(BeEmpty())
 	}, timeout, poll).Should(Succeed())
 	g.Expect(strings.Join(linesAbout(ns), "\n")).NotTo(ContainSubstring(planted))
+}
+
+// An object the controller applied before the digest annotations were merged carries the old
+// annotation: after an upgrade it is not written again while it is unchanged.
+func TestFluxConfigReconciler_LegacyDigestIsNotRewritten(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	fc := create(t, g, ns, `{metadata: {name: old}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: app}]}}`)
+	repo := &sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "old", Namespace: ns}}
+	g.Eventually(func(g Gomega) {
+		get(g, fc)
+		g.Expect(fc.Status.ProvisioningState).To(Equal(v1alpha1.ProvisioningSucceeded))
+		get(g, repo)
+	}, timeout, poll).Should(Succeed())
+
+	// What the controller used to write: 8 bytes of the same digest, under applied-hash.
+	digest := repo.Annotations[v1alpha1.AppliedDigestAnnotation]
+	g.Expect(digest).To(HaveLen(24))
+	patch := client.MergeFrom(repo.DeepCopy())
+	delete(repo.Annotations, v1alpha1.AppliedDigestAnnotation)
+	repo.Annotations[v1alpha1.LegacyAppliedHashAnnotation] = digest[:16]
+	g.Expect(k8sClient.Patch(ctx, repo, patch)).To(Succeed())
+
+	before := writes.Load()
+	_, err := reconciler.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(writes.Load()-before).To(BeZero(), "an unchanged object under the old annotation is not applied again")
+	get(g, repo)
+	g.Expect(repo.Annotations).To(HaveKeyWithValue(v1alpha1.LegacyAppliedHashAnnotation, digest[:16]))
 }
