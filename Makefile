@@ -103,8 +103,9 @@ verify: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(FLUX_CRDS)/.complete ## Fail when ge
 test: verify lint lint-chart vet test-unit test-fuzz test-e2e ## Run everything CI runs.
 
 .PHONY: lint
+# --allow-serial-runners: a second run (another worktree) waits for the first instead of failing.
 lint: $(GOLANGCI_LINT) ## Run golangci-lint with .golangci.yml (the e2e suite included).
-	$(GOLANGCI_LINT) run ./...
+	$(GOLANGCI_LINT) run --allow-serial-runners ./...
 
 .PHONY: lint-chart
 lint-chart: $(HELM) ## Lint the chart with its defaults and with each charts/fluxconfig/ci/*-values.yaml.
