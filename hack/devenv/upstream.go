@@ -35,7 +35,7 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
 )
 
@@ -150,7 +150,7 @@ func (u *upstream) putSamples(dir string) error {
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, fc); err != nil {
 			return fmt.Errorf("%s: %w", obj.GetName(), err)
 		}
-		props := armconv.FromSpec(fc.Namespace, &fc.Spec)
+		props := arm.FromSpec(fc.Namespace, &fc.Spec)
 		props.ConfigurationProtectedSettings = protectedFromSamples(objs, fc)
 		if err := u.put(string(bytes.TrimSpace(token)), fc.Name, dpv1.FluxConfiguration{Properties: props}); err != nil {
 			return err

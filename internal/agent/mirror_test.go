@@ -29,8 +29,7 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
-	"github.com/fluxconfig/fluxconfig/internal/armvalidate"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
 )
 
 // TestValidation_MirrorsTheCRD checks that the endpoint's validation and the CRD's agree: a
@@ -95,8 +94,8 @@ func TestValidation_MirrorsTheCRD(t *testing.T) {
 			var props dpv1.FluxConfigurationProperties
 			g.Expect(json.Unmarshal([]byte("{"+tc.props+"}"), &props)).To(Succeed())
 			const name = "mirror-config"
-			endpointErr := armvalidate.Properties(name, &props)
-			spec, convErr := armconv.ToSpec(&props)
+			endpointErr := arm.Properties(name, &props)
+			spec, convErr := arm.ToSpec(&props)
 			g.Expect(convErr).NotTo(HaveOccurred())
 			fc := &v1alpha1.FluxConfig{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: spec}
 			crdErr := f.kube.Create(ctx, fc, ctrlclient.DryRunAll)

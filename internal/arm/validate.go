@@ -17,7 +17,7 @@ limitations under the License.
 // Package armvalidate checks a configuration in the ARM model against the same rules the
 // FluxConfig CRD enforces (patterns, lengths, enums and the CEL rules), so the endpoint refuses
 // a bad configuration with a message naming the field before it reaches any cluster.
-package armvalidate
+package arm
 
 import (
 	"encoding/base64"
@@ -26,7 +26,6 @@ import (
 	"strings"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
 )
 
 // Limits shared with the CRD.
@@ -54,11 +53,11 @@ var (
 
 // errs collects the first error; validation stops reporting after it so the message is
 // about one field.
-type errs struct{ first *armconv.FieldError }
+type errs struct{ first *FieldError }
 
 func (e *errs) add(field, format string, args ...any) {
 	if e.first == nil {
-		e.first = &armconv.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+		e.first = &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 	}
 }
 
@@ -76,7 +75,7 @@ func Name(name string) error {
 	return asError(e)
 }
 
-// Properties checks a complete configuration named name. It returns a *armconv.FieldError.
+// Properties checks a complete configuration named name. It returns a *FieldError.
 func Properties(name string, p *dpv1.FluxConfigurationProperties) error {
 	var e errs
 	if p.Scope != "" {
@@ -102,7 +101,7 @@ func Properties(name string, p *dpv1.FluxConfigurationProperties) error {
 	kustomizations(&e, name, p.Kustomizations)
 	protectedSettings(&e, p.ConfigurationProtectedSettings)
 	if p.ReconciliationWaitDuration != "" {
-		_, err := armconv.ParseISODuration(p.ReconciliationWaitDuration)
+		_, err := ParseISODuration(p.ReconciliationWaitDuration)
 		e.check(err == nil, "properties.reconciliationWaitDuration", "%v", err)
 	}
 	return asError(e)
@@ -113,7 +112,7 @@ func Properties(name string, p *dpv1.FluxConfigurationProperties) error {
 func sourceKind(e *errs, p *dpv1.FluxConfigurationProperties) {
 	kind := p.SourceKind
 	if kind == "" {
-		kind = armconv.DefaultSourceKind
+		kind = DefaultSourceKind
 	}
 	bodies := map[string]bool{
 		"GitRepository": p.GitRepository != nil, "Bucket": p.Bucket != nil,

@@ -18,7 +18,7 @@ limitations under the License.
 // protocol and the FluxConfig spec: seconds become durations, the kustomizations map becomes
 // a list keyed by name, and the write-only body secrets (Azure Blob keys, OCI TLS files)
 // become protected-parameter keys.
-package armconv
+package arm
 
 import (
 	"encoding/base64"
