@@ -26,12 +26,13 @@ import (
 
 func gitToSpec(g *dpv1.GitRepositoryDefinition) (*v1alpha1.GitRepositoryDefinition, error) {
 	out := &v1alpha1.GitRepositoryDefinition{
-		URL:          g.URL,
-		SyncInterval: seconds(g.SyncIntervalInSeconds),
-		Timeout:      seconds(g.TimeoutInSeconds),
-		HTTPSUser:    g.HTTPSUser,
-		LocalAuthRef: g.LocalAuthRef,
-		Provider:     v1alpha1.GitProvider(g.Provider),
+		URL:             g.URL,
+		SyncInterval:    seconds(g.SyncIntervalInSeconds),
+		Timeout:         seconds(g.TimeoutInSeconds),
+		HTTPSUser:       g.HTTPSUser,
+		LocalAuthRef:    g.LocalAuthRef,
+		Provider:        v1alpha1.GitProvider(g.Provider),
+		SSHKeyAlgorithm: g.SSHKeyAlgorithm,
 	}
 	if r := g.RepositoryRef; r != nil {
 		out.RepositoryRef = &v1alpha1.RepositoryRefDefinition{Branch: r.Branch, Tag: r.Tag, Semver: r.Semver, Commit: r.Commit}
@@ -50,7 +51,7 @@ func gitFromSpec(g *v1alpha1.GitRepositoryDefinition) *dpv1.GitRepositoryDefinit
 	out := &dpv1.GitRepositoryDefinition{
 		URL: g.URL, SyncIntervalInSeconds: inSeconds(g.SyncInterval), TimeoutInSeconds: inSeconds(g.Timeout),
 		SSHKnownHosts: encode(g.SSHKnownHosts), HTTPSUser: g.HTTPSUser, HTTPSCACert: encode(g.HTTPSCACert),
-		LocalAuthRef: g.LocalAuthRef, Provider: string(g.Provider),
+		LocalAuthRef: g.LocalAuthRef, Provider: string(g.Provider), SSHKeyAlgorithm: g.SSHKeyAlgorithm,
 	}
 	if r := g.RepositoryRef; r != nil {
 		out.RepositoryRef = &dpv1.RepositoryRefDefinition{Branch: r.Branch, Tag: r.Tag, Semver: r.Semver, Commit: r.Commit}
