@@ -140,13 +140,13 @@ func interval(e *errs, field string, v *int64) {
 	}
 }
 
-func base64Field(e *errs, field, v string, max int) {
+func base64Field(e *errs, field, v string, limit int) {
 	if v == "" {
 		return
 	}
 	b, err := base64.StdEncoding.DecodeString(v)
 	e.check(err == nil, field, "must be base64")
-	e.check(len(b) <= max, field, "must decode to at most %d bytes", max)
+	e.check(len(b) <= limit, field, "must decode to at most %d bytes", limit)
 }
 
 func asError(e errs) error {
