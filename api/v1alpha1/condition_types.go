@@ -53,23 +53,6 @@ const (
 	DeletingReason = "Deleting"
 )
 
-// Finalizer holds a FluxConfig until its Flux objects, Secrets and RBAC are cleaned up.
-const Finalizer = "clusterconfig.azure.com/finalizer"
-
-// Labels stamped on every object the controller manages, and the keys of the
-// protected-parameters Secret.
-const (
-	// ManagedLabel marks an object as managed by fluxconfig-controller.
-	ManagedLabel = "clusterconfig.azure.com/is-managed"
-	// NameLabel holds the name of the owning FluxConfig.
-	NameLabel = "clusterconfig.azure.com/name"
-	// NamespaceLabel holds the namespace of the owning FluxConfig.
-	NamespaceLabel = "clusterconfig.azure.com/namespace"
-	// UseManagedSourceAnnotation on a HelmRelease points its chart at the config's
-	// GitRepository.
-	UseManagedSourceAnnotation = "clusterconfig.azure.com/use-managed-source"
-)
-
 // Keys of the protected-parameters Secret. Values are plain secrets: the agent decodes the
 // base64 the endpoint carries; kubectl users write them with stringData.
 const (

@@ -43,6 +43,7 @@ func main() {
 		pollInterval, statusInterval         time.Duration
 		metricsAddr, healthAddr, leaderNS    string
 		leaderElect                          bool
+		concurrency                          int
 	)
 	flag.StringVar(&endpoint, "endpoint", os.Getenv("FLUXCONFIG_ENDPOINT"), "URL of the configuration endpoint (env FLUXCONFIG_ENDPOINT).")
 	flag.StringVar(&cluster, "cluster-name", os.Getenv("FLUXCONFIG_CLUSTER_NAME"), "Name of this cluster at the endpoint (env FLUXCONFIG_CLUSTER_NAME).")
@@ -52,6 +53,7 @@ func main() {
 	flag.DurationVar(&statusInterval, "status-interval", 60*time.Second, "Minimum time between two status reports of one FluxConfig.")
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&healthAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
+	flag.IntVar(&concurrency, "concurrent", poller.DefaultConcurrency, "How many configurations are applied at once.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so only one replica polls and reports.")
 	flag.StringVar(&leaderNS, "leader-election-namespace", "", "Namespace of the leader election lease; the pod's namespace when empty.")
 	opts := zap.Options{}
@@ -86,7 +88,7 @@ func main() {
 	config := api.Cluster(cluster)
 	p := &poller.Poller{
 		Client: mgr.GetClient(), Config: config, Interval: pollInterval, Now: time.Now,
-		Log: ctrl.Log.WithName("poller"),
+		Concurrency: concurrency, Log: ctrl.Log.WithName("poller"),
 	}
 	if err := mgr.Add(p); err != nil {
 		log.Error(err, "Unable to add the poller")

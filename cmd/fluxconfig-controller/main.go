@@ -55,6 +55,7 @@ func main() {
 		qps                 float64
 		burst               int
 		resync              time.Duration
+		reconcileTimeout    time.Duration
 		watchNamespace      string
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
@@ -66,6 +67,7 @@ func main() {
 	flag.Float64Var(&qps, "kube-api-qps", 50, "Queries per second to the API server.")
 	flag.IntVar(&burst, "kube-api-burst", 100, "Burst of queries to the API server.")
 	flag.DurationVar(&resync, "resync-interval", 10*time.Minute, "How often a settled FluxConfig is reconciled again.")
+	flag.DurationVar(&reconcileTimeout, "reconcile-timeout", controller.DefaultReconcileTimeout, "How long one reconcile may take before it is cancelled and retried.")
 	flag.StringVar(&watchNamespace, "watch-namespace", "", "Reconcile only the FluxConfigs of this namespace; all namespaces when empty.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
@@ -93,13 +95,14 @@ func main() {
 		os.Exit(1)
 	}
 	reconciler := &controller.FluxConfigReconciler{
-		Client:         mgr.GetClient(),
-		APIReader:      mgr.GetAPIReader(),
-		Scheme:         mgr.GetScheme(),
-		Recorder:       mgr.GetEventRecorder(controller.FieldManager),
-		MultiTenancy:   multiTenancyEnforce,
-		KnownHosts:     render.BuiltInKnownHosts,
-		ResyncInterval: resync,
+		Client:           mgr.GetClient(),
+		APIReader:        mgr.GetAPIReader(),
+		Scheme:           mgr.GetScheme(),
+		Recorder:         mgr.GetEventRecorder(controller.FieldManager),
+		MultiTenancy:     multiTenancyEnforce,
+		KnownHosts:       render.BuiltInKnownHosts,
+		ResyncInterval:   resync,
+		ReconcileTimeout: reconcileTimeout,
 	}
 	if err := reconciler.SetupWithManager(mgr, concurrency); err != nil {
 		log.Error(err, "Unable to set up the FluxConfig controller")

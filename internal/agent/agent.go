@@ -21,39 +21,24 @@ package agent
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 )
 
 // FieldOwner is the server-side apply field manager of every write of the agent. Never
 // rename it: that would orphan the fields it owns.
 const FieldOwner = "fluxconfig-agent"
 
-// Labels and annotations on the objects the agent writes.
+// Labels and annotations on the objects the agent writes; api/v1alpha1/labels.go holds
+// every key, these name the agent's.
 const (
-	// ManagedByLabel marks a FluxConfig or Secret the agent created; the agent never
-	// updates or deletes an object without it.
-	ManagedByLabel = "clusterconfig.azure.com/managed-by"
-	// ManagedByValue is the value of ManagedByLabel.
-	ManagedByValue = "fluxconfig-agent"
-
-	// OperationStateAnnotation is Creating or Updating: what the operation reports while
-	// waitForReconciliation holds it.
-	OperationStateAnnotation = "clusterconfig.azure.com/operation-state"
-	// OperationAppliedAtAnnotation is when the agent first applied the current operation
-	// (RFC 3339); reconciliationWaitDuration counts from it.
-	OperationAppliedAtAnnotation = "clusterconfig.azure.com/operation-applied-at"
-	// WaitDurationAnnotation is set when waitForReconciliation is true, to the wait as a
-	// Go duration.
-	WaitDurationAnnotation = "clusterconfig.azure.com/reconciliation-wait-duration"
-
-	// AppliedDigestAnnotation is a digest of the FluxConfig the agent last applied, so an
-	// unchanged configuration is not applied again.
-	AppliedDigestAnnotation = "clusterconfig.azure.com/applied-digest"
-
-	// LastReportedAnnotation is the digest of the last status report the endpoint
-	// accepted, so a restarted agent neither loses nor repeats a report.
-	LastReportedAnnotation = "clusterconfig.azure.com/last-reported-digest"
-	// LastReportedAtAnnotation is when that report was sent (RFC 3339).
-	LastReportedAtAnnotation = "clusterconfig.azure.com/last-reported-at"
+	ManagedByLabel               = v1alpha1.AgentManagedByLabel
+	ManagedByValue               = v1alpha1.AgentManagedByValue
+	OperationStateAnnotation     = v1alpha1.OperationStateAnnotation
+	OperationAppliedAtAnnotation = v1alpha1.OperationAppliedAtAnnotation
+	WaitDurationAnnotation       = v1alpha1.WaitDurationAnnotation
+	LastReportedAnnotation       = v1alpha1.LastReportedAnnotation
+	LastReportedAtAnnotation     = v1alpha1.LastReportedAtAnnotation
 )
 
 // ProtectedParametersSecretName is the Secret that holds a configuration's protected

@@ -35,7 +35,10 @@ const dependencyNotReady = "DependencyNotReady"
 type Object struct {
 	Kind, Name, Namespace string
 	// Missing: the object does not exist (yet) or could not be read.
-	Missing            bool
+	Missing bool
+	// ReadError says why the object could not be read, when it was not a NotFound, so a read
+	// failure is reported rather than taken for "missing".
+	ReadError          string
 	Suspended          bool
 	Generation         int64
 	ObservedGeneration int64
@@ -88,9 +91,9 @@ func Combine(suspended bool, objs []Object) v1alpha1.ComplianceState {
 	return result
 }
 
-// Statuses lists at most max object statuses, the config's own objects first, and returns how
+// Statuses lists at most limit object statuses, the config's own objects first, and returns how
 // many were left out.
-func Statuses(objs []Object, max int) ([]v1alpha1.ObjectStatus, int) {
+func Statuses(objs []Object, limit int) ([]v1alpha1.ObjectStatus, int) {
 	sorted := append([]Object(nil), objs...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
@@ -106,9 +109,9 @@ func Statuses(objs []Object, max int) ([]v1alpha1.ObjectStatus, int) {
 		return a.Name < b.Name
 	})
 	omitted := 0
-	if max >= 0 && len(sorted) > max {
-		omitted = len(sorted) - max
-		sorted = sorted[:max]
+	if limit >= 0 && len(sorted) > limit {
+		omitted = len(sorted) - limit
+		sorted = sorted[:limit]
 	}
 	out := make([]v1alpha1.ObjectStatus, 0, len(sorted))
 	for _, o := range sorted {
@@ -116,6 +119,7 @@ func Statuses(objs []Object, max int) ([]v1alpha1.ObjectStatus, int) {
 		if len(conds) > 16 {
 			conds = conds[:16]
 		}
+
 		out = append(out, v1alpha1.ObjectStatus{
 			Name: o.Name, Namespace: o.Namespace, Kind: o.Kind,
 			ComplianceState:       State(o),

@@ -18,29 +18,20 @@ package controller
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
-	"github.com/fluxconfig/fluxconfig/internal/render"
-	"github.com/fluxconfig/fluxconfig/internal/subset"
+	"github.com/fluxconfig/fluxconfig/internal/ssa"
 )
 
 // FieldManager is the server-side apply field owner of everything the controller writes. It
 // must never change: renaming it orphans the fields the old name owns.
 const FieldManager = "fluxconfig-controller"
-
-// appliedHashAnnotation holds a digest of what was last applied, so a removed field is
-// noticed even though the live object still carries it.
-const appliedHashAnnotation = "clusterconfig.azure.com/applied-hash"
 
 // ForeignObjectError: an object the config would write exists and belongs to someone else.
 type ForeignObjectError struct {
@@ -65,46 +56,36 @@ type applier struct {
 	scheme *runtime.Scheme
 }
 
-// apply writes obj if needed and reports whether it did.
-func (a *applier) apply(ctx context.Context, owner *v1alpha1.FluxConfig, obj client.Object) (bool, error) {
-	desired, err := toUnstructured(obj)
-	if err != nil {
-		return false, err
-	}
-	hash, err := digest(desired)
-	if err != nil {
-		return false, err
-	}
-	annotations := desired.GetAnnotations()
-	if annotations == nil {
-		annotations = map[string]string{}
-	}
-	annotations[appliedHashAnnotation] = hash
-	desired.SetAnnotations(annotations)
-
+// apply writes obj if needed and reports whether it did. It returns the object as it now is:
+// the API server's answer when written, else the live object.
+func (a *applier) apply(ctx context.Context, owner *v1alpha1.FluxConfig, obj client.Object) (client.Object, bool, error) {
 	live, err := a.live(ctx, obj)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
+	if live != nil && !ownedBy(live, owner) {
+		kind, _ := apiutil.GVKForObject(obj, a.scheme)
+		return nil, false, &ForeignObjectError{Kind: kind.Kind, Namespace: live.GetNamespace(), Name: live.GetName()}
+	}
+	var current runtime.Object
 	if live != nil {
-		if !ownedBy(live, owner) {
-			return false, &ForeignObjectError{Kind: desired.GetKind(), Namespace: live.GetNamespace(), Name: live.GetName()}
-		}
-		if live.GetAnnotations()[appliedHashAnnotation] == hash && subset.Of(desired.Object, live.Object) {
-			return false, nil
-		}
+		current = live
 	}
-	if err := a.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(desired),
-		client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return false, fmt.Errorf("applying %s %s: %w", desired.GetKind(), client.ObjectKeyFromObject(obj), err)
+	applied, err := ssa.ApplyIfChanged(ctx, a.client, FieldManager, obj, current)
+	if err != nil {
+		kind, _ := apiutil.GVKForObject(obj, a.scheme)
+		return nil, false, fmt.Errorf("applying %s %s: %w", kind.Kind, client.ObjectKeyFromObject(obj), err)
 	}
-	return true, nil
+	if applied != nil {
+		return applied, true, nil
+	}
+	return live, false, nil
 }
 
 // live returns the object as it is, or nil when it does not exist. The cache holds every
 // Flux object, so its miss is an answer; a miss of a label-filtered kind is confirmed with a
 // direct read, since a foreign object of that name would not be in the cache.
-func (a *applier) live(ctx context.Context, obj client.Object) (*unstructured.Unstructured, error) {
+func (a *applier) live(ctx context.Context, obj client.Object) (client.Object, error) {
 	gvk, err := apiutil.GVKForObject(obj, a.scheme)
 	if err != nil {
 		return nil, err
@@ -125,7 +106,7 @@ func (a *applier) live(ctx context.Context, obj client.Object) (*unstructured.Un
 	if err != nil {
 		return nil, fmt.Errorf("reading %s %s: %w", gvk.Kind, key, err)
 	}
-	return toUnstructured(current)
+	return current, nil
 }
 
 // ownedBy: the object carries the labels of this config, or is the shared tenant RBAC of its
@@ -135,25 +116,5 @@ func ownedBy(obj client.Object, owner *v1alpha1.FluxConfig) bool {
 	if l[v1alpha1.ManagedLabel] != "true" || l[v1alpha1.NamespaceLabel] != owner.Namespace {
 		return false
 	}
-	return l[v1alpha1.NameLabel] == owner.Name || l[render.TenantRBACLabel] == "true"
-}
-
-func toUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		return nil, err
-	}
-	u := &unstructured.Unstructured{Object: m}
-	delete(u.Object, "status")
-	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-	return u, nil
-}
-
-func digest(u *unstructured.Unstructured) (string, error) {
-	data, err := json.Marshal(u.Object)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:8]), nil
+	return l[v1alpha1.NameLabel] == owner.Name || l[v1alpha1.TenantRBACLabel] == "true"
 }

@@ -17,7 +17,9 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"time"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
@@ -25,9 +27,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -40,7 +45,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/render"
 )
+
+// DefaultReconcileTimeout bounds one reconcile, so no read or write can hold a worker forever.
+const DefaultReconcileTimeout = 2 * time.Minute
 
 // labelFiltered are the kinds the cache holds only when labelled, so memory does not grow
 // with unrelated objects of the cluster; a cache miss of these proves nothing.
@@ -62,8 +71,34 @@ func CacheOptions() cache.Options {
 			by[obj] = cache.ByObject{Label: managed}
 		}
 	}
-	return cache.Options{ByObject: by}
+	// A read of a kind nobody watches fails instead of starting an informer on the spot: the
+	// controller's RBAC may not allow that kind, and such an informer never syncs, so the read
+	// would wait for as long as the reconcile runs.
+	return cache.Options{ByObject: by, ReaderFailOnMissingInformer: true}
 }
+
+// readFrom are the kinds the controller reads through the cache without watching them; their
+// informers are started with the manager's, since the cache starts none on a read.
+var readFrom = []client.Object{&corev1.ServiceAccount{}, &rbacv1.RoleBinding{}, &rbacv1.ClusterRoleBinding{}}
+
+// fluxKinds are the Flux kinds the controller watches, and so the only ones it reads: status
+// reports an object a Kustomization applied only when it is of one of these kinds. Each is
+// allowed by the controller's RBAC (see the markers on FluxConfigReconciler); a kind added
+// here needs a marker too.
+var fluxKinds = func() map[schema.GroupKind]func() client.Object {
+	kinds := map[schema.GroupKind]func() client.Object{
+		{Group: sourcev1.GroupVersion.Group, Kind: sourcev1.HelmRepositoryKind}: func() client.Object { return &sourcev1.HelmRepository{} },
+		{Group: sourcev1.GroupVersion.Group, Kind: sourcev1.HelmChartKind}:      func() client.Object { return &sourcev1.HelmChart{} },
+		{Group: kustomizev1.GroupVersion.Group, Kind: kustomizev1.KustomizationKind}: func() client.Object {
+			return &kustomizev1.Kustomization{}
+		},
+		{Group: helmv2.GroupVersion.Group, Kind: helmv2.HelmReleaseKind}: func() client.Object { return &helmv2.HelmRelease{} },
+	}
+	for _, s := range render.FluxSources() {
+		kinds[s.GVK.GroupKind()] = s.New
+	}
+	return kinds
+}()
 
 func isLabelFiltered(obj client.Object) bool {
 	for _, f := range labelFiltered {
@@ -75,19 +110,25 @@ func isLabelFiltered(obj client.Object) bool {
 }
 
 // SetupWithManager watches FluxConfigs and every object whose state they report.
+// Each reconcile is bounded by ReconcileTimeout, DefaultReconcileTimeout when zero.
 func (r *FluxConfigReconciler) SetupWithManager(mgr ctrl.Manager, concurrency int) error {
-	byLabels := handler.EnqueueRequestsFromMapFunc(configOfLabels)
-	return ctrl.NewControllerManagedBy(mgr).
+	for _, obj := range readFrom {
+		if _, err := mgr.GetCache().GetInformer(context.Background(), obj); err != nil {
+			return fmt.Errorf("starting the informer of %T: %w", obj, err)
+		}
+	}
+	timeout := r.ReconcileTimeout
+	if timeout == 0 {
+		timeout = DefaultReconcileTimeout
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.FluxConfig{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&v1alpha1.FluxConfig{}, r.neighbours()).
-		Watches(&sourcev1.GitRepository{}, byLabels).
-		Watches(&sourcev1.Bucket{}, byLabels).
-		Watches(&sourcev1.OCIRepository{}, byLabels).
-		Watches(&kustomizev1.Kustomization{}, byLabels).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(configOfSecret)).
-		Watches(&helmv2.HelmRelease{}, handler.EnqueueRequestsFromMapFunc(r.configOfApplied)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: concurrency}).
-		Complete(r)
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(configOfSecret))
+	for _, newObj := range fluxKinds {
+		b = b.Watches(newObj(), handler.EnqueueRequestsFromMapFunc(r.configOfFlux))
+	}
+	return b.WithOptions(controller.Options{MaxConcurrentReconciles: concurrency, ReconciliationTimeout: timeout}).Complete(r)
 }
 
 // configOfLabels maps a managed object to its FluxConfig.
@@ -99,15 +140,23 @@ func configOfLabels(_ context.Context, obj client.Object) []reconcile.Request {
 	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l[v1alpha1.NamespaceLabel], Name: l[v1alpha1.NameLabel]}}}
 }
 
-// configOfApplied maps an object a Kustomization applied to that Kustomization's FluxConfig.
-func (r *FluxConfigReconciler) configOfApplied(ctx context.Context, obj client.Object) []reconcile.Request {
+// configOfFlux maps a Flux object to its FluxConfig: the one whose labels it carries, else the
+// one whose Kustomization applied it.
+func (r *FluxConfigReconciler) configOfFlux(ctx context.Context, obj client.Object) []reconcile.Request {
+	if reqs := configOfLabels(ctx, obj); reqs != nil {
+		return reqs
+	}
 	l := obj.GetLabels()
-	name, ns := l["kustomize.toolkit.fluxcd.io/name"], l["kustomize.toolkit.fluxcd.io/namespace"]
+	name, ns := l[v1alpha1.KustomizeNameLabel], l[v1alpha1.KustomizeNamespaceLabel]
 	if name == "" {
 		return nil
 	}
 	k := &kustomizev1.Kustomization{}
 	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, k); err != nil {
+		if !apierrors.IsNotFound(err) {
+			ctrl.LoggerFrom(ctx).Error(err, "Cannot map an applied object to its FluxConfig",
+				"object", klog.KObj(obj), "kustomization", klog.KRef(ns, name))
+		}
 		return nil
 	}
 	return configOfLabels(ctx, k)
@@ -150,6 +199,7 @@ func (r *FluxConfigReconciler) neighbours() handler.EventHandler {
 func (r *FluxConfigReconciler) enqueueNeighbours(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request], namespacedOnly bool) {
 	list := &v1alpha1.FluxConfigList{}
 	if err := r.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Cannot list the FluxConfigs that share a namespace", "namespace", obj.GetNamespace())
 		return
 	}
 	for _, fc := range list.Items {

@@ -20,12 +20,17 @@ import (
 	"fmt"
 	"strings"
 
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
@@ -35,11 +40,6 @@ import (
 
 // maxStatuses bounds status.statuses; the rest is counted in omittedStatuses.
 const maxStatuses = 500
-
-// fluxGroups are the API groups whose applied objects are reported in statuses.
-var fluxGroups = map[string]bool{
-	"source.toolkit.fluxcd.io": true, "kustomize.toolkit.fluxcd.io": true, "helm.toolkit.fluxcd.io": true,
-}
 
 func statusEqual(a, b v1alpha1.FluxConfigStatus) bool { return equality.Semantic.DeepEqual(a, b) }
 
@@ -58,10 +58,11 @@ func inventoryOf(obj *v1alpha1.FluxConfig, objs []client.Object) *v1alpha1.Resou
 
 // observe reads the config's Flux objects and the Flux objects its Kustomizations applied,
 // and sets compliance, statuses, the synced revision and the conditions.
-func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxConfig) {
+// current holds the config's own objects as the apply step left them, by objectKey; they are
+// read from there rather than from the cache.
+func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxConfig, current map[string]client.Object) {
 	var observed []compliance.Object
-	sourceGVK := schema.GroupVersionKind{Group: "source.toolkit.fluxcd.io", Version: "v1", Kind: render.SourceKindOf(obj.Spec.SourceKind)}
-	source, src := r.read(ctx, sourceGVK, obj.Namespace, obj.Name, nil)
+	source, src, _ := r.read(ctx, render.SourceOf(obj).GVK.GroupKind(), obj.Namespace, obj.Name, nil, current)
 	observed = append(observed, src)
 	obj.Status.SourceSyncedCommitID, obj.Status.SourceUpdatedAt = "", nil
 	if source != nil {
@@ -74,10 +75,10 @@ func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxCo
 			}
 		}
 	}
-	kGVK := schema.GroupVersionKind{Group: "kustomize.toolkit.fluxcd.io", Version: "v1", Kind: "Kustomization"}
+	kGK := schema.GroupKind{Group: kustomizev1.GroupVersion.Group, Kind: kustomizev1.KustomizationKind}
 	for _, k := range obj.Spec.Kustomizations {
 		name := render.KustomizationName(obj.Name, k.Name)
-		live, ko := r.read(ctx, kGVK, obj.Namespace, name, nil)
+		live, ko, _ := r.read(ctx, kGK, obj.Namespace, name, nil, current)
 		observed = append(observed, ko)
 		if live != nil {
 			observed = append(observed, r.children(ctx, live)...)
@@ -86,19 +87,23 @@ func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxCo
 	obj.Status.ComplianceState = compliance.Combine(obj.Spec.Suspend, observed)
 	statuses, omitted := compliance.Statuses(observed, maxStatuses)
 	obj.Status.Statuses, obj.Status.OmittedStatuses = statuses, int32(omitted)
-	obj.Status.ObservedGeneration = obj.Generation
 	obj.Status.ProvisioningState = v1alpha1.ProvisioningSucceeded
 	obj.Status.ErrorMessage = ""
 	apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.StalledCondition)
-	setReadyFromCompliance(obj, statuses)
+	var readErrors []string
+	for _, o := range observed {
+		if o.ReadError != "" {
+			readErrors = append(readErrors, o.ReadError)
+		}
+	}
+	setReadyFromCompliance(obj, statuses, readErrors)
 }
 
-func setReadyFromCompliance(obj *v1alpha1.FluxConfig, statuses []v1alpha1.ObjectStatus) {
+func setReadyFromCompliance(obj *v1alpha1.FluxConfig, statuses []v1alpha1.ObjectStatus, readErrors []string) {
 	switch obj.Status.ComplianceState {
 	case v1alpha1.Compliant:
 		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciliationSucceededReason,
 			"every Flux object is ready at revision "+obj.Status.SourceSyncedCommitID)
-		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
 	case v1alpha1.Suspended:
 		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.SuspendedReason, "reconciliation is suspended")
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
@@ -117,31 +122,48 @@ func setReadyFromCompliance(obj *v1alpha1.FluxConfig, statuses []v1alpha1.Object
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
 	default:
 		msg := "waiting for the Flux objects to become ready"
+		if n := len(readErrors); n > 3 {
+			// A condition message is bounded; three say what is wrong.
+			readErrors = append(readErrors[:3:3], fmt.Sprintf("%d more", n-3))
+		}
+		if len(readErrors) > 0 {
+			msg += "; " + strings.Join(readErrors, "; ")
+		}
 		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionUnknown, v1alpha1.ProgressingReason, msg)
 		setCondition(obj, v1alpha1.ReconcilingCondition, metav1.ConditionTrue, v1alpha1.ProgressingReason, msg)
 	}
 }
 
-// read fetches a Flux object from the cache and describes it for compliance.
-func (r *FluxConfigReconciler) read(ctx context.Context, gvk schema.GroupVersionKind, ns, name string,
-	appliedBy *v1alpha1.ObjectReference) (*unstructured.Unstructured, compliance.Object) {
-	o := compliance.Object{Kind: gvk.Kind, Name: name, Namespace: ns, AppliedBy: appliedBy}
-	typed, err := r.Scheme.New(gvk)
+// read fetches a Flux object from the cache and describes it for compliance. Only the kinds
+// the controller watches are read; for others it returns nil and ok=false. A failed read other
+// than NotFound is logged and reported in the object's status, never taken for "missing".
+func (r *FluxConfigReconciler) read(ctx context.Context, gk schema.GroupKind, ns, name string,
+	appliedBy *v1alpha1.ObjectReference, current map[string]client.Object) (u *unstructured.Unstructured, o compliance.Object, ok bool) {
+	o = compliance.Object{Kind: gk.Kind, Name: name, Namespace: ns, AppliedBy: appliedBy}
+	newObj, ok := fluxKinds[gk]
+	if !ok {
+		return nil, o, false
+	}
+	var err error
+	cobj, fresh := current[gk.Kind+"/"+ns+"/"+name]
+	if !fresh {
+		cobj = newObj()
+		err = r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cobj)
+	}
 	if err != nil {
 		o.Missing = true
-		return nil, o
-	}
-	cobj := typed.(client.Object)
-	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cobj); err != nil {
-		o.Missing = true
-		return nil, o
+		if !apierrors.IsNotFound(err) {
+			o.ReadError = fmt.Sprintf("cannot read %s %s/%s: %v", gk.Kind, ns, name, err)
+			ctrl.LoggerFrom(ctx).Error(err, "Cannot read a Flux object", "kind", gk.Kind, "object", klog.KRef(ns, name))
+		}
+		return nil, o, true
 	}
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cobj)
 	if err != nil {
-		o.Missing = true
-		return nil, o
+		o.Missing, o.ReadError = true, fmt.Sprintf("cannot convert %s %s/%s: %v", gk.Kind, ns, name, err)
+		return nil, o, true
 	}
-	u := &unstructured.Unstructured{Object: m}
+	u = &unstructured.Unstructured{Object: m}
 	o.Generation = u.GetGeneration()
 	o.ObservedGeneration, _, _ = unstructured.NestedInt64(m, "status", "observedGeneration")
 	o.Suspended, _, _ = unstructured.NestedBool(m, "spec", "suspend")
@@ -153,10 +175,10 @@ func (r *FluxConfigReconciler) read(ctx context.Context, gvk schema.GroupVersion
 			}
 		}
 	}
-	if gvk.Kind == "HelmRelease" {
+	if gk.Kind == helmv2.HelmReleaseKind {
 		o.HelmRelease = helmProperties(m)
 	}
-	return u, o
+	return u, o, true
 }
 
 // children reads the Flux objects a Kustomization applied, from its inventory.
@@ -167,14 +189,13 @@ func (r *FluxConfigReconciler) children(ctx context.Context, k *unstructured.Uns
 	for _, e := range entries {
 		m, _ := e.(map[string]any)
 		id, _ := m["id"].(string)
-		version, _ := m["v"].(string)
 		parts := strings.Split(id, "_")
-		if len(parts) != 4 || !fluxGroups[parts[2]] {
+		if len(parts) != 4 {
 			continue
 		}
-		gvk := schema.GroupVersionKind{Group: parts[2], Version: version, Kind: parts[3]}
-		_, o := r.read(ctx, gvk, parts[0], parts[1], by)
-		out = append(out, o)
+		if _, o, ok := r.read(ctx, schema.GroupKind{Group: parts[2], Kind: parts[3]}, parts[0], parts[1], by, nil); ok {
+			out = append(out, o)
+		}
 	}
 	return out
 }

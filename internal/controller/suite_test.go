@@ -38,6 +38,7 @@ import (
 )
 
 var (
+	testEnv *testenv.Environment
 	// k8sClient plays the user and Flux: uncached, admin.
 	k8sClient client.Client
 	// reconciler is the one the running manager uses.
@@ -86,6 +87,7 @@ func TestMain(m *testing.M) {
 
 func run(m *testing.M) int {
 	env, err := testenv.Start()
+	testEnv = env
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

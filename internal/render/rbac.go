@@ -25,19 +25,15 @@ import (
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 )
 
-// TenantRBACLabel marks the RBAC objects a namespace's configs share; they carry no config
-// name because they outlive any single config.
-const TenantRBACLabel = "clusterconfig.azure.com/tenant-rbac"
-
 // ClusterRoleBindingName is the per-namespace binding of a cluster-scoped applier.
 func ClusterRoleBindingName(namespace string) string { return ApplierServiceAccount + "-" + namespace }
 
 // tenantLabels marks shared tenant RBAC of a namespace.
 func tenantLabels(namespace string) map[string]string {
 	return map[string]string{
-		v1alpha1.ManagedLabel:   "true",
-		v1alpha1.NamespaceLabel: namespace,
-		TenantRBACLabel:         "true",
+		v1alpha1.ManagedLabel:    "true",
+		v1alpha1.NamespaceLabel:  namespace,
+		v1alpha1.TenantRBACLabel: "true",
 	}
 }
 

@@ -37,9 +37,6 @@ const (
 	// ApplierClusterRole is what the applier account is bound to, cluster-wide or in its
 	// namespace only.
 	ApplierClusterRole = "cluster-admin"
-	// GeneratedKeyAnnotation marks an auth Secret whose SSH key the controller generated, so
-	// it is kept for the life of the config instead of being regenerated.
-	GeneratedKeyAnnotation = "clusterconfig.azure.com/generated-key"
 )
 
 // Inputs are what the controller read or generated for one FluxConfig.

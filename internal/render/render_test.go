@@ -18,6 +18,7 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -140,6 +141,33 @@ spec:
 				v1alpha1.ProtectedClientCertificatePassword: []byte("cert-password"),
 			},
 			opts: Options{MultiTenancy: true},
+		},
+		{
+			// Managed identity and the account key cannot reach Azure offline; their render is
+			// what is tested (the e2e suite syncs the SAS token and account key from Azurite).
+			name: "azureblob-managed-identity",
+			config: `
+metadata: {name: blob-mi, namespace: team-c}
+spec:
+  sourceKind: AzureBlob
+  azureBlob: {url: https://acct.blob.core.windows.net, containerName: manifests, managedIdentity: {clientId: 00000000-0000-0000-0000-000000000002}}
+  kustomizations:
+  - {name: all}
+`,
+			opts: Options{MultiTenancy: true},
+		},
+		{
+			name: "azureblob-account-key",
+			config: `
+metadata: {name: blob-key, namespace: team-c}
+spec:
+  sourceKind: AzureBlob
+  azureBlob: {url: https://acct.blob.core.windows.net, containerName: manifests}
+  kustomizations:
+  - {name: all}
+`,
+			params: map[string][]byte{v1alpha1.ProtectedAccountKey: []byte("account-key")},
+			opts:   Options{MultiTenancy: true},
 		},
 		{
 			name: "oci-tls-verify-workload-identity",
@@ -336,8 +364,8 @@ func TestRender_InvalidInput(t *testing.T) {
 			_, err := Render(config(t, tt.config), Inputs{ProtectedParameters: tt.params, GeneratedSSHKey: testKey(t)}, Options{MultiTenancy: true, KnownHosts: BuiltInKnownHosts})
 			g.Expect(err).To(HaveOccurred())
 			var invalidErr *InvalidSpecError
-			g.Expect(err).To(BeAssignableToTypeOf(invalidErr))
-			g.Expect(err.(*InvalidSpecError).Field).To(Equal(tt.wantField))
+			g.Expect(errors.As(err, &invalidErr)).To(BeTrue(), "an InvalidSpecError")
+			g.Expect(invalidErr.Field).To(Equal(tt.wantField))
 			g.Expect(err.Error()).To(ContainSubstring(tt.wantMsg))
 			g.Expect(err.Error()).NotTo(ContainSubstring(planted), "an error must never carry a secret value")
 		})

@@ -102,7 +102,7 @@ func writeRendered(ctx context.Context, c client.Client, f fixture, statuses map
 		return err
 	}
 	for _, obj := range rendered.Objects {
-		if obj.GetLabels()[render.TenantRBACLabel] == "true" {
+		if obj.GetLabels()[v1alpha1.TenantRBACLabel] == "true" {
 			key := fmt.Sprintf("%T/%s/%s", obj, obj.GetNamespace(), obj.GetName())
 			if _, done := shared.LoadOrStore(key, true); done {
 				continue

@@ -20,7 +20,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,10 +35,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	coordinationv1 "k8s.io/api/coordination/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
@@ -60,8 +56,14 @@ func startBinaryAs(kubeconfigPath, name string, args ...string) (*exec.Cmd, chan
 // startBinaryPath runs the program at path with the given kubeconfig; the returned channel
 // receives its exit.
 func startBinaryPath(kubeconfigPath, path string, args ...string) (*exec.Cmd, chan error) {
+	return startProcess(kubeconfigPath, path, nil, args...)
+}
+
+// startProcess runs path with KUBECONFIG and env added to the suite's environment, its
+// output in the spec's log, and kills it when the calling node ends.
+func startProcess(kubeconfigPath, path string, env []string, args ...string) (*exec.Cmd, chan error) {
 	cmd := exec.Command(path, args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfigPath)
+	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfigPath), env...)
 	cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
 	Expect(cmd.Start()).To(Succeed())
 	exited := make(chan error, 1)
@@ -86,29 +88,6 @@ func readyz(addr string) (int, string, error) {
 	return resp.StatusCode, string(body), nil
 }
 
-// agentKubeconfig returns a kubeconfig for a user with nothing but the generated
-// config/rbac/agent ClusterRole, so the test also proves that role is enough.
-func agentKubeconfig(ctx context.Context, dir string) string {
-	user, err := env.AddUser(envtest.User{Name: "e2e-fluxconfig-agent"}, nil)
-	Expect(err).NotTo(HaveOccurred())
-	data, err := user.KubeConfig()
-	Expect(err).NotTo(HaveOccurred())
-	path := filepath.Join(dir, "agent-kubeconfig")
-	Expect(os.WriteFile(path, data, 0o600)).To(Succeed())
-
-	roles, err := testenv.LoadManifests(filepath.Join(testenv.RepoRoot(), "config", "rbac", "agent"))
-	Expect(err).NotTo(HaveOccurred())
-	Expect(roles).To(HaveLen(1))
-	Expect(testenv.ApplyManifests(ctx, k8sClient, "e2e", roles)).To(Succeed())
-	binding := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "e2e-fluxconfig-agent"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: roles[0].GetName()},
-		Subjects:   []rbacv1.Subject{{APIGroup: "rbac.authorization.k8s.io", Kind: "User", Name: "e2e-fluxconfig-agent"}},
-	}
-	Expect(client.IgnoreAlreadyExists(k8sClient.Create(ctx, binding))).To(Succeed())
-	return path
-}
-
 var _ = Describe("fluxconfig-endpoint and fluxconfig-agent processes", func() {
 	It("deliver a configuration, report it, and survive the endpoint being killed with kill -9", func(ctx SpecContext) {
 		dir := GinkgoT().TempDir()
@@ -121,7 +100,7 @@ var _ = Describe("fluxconfig-endpoint and fluxconfig-agent processes", func() {
 			"--admin-token-file=" + filepath.Join(dir, "admin"), "--cluster-tokens-dir=" + filepath.Join(dir, "clusters")}
 		endpoint, endpointExited := startBinary("fluxconfig-endpoint", endpointArgs...)
 		Expect(testenv.EnsureNamespace(ctx, k8sClient, "fluxconfig-system")).To(Succeed())
-		startBinaryAs(agentKubeconfig(ctx, dir), "fluxconfig-agent", "--endpoint=http://"+listen, "--cluster-name=e2e",
+		startBinaryAs(accounts["fluxconfig-agent"], "fluxconfig-agent", "--endpoint=http://"+listen, "--cluster-name=e2e",
 			"--token-file="+filepath.Join(dir, "agent-token"), "--poll-interval=300ms", "--status-interval=1s",
 			"--metrics-bind-address=0", "--health-probe-bind-address="+healthAddr,
 			"--leader-elect", "--leader-election-namespace=fluxconfig-system")

@@ -50,8 +50,7 @@ var _ = Describe("fluxconfig-controller cleanup (the chart's pre-delete hook)", 
 		Expect(err).NotTo(HaveOccurred())
 		data, err := own.AdminKubeconfig("cleanup")
 		Expect(err).NotTo(HaveOccurred())
-		kc := filepath.Join(GinkgoT().TempDir(), "kubeconfig")
-		Expect(os.WriteFile(kc, data, 0o600)).To(Succeed())
+		kc := asChartAccounts(ctx, c, data, GinkgoT().TempDir())["fluxconfig-cleanup"]
 		run := func(timeout string) (int, string) {
 			var out bytes.Buffer
 			cmd := exec.CommandContext(ctx, filepath.Join(binDir, "fluxconfig-controller"), "cleanup", "--timeout="+timeout,
@@ -78,7 +77,6 @@ var _ = Describe("fluxconfig-controller cleanup (the chart's pre-delete hook)", 
 
 		// The agent goes first, or it would re-create what the hook deletes. envtest runs no
 		// garbage collector, so its foreground deletion waits until the test plays that part.
-		Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "fluxconfig-system"}})).To(Succeed())
 		labels := map[string]string{"app.kubernetes.io/name": "fluxconfig-agent"}
 		agent := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "fluxconfig-agent", Namespace: "fluxconfig-system"},
 			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels},

@@ -55,7 +55,7 @@ var _ = Describe("fluxconfig-controller process", func() {
 			"--health-probe-bind-address="+healthAddr,
 			"--leader-elect",
 			"--leader-election-namespace="+ns)
-		cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+accounts["fluxconfig-controller"])
 		cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
 		Expect(cmd.Start()).To(Succeed())
 		exited := make(chan error, 1)

@@ -19,6 +19,7 @@ limitations under the License.
 package e2e
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,6 +38,8 @@ var (
 	k8sClient  client.Client
 	kubeconfig string
 	binDir     string
+	// accounts maps each of our processes' chart ServiceAccounts to a kubeconfig acting as it.
+	accounts map[string]string
 )
 
 func TestE2E(t *testing.T) {
@@ -58,6 +61,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	kubeconfig = filepath.Join(GinkgoT().TempDir(), "kubeconfig")
 	Expect(os.WriteFile(kubeconfig, data, 0o600)).To(Succeed())
+	accounts = asChartAccounts(context.Background(), k8sClient, data, GinkgoT().TempDir())
 })
 
 var _ = AfterSuite(func() {

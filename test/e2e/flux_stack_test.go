@@ -19,55 +19,132 @@ limitations under the License.
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	ctrl "sigs.k8s.io/controller-runtime"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
-	"github.com/fluxconfig/fluxconfig/internal/scheme"
+	dpclient "github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
-	"github.com/fluxconfig/fluxconfig/test/e2e/gitserver"
-	"github.com/fluxconfig/fluxconfig/test/e2e/sourcestandin"
+	"github.com/fluxconfig/fluxconfig/test/servers/azurite"
+	"github.com/fluxconfig/fluxconfig/test/servers/gitserver"
+	"github.com/fluxconfig/fluxconfig/test/servers/ociregistry"
+	"github.com/fluxconfig/fluxconfig/test/servers/s3server"
+	"github.com/fluxconfig/fluxconfig/test/servers/tlsca"
 )
 
-// gitUser and gitPassword guard the HTTPS git server.
+// Credentials of the local servers.
 const (
 	gitUser     = "e2e-bot"
 	gitPassword = "e2e-git-password"
+	ociUser     = "e2e-oci"
+	ociPassword = "e2e-oci-password"
+	s3AccessKey = "E2EACCESSKEY"
+	s3SecretKey = "e2e-s3-secret-key"
 	fluxCluster = "e2e-flux"
 	adminToken  = "e2e-flux-admin"
 )
 
-// fluxStack is everything the GitOps scenarios run against: git servers, the source
-// stand-in, the real kustomize-controller, and our controller, endpoint and agent.
+// fluxStack is everything the GitOps scenarios run against: a server on 127.0.0.1 for each
+// source kind, the real source-, kustomize- and helm-controller, and our controller,
+// endpoint and agent, the last two as their chart ServiceAccounts.
 type fluxStack struct {
 	repos    *gitserver.Repos
 	httpsURL string // basic auth, TLS with caPEM
 	caPEM    []byte
 	httpURL  string // no auth
 	ssh      *gitserver.SSHServer
+
+	oci       *ociregistry.Registry // plain HTTP, no auth
+	ociSecure *ociregistry.Registry // TLS with ociCA, basic auth
+	ociCA     *tlsca.CA
+	s3        *s3server.Server // plain HTTP
+	s3TLS     *s3server.Server // TLS with a CA source-controller trusts as a system root
+
+	azurite        *azurite.Azurite // nil when it cannot run here; azuriteMissing says why
+	azuriteMissing string
+
 	endpoint string
+	mgmt     *dpclient.Cluster
 }
 
 // startFluxStack starts the stack; everything stops when the calling container ends.
 func startFluxStack(ctx context.Context) *fluxStack {
-	kustomizeController := os.Getenv("FLUXCONFIG_KUSTOMIZE_CONTROLLER")
-	Expect(kustomizeController).NotTo(BeEmpty(), "FLUXCONFIG_KUSTOMIZE_CONTROLLER must name the kustomize-controller binary; run `make test-e2e`")
+	flux := map[string]string{}
+	for _, name := range []string{"SOURCE", "KUSTOMIZE", "HELM"} {
+		flux[name] = os.Getenv("FLUXCONFIG_" + name + "_CONTROLLER")
+		Expect(flux[name]).NotTo(BeEmpty(), "FLUXCONFIG_%s_CONTROLLER must name the Flux controller binary; run `make test-e2e`", name)
+	}
 	dir := GinkgoT().TempDir()
 	st := &fluxStack{repos: gitserver.NewRepos(filepath.Join(dir, "git"))}
+	st.startGit()
+	st.startArtifactServers()
+	st.startAzurite(ctx, filepath.Join(dir, "azurite"))
 
+	// source-controller trusts s3TLS's CA as a system root: a Bucket has no field of ours for
+	// a CA, so `insecure: false` is tested as against a server with a public certificate.
+	roots := filepath.Join(dir, "system-roots.pem")
+	st.startS3TLS(roots)
+	sourceEnv := []string{"RUNTIME_NAMESPACE=flux-system", "SSL_CERT_FILE=" + roots}
+	if st.azurite != nil {
+		proxy, stop, err := st.azurite.HostStyleProxy()
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(stop)
+		// Only for devstoreaccount1.blob.localhost: Go never proxies loopback addresses.
+		sourceEnv = append(sourceEnv, "HTTP_PROXY="+proxy)
+	}
+	storage := freeAddr()
+	startProcess(kubeconfig, flux["SOURCE"], sourceEnv, "--storage-path="+filepath.Join(dir, "artifacts"),
+		"--storage-addr="+storage, "--storage-adv-addr="+storage, "--enable-leader-election=false",
+		"--metrics-addr="+freeAddr(), "--health-addr="+freeAddr(), "--log-encoding=console", "--concurrent=8",
+		"--requeue-dependency=2s")
+	// kustomize- and helm-controller with the chart's lockdown flags.
+	lockdown := []string{"--enable-leader-election=false", "--metrics-addr=" + freeAddr(), "--health-addr=" + freeAddr(),
+		"--log-encoding=console", "--requeue-dependency=2s", "--concurrent=8",
+		"--no-cross-namespace-refs=true", "--default-service-account=flux-applier"}
+	startProcess(kubeconfig, flux["KUSTOMIZE"], nil, lockdown...)
+	lockdown[1], lockdown[2] = "--metrics-addr="+freeAddr(), "--health-addr="+freeAddr()
+	startProcess(kubeconfig, flux["HELM"], nil, lockdown...)
+	startBinaryAs(accounts["fluxconfig-controller"], "fluxconfig-controller", "--metrics-bind-address=0",
+		"--health-probe-bind-address="+freeAddr(), "--multi-tenancy-enforce=true")
+
+	Expect(os.MkdirAll(filepath.Join(dir, "clusters"), 0o700)).To(Succeed())
+	Expect(os.WriteFile(filepath.Join(dir, "admin"), []byte(adminToken), 0o600)).To(Succeed())
+	Expect(os.WriteFile(filepath.Join(dir, "clusters", fluxCluster), []byte("e2e-flux-agent"), 0o600)).To(Succeed())
+	Expect(os.WriteFile(filepath.Join(dir, "agent-token"), []byte("e2e-flux-agent"), 0o600)).To(Succeed())
+	listen := freeAddr()
+	st.endpoint = "http://" + listen
+	startBinary("fluxconfig-endpoint", "--listen="+listen, "--data="+filepath.Join(dir, "store.db"),
+		"--admin-token-file="+filepath.Join(dir, "admin"), "--cluster-tokens-dir="+filepath.Join(dir, "clusters"))
+	Expect(testenv.EnsureNamespace(ctx, k8sClient, releaseNamespace)).To(Succeed())
+	startBinaryAs(accounts["fluxconfig-agent"], "fluxconfig-agent", "--endpoint="+st.endpoint, "--cluster-name="+fluxCluster,
+		"--token-file="+filepath.Join(dir, "agent-token"), "--poll-interval=1s", "--status-interval=1s",
+		"--metrics-bind-address=0", "--health-probe-bind-address="+freeAddr())
+	c, err := dpclient.New(dpclient.Options{Endpoint: st.endpoint, Token: adminToken, Timeout: 10 * time.Second})
+	Expect(err).NotTo(HaveOccurred())
+	st.mgmt = c.Cluster(fluxCluster)
+	Eventually(func() error {
+		resp, err := http.Get(st.endpoint + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+	return st
+}
+
+func (st *fluxStack) startGit() {
 	withAuth, err := st.repos.HTTPHandler(gitUser, gitPassword)
 	Expect(err).NotTo(HaveOccurred())
 	https := httptest.NewTLSServer(withAuth)
@@ -82,92 +159,87 @@ func startFluxStack(ctx context.Context) *fluxStack {
 	st.ssh, err = st.repos.ServeSSH()
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(st.ssh.Close)
-
-	startSourceStandIn()
-	startBinaryPath(kubeconfig, kustomizeController, "--metrics-addr="+freeAddr(), "--health-addr="+freeAddr(),
-		"--log-encoding=console", "--requeue-dependency=2s", "--concurrent=4",
-		"--no-cross-namespace-refs=true", "--default-service-account=flux-applier")
-	startBinary("fluxconfig-controller", "--metrics-bind-address=0", "--health-probe-bind-address="+freeAddr())
-
-	Expect(os.MkdirAll(filepath.Join(dir, "clusters"), 0o700)).To(Succeed())
-	Expect(os.WriteFile(filepath.Join(dir, "admin"), []byte(adminToken), 0o600)).To(Succeed())
-	Expect(os.WriteFile(filepath.Join(dir, "clusters", fluxCluster), []byte("e2e-flux-agent"), 0o600)).To(Succeed())
-	Expect(os.WriteFile(filepath.Join(dir, "agent-token"), []byte("e2e-flux-agent"), 0o600)).To(Succeed())
-	listen := freeAddr()
-	st.endpoint = "http://" + listen
-	startBinary("fluxconfig-endpoint", "--listen="+listen, "--data="+filepath.Join(dir, "store.db"),
-		"--admin-token-file="+filepath.Join(dir, "admin"), "--cluster-tokens-dir="+filepath.Join(dir, "clusters"))
-	Expect(testenv.EnsureNamespace(ctx, k8sClient, "fluxconfig-system")).To(Succeed())
-	startBinaryAs(agentKubeconfig(ctx, dir), "fluxconfig-agent", "--endpoint="+st.endpoint, "--cluster-name="+fluxCluster,
-		"--token-file="+filepath.Join(dir, "agent-token"), "--poll-interval=2s", "--status-interval=2s",
-		"--metrics-bind-address=0", "--health-probe-bind-address="+freeAddr())
-	Eventually(func() error {
-		resp, err := http.Get(st.endpoint + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err
-	}).WithTimeout(30 * time.Second).Should(Succeed())
-	return st
 }
 
-// startSourceStandIn runs the GitRepository stand-in in this process.
-func startSourceStandIn() {
-	artifacts := sourcestandin.NewArtifactServer()
-	DeferCleanup(artifacts.Close)
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 scheme.New(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
+func (st *fluxStack) startArtifactServers() {
+	var err error
+	st.oci, err = ociregistry.Start(ociregistry.Options{})
 	Expect(err).NotTo(HaveOccurred())
-	Expect((&sourcestandin.GitRepositoryReconciler{Client: mgr.GetClient(), Artifacts: artifacts}).SetupWithManager(mgr)).To(Succeed())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer GinkgoRecover()
-		defer close(done)
-		Expect(mgr.Start(ctx)).To(Succeed())
-	}()
-	DeferCleanup(func() { cancel(); <-done })
+	DeferCleanup(st.oci.Close)
+	st.ociCA, err = tlsca.New("e2e OCI CA")
+	Expect(err).NotTo(HaveOccurred())
+	st.ociSecure, err = ociregistry.Start(ociregistry.Options{CA: st.ociCA, Username: ociUser, Password: ociPassword})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(st.ociSecure.Close)
+	st.s3, err = s3server.Start(s3server.Options{AccessKey: s3AccessKey, SecretKey: s3SecretKey})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(st.s3.Close)
 }
 
-// call sends one management request for configuration name; body is JSON or empty.
-func (st *fluxStack) call(method, name, body string) (int, dpv1.FluxConfiguration) {
-	url := fmt.Sprintf("%s/v1/clusters/%s/fluxConfigurations/%s", st.endpoint, fluxCluster, name)
-	req, err := http.NewRequest(method, url, bytes.NewReader([]byte(body)))
+func (st *fluxStack) startS3TLS(roots string) {
+	ca, err := tlsca.New("e2e public CA")
 	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, dpv1.FluxConfiguration{}
+	Expect(os.WriteFile(roots, ca.PEM(), 0o600)).To(Succeed())
+	st.s3TLS, err = s3server.Start(s3server.Options{AccessKey: s3AccessKey, SecretKey: s3SecretKey, CA: ca})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(st.s3TLS.Close)
+}
+
+func (st *fluxStack) startAzurite(ctx context.Context, dir string) {
+	a, err := azurite.Start(context.WithoutCancel(ctx), os.Getenv("FLUXCONFIG_AZURITE"), dir)
+	if errors.Is(err, azurite.ErrUnavailable) {
+		st.azuriteMissing = err.Error()
+		fmt.Fprintln(GinkgoWriter, "the AzureBlob scenarios will skip:", err)
+		return
 	}
-	defer resp.Body.Close()
-	var c dpv1.FluxConfiguration
-	_ = json.NewDecoder(resp.Body).Decode(&c)
-	return resp.StatusCode, c
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(a.Close)
+	st.azurite = a
 }
 
-// mustCall is call that expects one of the given status codes.
-func (st *fluxStack) mustCall(method, name, body string, codes ...int) {
-	code, _ := st.call(method, name, body)
-	Expect(codes).To(ContainElement(code), "%s %s", method, name)
+// put creates or replaces configuration name; body is the JSON of a FluxConfiguration.
+func (st *fluxStack) put(ctx context.Context, name, body string) {
+	var cfg dpv1.FluxConfiguration
+	Expect(json.Unmarshal([]byte(body), &cfg)).To(Succeed())
+	_, err := st.mgmt.Put(ctx, name, &cfg)
+	Expect(err).NotTo(HaveOccurred(), "PUT %s", name)
+}
+
+// patch merge-patches configuration name.
+func (st *fluxStack) patch(ctx context.Context, name, patch string) {
+	_, err := st.mgmt.Patch(ctx, name, json.RawMessage(patch))
+	Expect(err).NotTo(HaveOccurred(), "PATCH %s", name)
 }
 
 // observed reads a configuration's properties, as the endpoint reports them.
 func (st *fluxStack) observed(name string) func() dpv1.FluxConfigurationProperties {
 	return func() dpv1.FluxConfigurationProperties {
-		_, c := st.call(http.MethodGet, name, "")
+		c, err := st.mgmt.Get(context.Background(), name)
+		if err != nil {
+			return dpv1.FluxConfigurationProperties{}
+		}
 		return c.Properties
 	}
 }
 
+// gone reports whether the endpoint no longer knows configuration name.
+func (st *fluxStack) gone(name string) func() bool {
+	return func() bool {
+		_, err := st.mgmt.Get(context.Background(), name)
+		return dpclient.IsNotFound(err)
+	}
+}
+
 // figures collects the timings the scenarios print at the end.
-var figures []string
+var (
+	figuresMu sync.Mutex
+	figures   []string
+)
 
 func record(format string, args ...any) {
 	line := fmt.Sprintf(format, args...)
+	figuresMu.Lock()
+	defer figuresMu.Unlock()
 	figures = append(figures, line)
 	AddReportEntry("figure", line)
 	fmt.Fprintln(GinkgoWriter, "figure:", line)

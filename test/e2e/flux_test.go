@@ -21,7 +21,7 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
-	"net/http"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +41,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	dpclient "github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
 	"github.com/fluxconfig/fluxconfig/internal/sshkey"
@@ -48,7 +49,7 @@ import (
 
 // The scenarios share one stack and one git repository, "fleet", and run in order: each
 // starts from the state the one before left.
-var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
+var _ = Describe("GitOps with the real Flux controllers", Ordered, func() {
 	const scenarioTimeout = 90 * time.Second
 	var (
 		st   *fluxStack
@@ -86,7 +87,7 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 		})
 		created := watchCreations(ctx, "e2e-apps")
 		start := time.Now()
-		st.mustCall(http.MethodPut, "fleet", properties(map[string]any{
+		st.put(ctx, "fleet", properties(map[string]any{
 			"scope": "cluster", "namespace": "e2e-flux", "sourceKind": "GitRepository",
 			"gitRepository": map[string]any{
 				"url": st.httpsURL + "/fleet.git", "httpsUser": gitUser, "httpsCACert": b64(string(st.caPEM)),
@@ -97,7 +98,7 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 				"apps":  map[string]any{"path": "./apps", "dependsOn": []string{"infra"}, "prune": true, "wait": false, "retryIntervalInSeconds": 2},
 			},
 			"configurationProtectedSettings": map[string]any{"httpsKey": b64(gitPassword)},
-		}), http.StatusCreated)
+		}))
 
 		Eventually(configMapVersion(ctx, "e2e-apps", "app-settings")).WithTimeout(scenarioTimeout).Should(Equal("1"))
 		applied := time.Since(start)
@@ -119,7 +120,7 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 
 	It("7: suspended, leaves new commits alone; resumed, applies them", func(ctx SpecContext) {
 		start := time.Now()
-		st.mustCall(http.MethodPatch, "fleet", `{"properties":{"suspend":true}}`, http.StatusOK, http.StatusAccepted)
+		st.patch(ctx, "fleet", `{"properties":{"suspend":true}}`)
 		Eventually(st.observed("fleet")).WithTimeout(scenarioTimeout).Should(HaveField("ComplianceState", "Suspended"))
 		record("scenario 7: PATCH suspend → Suspended at the endpoint %s", time.Since(start).Round(100*time.Millisecond))
 
@@ -127,7 +128,7 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 		Consistently(configMapVersion(ctx, "e2e-apps", "app-settings")).WithTimeout(8 * time.Second).Should(Equal("2"))
 
 		start = time.Now()
-		st.mustCall(http.MethodPatch, "fleet", `{"properties":{"suspend":false}}`, http.StatusOK, http.StatusAccepted)
+		st.patch(ctx, "fleet", `{"properties":{"suspend":false}}`)
 		Eventually(configMapVersion(ctx, "e2e-apps", "app-settings")).WithTimeout(scenarioTimeout).Should(Equal("3"))
 		applied := time.Since(start)
 		Eventually(st.observed("fleet")).WithTimeout(scenarioTimeout).Should(compliantAt(sha))
@@ -136,7 +137,7 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 
 	It("5: prunes the objects of a kustomization a PATCH removed", func(ctx SpecContext) {
 		start := time.Now()
-		st.mustCall(http.MethodPatch, "fleet", `{"properties":{"kustomizations":{"apps":null}}}`, http.StatusOK, http.StatusAccepted)
+		st.patch(ctx, "fleet", `{"properties":{"kustomizations":{"apps":null}}}`)
 		Eventually(configMapVersion(ctx, "e2e-apps", "app-settings")).WithTimeout(scenarioTimeout).Should(Equal("absent"))
 		Eventually(func() bool {
 			return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKey{Namespace: "e2e-apps", Name: "web"}, &appsv1.Deployment{}))
@@ -150,9 +151,9 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 
 	It("6: DELETE removes workloads, Flux objects, Secrets and RBAC, and the endpoint forgets it", func(ctx SpecContext) {
 		start := time.Now()
-		st.mustCall(http.MethodDelete, "fleet", "", http.StatusOK, http.StatusAccepted, http.StatusNoContent)
-		Eventually(func() int { code, _ := st.call(http.MethodGet, "fleet", ""); return code }).
-			WithTimeout(scenarioTimeout).Should(Equal(http.StatusNotFound))
+		_, err := st.mgmt.Delete(ctx, "fleet", dpclient.DeleteOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(st.gone("fleet")).WithTimeout(scenarioTimeout).Should(BeTrue())
 		record("scenario 6: DELETE → forgotten by the endpoint %s", time.Since(start).Round(100*time.Millisecond))
 
 		Expect(configMapVersion(ctx, "e2e-apps", "infra-settings")()).To(Equal("absent"))
@@ -188,7 +189,7 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 			})
 		}
 		start := time.Now()
-		st.mustCall(http.MethodPut, "deploy", sshConfig(map[string]any{}), http.StatusCreated)
+		st.put(ctx, "deploy", sshConfig(map[string]any{}))
 		Eventually(st.observed("deploy")).WithTimeout(scenarioTimeout).Should(SatisfyAll(
 			HaveField("RepositoryPublicKey", HavePrefix("ssh-ed25519 ")),
 			WithTransform(conditionMessages, ContainSubstring("unable to authenticate"))))
@@ -202,7 +203,7 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 
 		wrongKey, err := sshkey.Generate(rand.Reader, "not-a-deploy-key")
 		Expect(err).NotTo(HaveOccurred())
-		st.mustCall(http.MethodPut, "wrong-key", sshConfig(map[string]any{"sshPrivateKey": b64(string(wrongKey))}), http.StatusCreated)
+		st.put(ctx, "wrong-key", sshConfig(map[string]any{"sshPrivateKey": b64(string(wrongKey))}))
 		Eventually(st.observed("wrong-key")).WithTimeout(scenarioTimeout).Should(SatisfyAll(
 			HaveField("ComplianceState", "Non-Compliant"),
 			WithTransform(conditionMessages, ContainSubstring("unable to authenticate"))))
@@ -214,7 +215,7 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 			"tenant/escape/settings.yaml": configMapYAML("default", "escaped-settings", "1"),
 		})
 		start := time.Now()
-		st.mustCall(http.MethodPut, "tenant", properties(map[string]any{
+		st.put(ctx, "tenant", properties(map[string]any{
 			"scope": "namespace", "namespace": "e2e-tenant",
 			"gitRepository": map[string]any{
 				"url": st.httpURL + "/fleet.git", "syncIntervalInSeconds": 2, "repositoryRef": map[string]any{"branch": "main"},
@@ -223,7 +224,7 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 				"own":    map[string]any{"path": "./tenant/own", "retryIntervalInSeconds": 2},
 				"escape": map[string]any{"path": "./tenant/escape", "retryIntervalInSeconds": 2},
 			},
-		}), http.StatusCreated)
+		}))
 		Eventually(configMapVersion(ctx, "e2e-tenant", "own-settings")).WithTimeout(scenarioTimeout).Should(Equal("1"))
 		applied := time.Since(start)
 		Eventually(st.observed("tenant")).WithTimeout(scenarioTimeout).Should(SatisfyAll(
@@ -235,6 +236,13 @@ var _ = Describe("GitOps with the real kustomize-controller", Ordered, func() {
 			applied.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 		Expect(configMapVersion(ctx, "default", "escaped-settings")()).To(Equal("absent"))
 	}, SpecTimeout(3*time.Minute))
+
+	// Every source kind and auth method against its server on 127.0.0.1, and a config whose
+	// Git content applies every Flux kind the controller follows plus an ExternalArtifact,
+	// all at once: each must reach Compliant at the endpoint with its revision.
+	It("8: every source kind and auth method, and a config applying every Flux kind, reach Compliant", func(ctx SpecContext) {
+		runKindCases(ctx, st, kindCases(ctx, st))
+	}, SpecTimeout(4*time.Minute))
 })
 
 // conditionMessages joins every condition message the endpoint reports for a configuration.

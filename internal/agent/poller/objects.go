@@ -18,24 +18,19 @@ package poller
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/agent"
-	"github.com/fluxconfig/fluxconfig/internal/subset"
+	"github.com/fluxconfig/fluxconfig/internal/ssa"
 )
 
 func isManaged(obj metav1.Object) bool {
@@ -78,8 +73,12 @@ func (p *Poller) applySecret(ctx context.Context, key types.NamespacedName, data
 		Type:       corev1.SecretTypeOpaque,
 		Data:       data,
 	}
+	var live runtime.Object
+	if err == nil {
+		live = existing
+	}
 	// The error names the Secret only; its data never reaches a message.
-	if err := p.apply(ctx, secret); err != nil {
+	if _, err := ssa.ApplyIfChanged(ctx, p.Client, agent.FieldOwner, secret, live); err != nil {
 		return fmt.Errorf("applying secret %s/%s: the API server refused it (%s)", key.Namespace, name, apierrors.ReasonForError(err))
 	}
 	return nil
@@ -110,61 +109,18 @@ func (p *Poller) applyFluxConfig(ctx context.Context, key types.NamespacedName, 
 		},
 		Spec: spec,
 	}
-	desired, err := applyForm(fc)
+	var live runtime.Object
+	if existing != nil {
+		live = existing
+	}
+	applied, err := ssa.ApplyIfChanged(ctx, p.Client, agent.FieldOwner, fc, live)
 	if err != nil {
-		return err
-	}
-	// The digest notices a field the agent stopped setting; the subset check, a field
-	// someone else changed.
-	data, err := json.Marshal(desired.Object)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(data)
-	digest := hex.EncodeToString(sum[:12])
-	withDigest := maps.Clone(ann)
-	if withDigest == nil {
-		withDigest = map[string]string{}
-	}
-	withDigest[agent.AppliedDigestAnnotation] = digest
-	desired.SetAnnotations(withDigest)
-	if existing != nil && existing.Annotations[agent.AppliedDigestAnnotation] == digest {
-		live, err := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
-		if err != nil {
-			return err
-		}
-		// A typed read may come without its type; the name and namespace say enough.
-		live["apiVersion"], live["kind"] = desired.GetAPIVersion(), desired.GetKind()
-		if subset.Of(desired.Object, live) {
-			return nil
-		}
-	}
-	p.Log.V(1).Info("Applying FluxConfig", "FluxConfig", key, "operationId", spec.OperationID)
-	if err := p.Client.Apply(ctx, ctrlclient.ApplyConfigurationFromUnstructured(desired), ctrlclient.FieldOwner(agent.FieldOwner), ctrlclient.ForceOwnership); err != nil {
 		return fmt.Errorf("applying FluxConfig %s: %w", key, err)
 	}
+	if applied != nil {
+		p.Log.V(1).Info("Applied FluxConfig", "FluxConfig", key, "operationId", spec.OperationID)
+	}
 	return nil
-}
-
-// apply server-side applies obj with ownership forced: the agent is the only writer of
-// these fields.
-func (p *Poller) apply(ctx context.Context, obj runtime.Object) error {
-	u, err := applyForm(obj)
-	if err != nil {
-		return err
-	}
-	return p.Client.Apply(ctx, ctrlclient.ApplyConfigurationFromUnstructured(u), ctrlclient.FieldOwner(agent.FieldOwner), ctrlclient.ForceOwnership)
-}
-
-// applyForm is obj as the agent applies it: no status, no creation timestamp.
-func applyForm(obj runtime.Object) (*unstructured.Unstructured, error) {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		return nil, err
-	}
-	delete(m, "status")
-	unstructured.RemoveNestedField(m, "metadata", "creationTimestamp")
-	return &unstructured.Unstructured{Object: m}, nil
 }
 
 // prune deletes managed FluxConfigs the endpoint no longer lists (forceDelete there).

@@ -54,6 +54,9 @@ type Poller struct {
 	Config client.Agent
 	// Interval between polls, jittered by ±10%.
 	Interval time.Duration
+	// Concurrency is how many configurations are applied at once; DefaultConcurrency
+	// when zero.
+	Concurrency int
 	// MaxBackoff caps the exponential backoff after errors; DefaultMaxBackoff when zero.
 	MaxBackoff time.Duration
 	// Now is the clock.
