@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,7 +54,10 @@ type applier struct {
 	// reader reads past the cache, whose Secrets and RBAC are filtered by the managed label,
 	// to tell "absent" from "exists but foreign".
 	reader client.Reader
-	scheme *runtime.Scheme
+	// foreign holds the metadata of the Secrets the cache leaves out; nil reads them from
+	// reader.
+	foreign client.Reader
+	scheme  *runtime.Scheme
 }
 
 // apply writes obj if needed and reports whether it did. It returns the object as it now is:
@@ -98,7 +102,19 @@ func (a *applier) live(ctx context.Context, obj client.Object) (client.Object, e
 	key := client.ObjectKeyFromObject(obj)
 	err = a.client.Get(ctx, key, current)
 	if apierrors.IsNotFound(err) && isLabelFiltered(current) {
-		err = a.reader.Get(ctx, key, current)
+		if _, secret := current.(*corev1.Secret); secret && a.foreign != nil {
+			// Every Secret fluxconfig writes is in the cache; one the foreign cache holds is
+			// someone else's.
+			meta := secretMeta()
+			if err := a.foreign.Get(ctx, key, meta); !apierrors.IsNotFound(err) {
+				if err != nil {
+					return nil, fmt.Errorf("reading %s %s: %w", gvk.Kind, key, err)
+				}
+				return meta, nil
+			}
+		} else {
+			err = a.reader.Get(ctx, key, current)
+		}
 	}
 	if apierrors.IsNotFound(err) {
 		return nil, nil

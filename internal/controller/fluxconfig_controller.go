@@ -63,6 +63,12 @@ type FluxConfigReconciler struct {
 	ResyncInterval time.Duration
 	// ReconcileTimeout bounds one reconcile; DefaultReconcileTimeout when zero.
 	ReconcileTimeout time.Duration
+	// WatchNamespace limits the cache of foreign Secrets to one namespace, as --watch-namespace
+	// limits the manager's cache; empty for all.
+	WatchNamespace string
+
+	// foreignSecrets is set up by SetupWithManager.
+	foreignSecrets client.Reader
 }
 
 // +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs,verbs=get;list;watch;update;patch
@@ -293,7 +299,7 @@ func (r *FluxConfigReconciler) scopeConflict(ctx context.Context, obj *v1alpha1.
 // not a cache that may not have caught up yet.
 func (r *FluxConfigReconciler) applyAll(ctx context.Context, obj *v1alpha1.FluxConfig, objs []client.Object) ([]string, map[string]client.Object, error) {
 	log := ctrl.LoggerFrom(ctx)
-	a := &applier{client: r.Client, reader: r.APIReader, scheme: r.Scheme}
+	a := &applier{client: r.Client, reader: r.APIReader, foreign: r.foreignSecrets, scheme: r.Scheme}
 	var changed []string
 	current := map[string]client.Object{}
 	for _, o := range objs {

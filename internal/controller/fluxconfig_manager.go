@@ -121,7 +121,13 @@ func (r *FluxConfigReconciler) SetupWithManager(mgr ctrl.Manager, concurrency in
 	if timeout == 0 {
 		timeout = DefaultReconcileTimeout
 	}
+	foreign, foreignSource, err := foreignSecrets(mgr, r.WatchNamespace)
+	if err != nil {
+		return err
+	}
+	r.foreignSecrets = foreign
 	b := ctrl.NewControllerManagedBy(mgr).
+		WatchesRawSource(foreignSource).
 		For(&v1alpha1.FluxConfig{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&v1alpha1.FluxConfig{}, r.neighbours()).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(configOfSecret))
