@@ -127,7 +127,7 @@ func object(t reflect.Type, c *apiextensionsv1.JSONSchemaProps) map[string]any {
 		var required []string
 		for _, r := range c.Required {
 			// A kustomization's name is the ARM map key, not a body field.
-			if _, ok := props[r]; ok && !(r == "name" && t == reflect.TypeFor[dpv1.KustomizationDefinition]()) {
+			if _, ok := props[r]; ok && (r != "name" || t != reflect.TypeFor[dpv1.KustomizationDefinition]()) {
 				required = append(required, r)
 			}
 		}

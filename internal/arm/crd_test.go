@@ -17,6 +17,7 @@ limitations under the License.
 package arm
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -79,8 +80,8 @@ func TestProperties_CRDRules(t *testing.T) {
 				}
 				return
 			}
-			fe, ok := err.(*FieldError)
-			if !ok {
+			var fe *FieldError
+			if !errors.As(err, &fe) {
 				t.Fatalf("want a *FieldError, got %T %v", err, err)
 			}
 			if fe.Field != tc.field || !strings.Contains(fe.Message, tc.inMsg) {
