@@ -192,6 +192,16 @@ func TestFluxConfig_CELValidation(t *testing.T) {
 			want: []string{"spec.gitRepository.sshKnownHosts", "sshKnownHosts is only used with an ssh:// or git@ url"},
 		},
 		{
+			name: "sshKeyAlgorithm with an https url",
+			spec: `{gitRepository: {url: https://e.com/r, sshKeyAlgorithm: rsa-4096}}`,
+			want: []string{"spec.gitRepository.sshKeyAlgorithm", "sshKeyAlgorithm is only used with an ssh:// or git@ url"},
+		},
+		{
+			name: "sshKeyAlgorithm unknown",
+			spec: `{gitRepository: {url: "git@e.com:org/r", sshKeyAlgorithm: dsa}}`,
+			want: []string{"spec.gitRepository.sshKeyAlgorithm", "Unsupported value"},
+		},
+		{
 			name: "sshKnownHosts not base64",
 			spec: `{gitRepository: {url: "git@e.com:org/r", sshKnownHosts: "e.com ssh-ed25519 AAAA"}}`,
 			want: []string{"spec.gitRepository.sshKnownHosts", "must be of type byte"},

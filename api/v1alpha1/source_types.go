@@ -39,6 +39,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.httpsCACert) || self.url.startsWith('https://')",message="httpsCACert is only used with an https:// url; remove it or change the url",fieldPath=".httpsCACert"
 // +kubebuilder:validation:XValidation:rule="!has(self.sshKnownHosts) || self.url.startsWith('ssh://') || self.url.startsWith('git@')",message="sshKnownHosts is only used with an ssh:// or git@ url; remove it or change the url",fieldPath=".sshKnownHosts"
 // +kubebuilder:validation:XValidation:rule="!has(self.localAuthRef) || !has(self.httpsUser)",message="httpsUser has no effect with localAuthRef: put username and password into the localAuthRef Secret and remove httpsUser",fieldPath=".httpsUser"
+// +kubebuilder:validation:XValidation:rule="!has(self.sshKeyAlgorithm) || self.url.startsWith('ssh://') || self.url.startsWith('git@')",message="sshKeyAlgorithm is only used with an ssh:// or git@ url; remove it or change the url",fieldPath=".sshKeyAlgorithm"
 type GitRepositoryDefinition struct {
 	// url of the repository: https://, http://, ssh:// or git@host:path.
 	// +kubebuilder:validation:MinLength=1
@@ -99,6 +100,13 @@ type GitRepositoryDefinition struct {
 	// +kubebuilder:default=Generic
 	// +optional
 	Provider GitProvider `json:"provider,omitempty"`
+
+	// sshKeyAlgorithm is the algorithm of the SSH key generated when an ssh URL comes with
+	// no key: ed25519, ecdsa-p256 or rsa-4096. Unset, it is rsa-4096 for Azure DevOps, which
+	// accepts only RSA keys, and ed25519 elsewhere. Changing it generates a new key.
+	// +kubebuilder:validation:Enum=ed25519;ecdsa-p256;rsa-4096
+	// +optional
+	SSHKeyAlgorithm string `json:"sshKeyAlgorithm,omitempty"`
 }
 
 // RepositoryRefDefinition selects what to sync from a Git repository: exactly one of branch,

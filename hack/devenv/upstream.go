@@ -35,7 +35,7 @@ import (
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
 
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
@@ -147,7 +147,7 @@ func (u *upstream) putSamples(ctx context.Context, files []testenv.SampleFile) (
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, fc); err != nil {
 			return nil, fmt.Errorf("%s: %w", obj.GetName(), err)
 		}
-		props := armconv.FromSpec(fc.Namespace, &fc.Spec)
+		props := arm.FromSpec(fc.Namespace, &fc.Spec)
 		props.ConfigurationProtectedSettings = protectedFromSamples(objs, fc)
 		if _, err := cluster.Put(ctx, fc.Name, &dpv1.FluxConfiguration{Properties: props}); err != nil {
 			return nil, err

@@ -19,7 +19,6 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +34,7 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 func TestAgent_NotModifiedMakesNoWrites(t *testing.T) {
@@ -85,7 +85,7 @@ func newFaultServer(t *testing.T, upstream string) *faultServer {
 		case "unknown-field":
 			_, _ = w.Write([]byte(`{"value":[{"name":"app","operationId":"x","properties":{},"surprise":1}]}`))
 		default:
-			proxy(w, r, upstream)
+			testutil.Forward(w, r, upstream)
 		}
 	}))
 	t.Cleanup(fs.Close)
@@ -93,22 +93,6 @@ func newFaultServer(t *testing.T, upstream string) *faultServer {
 }
 
 func (fs *faultServer) set(fault string) { fs.mu.Lock(); fs.fault = fault; fs.mu.Unlock() }
-
-func proxy(w http.ResponseWriter, r *http.Request, upstream string) {
-	req, _ := http.NewRequestWithContext(r.Context(), r.Method, upstream+r.URL.RequestURI(), r.Body)
-	req.Header = r.Header.Clone()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	for k, v := range resp.Header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
-}
 
 func TestAgent_FaultsKeepTheClusterAsIs(t *testing.T) {
 	f := newFixture(t, "faults")

@@ -219,11 +219,13 @@ func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.
 	if err != nil && !apierrors.IsNotFound(err) {
 		return in, fmt.Errorf("reading the auth Secret: %w", err)
 	}
-	if err == nil && existing.Annotations[v1alpha1.GeneratedKeyAnnotation] == "true" && len(existing.Data["identity"]) > 0 {
+	// The key is kept for the config's life; only a change of algorithm replaces it.
+	algorithm := render.GeneratedKeyAlgorithm(obj)
+	if err == nil && existing.Annotations[v1alpha1.GeneratedKeyAnnotation] == "true" && sshkey.Algorithm(existing.Data["identity"]) == algorithm {
 		in.GeneratedSSHKey = existing.Data["identity"]
 		return in, nil
 	}
-	key, err := sshkey.Generate(rand.Reader, obj.Namespace+"/"+obj.Name)
+	key, err := sshkey.New(rand.Reader, algorithm, obj.Namespace+"/"+obj.Name)
 	if err != nil {
 		return in, err
 	}

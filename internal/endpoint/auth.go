@@ -26,7 +26,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fluxconfig/fluxconfig/internal/armvalidate"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
 )
 
 // Role is what a bearer token allows.
@@ -109,7 +109,7 @@ func (t *Tokens) Authorize(r *http.Request, cluster string) Role {
 	if t.ClusterDir == "" {
 		return RoleNone
 	}
-	if armvalidate.Name(cluster) == nil && equal(t.read(filepath.Join(t.ClusterDir, cluster)), presented) {
+	if arm.Name(cluster) == nil && equal(t.read(filepath.Join(t.ClusterDir, cluster)), presented) {
 		return RoleAgent
 	}
 	entries, err := os.ReadDir(t.ClusterDir)

@@ -23,8 +23,7 @@ import (
 	"net/http"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
-	"github.com/fluxconfig/fluxconfig/internal/armvalidate"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
 )
 
 // correlationHeader carries the caller's correlation id into the operation.
@@ -92,7 +91,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
 
 // mergeProperties applies patch to base as an RFC 7396 merge patch.
 func mergeProperties(base dpv1.FluxConfigurationProperties, patch map[string]any) (dpv1.FluxConfigurationProperties, error) {
-	armconv.ClearStatus(&base)
+	arm.ClearStatus(&base)
 	var out dpv1.FluxConfigurationProperties
 	data, err := json.Marshal(base)
 	if err != nil {
@@ -134,13 +133,13 @@ func mergePatch(target, patch any) any {
 // save validates props and stores them as a new operation on existing (nil: create).
 func (s *Server) save(w http.ResponseWriter, r *http.Request, existing *Record, props dpv1.FluxConfigurationProperties) {
 	cluster, name := r.PathValue("cluster"), r.PathValue("name")
-	if err := armvalidate.Name(name); err != nil {
+	if err := arm.Name(name); err != nil {
 		writeFieldError(w, err)
 		return
 	}
-	armconv.ClearStatus(&props)
+	arm.ClearStatus(&props)
 	setDefaults(&props)
-	if err := armvalidate.Properties(name, &props); err != nil {
+	if err := arm.Properties(name, &props); err != nil {
 		writeFieldError(w, err)
 		return
 	}
@@ -151,8 +150,8 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, existing *Record, 
 	if protected == nil {
 		protected = map[string]string{}
 	}
-	maps.Copy(protected, armconv.BodySecrets(&props))
-	armconv.StripSecrets(&props)
+	maps.Copy(protected, arm.BodySecrets(&props))
+	arm.StripSecrets(&props)
 
 	rec, state, code := existing, dpv1.ProvisioningUpdating, http.StatusOK
 	if rec == nil {
@@ -190,13 +189,13 @@ func checkUpdate(w http.ResponseWriter, existing *Record, props *dpv1.FluxConfig
 // setDefaults fills what ARM defaults, so reads show the effective values.
 func setDefaults(p *dpv1.FluxConfigurationProperties) {
 	if p.Scope == "" {
-		p.Scope = armconv.DefaultScope
+		p.Scope = arm.DefaultScope
 	}
 	if p.Namespace == "" {
-		p.Namespace = armconv.DefaultNamespace
+		p.Namespace = arm.DefaultNamespace
 	}
 	if p.SourceKind == "" {
-		p.SourceKind = armconv.DefaultSourceKind
+		p.SourceKind = arm.DefaultSourceKind
 	}
 	for name, k := range p.Kustomizations {
 		if k == nil {

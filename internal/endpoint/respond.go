@@ -25,7 +25,7 @@ import (
 	"reflect"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
 )
 
 // writeJSON answers with v as JSON.
@@ -42,7 +42,7 @@ func writeError(w http.ResponseWriter, code int, errCode, target, message string
 
 // writeFieldError answers 400 for a validation error, naming the field.
 func writeFieldError(w http.ResponseWriter, err error) {
-	var fe *armconv.FieldError
+	var fe *arm.FieldError
 	if errors.As(err, &fe) {
 		writeError(w, http.StatusBadRequest, "InvalidRequestContent", fe.Field, fe.Error())
 		return
@@ -83,7 +83,7 @@ func decodeStrict(data []byte, v any) error {
 	case errors.Is(err, dpv1.ErrTrailingData):
 		return errors.New("the body holds more than one JSON value")
 	case errors.As(err, &typeErr):
-		return &armconv.FieldError{Field: typeErr.Field, Message: "must be a JSON " + jsonKind(typeErr.Type)}
+		return &arm.FieldError{Field: typeErr.Field, Message: "must be a JSON " + jsonKind(typeErr.Type)}
 	}
 	return fmt.Errorf("the body is not valid JSON for this request: %w", err)
 }

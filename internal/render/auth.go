@@ -18,6 +18,7 @@ package render
 
 import (
 	"encoding/base64"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -68,6 +69,32 @@ func NeedsGeneratedSSHKey(fc *v1alpha1.FluxConfig, params map[string][]byte) boo
 	g := fc.Spec.GitRepository
 	return fc.SourceKind() == v1alpha1.SourceKindGitRepository && g != nil && IsSSHURL(g.URL) &&
 		g.LocalAuthRef == "" && !protected(params).has(v1alpha1.ProtectedSSHPrivateKey)
+}
+
+// GeneratedKeyAlgorithm is the algorithm of the SSH key generated for fc: the spec's
+// sshKeyAlgorithm, else RSA-4096 for Azure DevOps, which accepts only RSA keys, else Ed25519.
+func GeneratedKeyAlgorithm(fc *v1alpha1.FluxConfig) string {
+	g := fc.Spec.GitRepository
+	switch {
+	case g == nil:
+		return sshkey.Ed25519
+	case g.SSHKeyAlgorithm != "":
+		return g.SSHKeyAlgorithm
+	case slices.Contains([]string{"ssh.dev.azure.com", "vs-ssh.visualstudio.com"}, sshHost(g.URL)):
+		return sshkey.RSA4096
+	}
+	return sshkey.Ed25519
+}
+
+// sshHost is the host of ssh://[user@]host[:port]/path or [user@]host:path.
+func sshHost(url string) string {
+	rest := strings.TrimPrefix(url, "ssh://")
+	rest, _, _ = strings.Cut(rest, "/")
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = rest[i+1:]
+	}
+	host, _, _ := strings.Cut(rest, ":")
+	return host
 }
 
 func gitAuth(fc *v1alpha1.FluxConfig, p protected, generatedKey, defaultKnownHosts []byte) (authResult, error) {

@@ -251,6 +251,25 @@ func TestRender_GeneratedKeyOnlyWhenNeeded(t *testing.T) {
 	g.Expect(res.Objects).To(HaveLen(1), "with localAuthRef only the source is rendered")
 }
 
+func TestGeneratedKeyAlgorithm(t *testing.T) {
+	for url, want := range map[string]string{
+		"ssh://git@github.com/org/repo":                "ed25519",
+		"git@ssh.dev.azure.com:v3/org/project/repo":    "rsa-4096",
+		"ssh://git@ssh.dev.azure.com/v3/org/proj/repo": "rsa-4096",
+		"git@vs-ssh.visualstudio.com:v3/org/proj/repo": "rsa-4096",
+		"ssh://ssh.dev.azure.com.example.org/r":        "ed25519",
+	} {
+		fc := config(t, `{spec: {gitRepository: {url: "`+url+`"}}}`)
+		if got := GeneratedKeyAlgorithm(fc); got != want {
+			t.Errorf("%s: got %s, want %s", url, got, want)
+		}
+		fc.Spec.GitRepository.SSHKeyAlgorithm = "ecdsa-p256"
+		if got := GeneratedKeyAlgorithm(fc); got != "ecdsa-p256" {
+			t.Errorf("%s: sshKeyAlgorithm ecdsa-p256 must win, got %s", url, got)
+		}
+	}
+}
+
 func TestRender_InvalidInput(t *testing.T) {
 	planted := "PLANTED-SECRET-VALUE"
 	tests := []struct {

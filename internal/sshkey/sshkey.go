@@ -20,7 +20,11 @@ package sshkey
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -30,18 +34,64 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
+// Algorithms of a generated key, as FluxConfig's gitRepository.sshKeyAlgorithm names them.
+const (
+	Ed25519   = "ed25519"
+	ECDSAP256 = "ecdsa-p256"
+	RSA4096   = "rsa-4096"
+)
+
 // Generate returns a new Ed25519 private key in OpenSSH PEM format, drawing randomness from
 // rand. Ed25519 avoids the ssh-rsa (SHA-1) signatures some hosts refuse.
 func Generate(rand io.Reader, comment string) ([]byte, error) {
-	_, priv, err := ed25519.GenerateKey(rand)
+	return New(rand, Ed25519, comment)
+}
+
+// New returns a new private key of algorithm in OpenSSH PEM format. RSA keys draw from the
+// system's randomness whatever rand is.
+func New(rand io.Reader, algorithm, comment string) ([]byte, error) {
+	var priv crypto.PrivateKey
+	var err error
+	switch algorithm {
+	case Ed25519:
+		_, priv, err = ed25519.GenerateKey(rand)
+	case ECDSAP256:
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand)
+	case RSA4096:
+		priv, err = rsa.GenerateKey(rand, 4096)
+	default:
+		return nil, fmt.Errorf("unknown SSH key algorithm %q; use %s, %s or %s", algorithm, Ed25519, ECDSAP256, RSA4096)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("generating an ed25519 key: %w", err)
+		return nil, fmt.Errorf("generating an %s key: %w", algorithm, err)
 	}
 	block, err := ssh.MarshalPrivateKey(priv, comment)
 	if err != nil {
-		return nil, fmt.Errorf("encoding the ed25519 key: %w", err)
+		return nil, fmt.Errorf("encoding the %s key: %w", algorithm, err)
 	}
 	return pem.EncodeToMemory(block), nil
+}
+
+// Algorithm names the algorithm of a PEM private key as New takes it, or "" when it is
+// unreadable or none of them.
+func Algorithm(privatePEM []byte) string {
+	signer, err := ssh.ParsePrivateKey(privatePEM)
+	if err != nil {
+		return ""
+	}
+	switch k := signer.PublicKey().(ssh.CryptoPublicKey).CryptoPublicKey().(type) {
+	case ed25519.PublicKey:
+		return Ed25519
+	case *ecdsa.PublicKey:
+		if k.Curve == elliptic.P256() {
+			return ECDSAP256
+		}
+	case *rsa.PublicKey:
+		if k.N.BitLen() == 4096 {
+			return RSA4096
+		}
+	}
+	return ""
 }
 
 // PublicKey returns the authorized_keys line ("<type> <base64>") of a PEM private key. The

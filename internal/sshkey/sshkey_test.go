@@ -40,6 +40,21 @@ func TestGenerate_PublicKeyRoundTrip(t *testing.T) {
 	g.Expect(otherPub).NotTo(Equal(pub), "two generated keys must differ")
 }
 
+func TestNew_EveryAlgorithm(t *testing.T) {
+	g := NewWithT(t)
+	for algorithm, prefix := range map[string]string{Ed25519: "ssh-ed25519 ", ECDSAP256: "ecdsa-sha2-nistp256 ", RSA4096: "ssh-rsa "} {
+		key, err := New(rand.Reader, algorithm, "demo")
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(Algorithm(key)).To(Equal(algorithm))
+		pub, err := PublicKey(key)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(pub).To(HavePrefix(prefix))
+	}
+	_, err := New(rand.Reader, "dsa", "demo")
+	g.Expect(err).To(MatchError(ContainSubstring(`unknown SSH key algorithm "dsa"`)))
+	g.Expect(Algorithm([]byte("not a key"))).To(BeEmpty())
+}
+
 func TestPublicKey_RejectsGarbageWithoutEchoingIt(t *testing.T) {
 	g := NewWithT(t)
 	secret := "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LXZhbHVlLTEyMw==\n-----END OPENSSH PRIVATE KEY-----\n"

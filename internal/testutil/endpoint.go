@@ -131,7 +131,7 @@ func StartEndpoint(dir string, o EndpointOptions) (*Endpoint, error) {
 	}
 	e := &Endpoint{Store: store, Tokens: tokens,
 		Server: &endpoint.Server{Store: store, Tokens: tokens.Tokens(), Now: o.Now, Log: logr.Discard()}}
-	var handler http.Handler = e.Server.Handler()
+	handler := e.Server.Handler()
 	if o.Wrap != nil {
 		handler = o.Wrap(handler)
 	}

@@ -20,6 +20,7 @@ limitations under the License.
 package testutil
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -77,3 +78,21 @@ func (w *WriteCounter) Wrap(rt http.RoundTripper) http.RoundTripper {
 
 // Writes is the number of writes counted so far.
 func (w *WriteCounter) Writes() int64 { return w.n.Load() }
+
+// Forward sends r on to upstream (a base URL) and copies the answer back; a fault-injecting
+// handler calls it for the requests it lets through.
+func Forward(w http.ResponseWriter, r *http.Request, upstream string) {
+	req, _ := http.NewRequestWithContext(r.Context(), r.Method, upstream+r.URL.RequestURI(), r.Body)
+	req.Header = r.Header.Clone()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}

@@ -30,7 +30,7 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
 	"github.com/fluxconfig/fluxconfig/internal/endpoint"
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
@@ -118,7 +118,7 @@ func seedFleet(ctx context.Context, dir string, clusters, perCluster int) (*test
 		for j, f := range fx {
 			spec := f.config.Spec
 			spec.ProtectedParametersSecretRef = nil
-			props := armconv.FromSpec(f.config.Namespace, &spec)
+			props := arm.FromSpec(f.config.Namespace, &spec)
 			props.ProvisioningState = dpv1.ProvisioningSucceeded
 			batch = append(batch, &endpoint.Record{Cluster: clusterName(i), Name: f.config.Name, Properties: props,
 				OperationID: fmt.Sprintf("%08d-0000-4000-8000-%012d", i, j), OperationStartedAt: now, OperationDone: true})

@@ -57,8 +57,9 @@ func describeMachine() machine {
 		s := bufio.NewScanner(f)
 		if s.Scan() {
 			var kb int64
-			fmt.Sscanf(strings.TrimPrefix(s.Text(), "MemTotal:"), "%d", &kb)
-			m.Memory = fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+			if _, err := fmt.Sscanf(strings.TrimPrefix(s.Text(), "MemTotal:"), "%d", &kb); err == nil {
+				m.Memory = fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+			}
 		}
 		f.Close()
 	}

@@ -30,7 +30,7 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
@@ -115,7 +115,7 @@ func (u *upstream) snapshot() (map[string]int, map[string]int64) {
 func (u *upstream) put(ctx context.Context, cluster string, f fixture) error {
 	spec := f.config.Spec
 	spec.ProtectedParametersSecretRef = nil
-	props := armconv.FromSpec(f.config.Namespace, &spec)
+	props := arm.FromSpec(f.config.Namespace, &spec)
 	if f.secret != nil {
 		props.ConfigurationProtectedSettings = map[string]string{}
 		for k, v := range f.secret.Data {

@@ -40,6 +40,7 @@ import (
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // startBinary runs one of the built binaries with the test's admin kubeconfig.
@@ -183,19 +184,7 @@ var _ = Describe("fluxconfig-agent killed between apply and report", func() {
 				http.Error(w, `{"error":{"code":"InternalError","message":"lost"}}`, http.StatusInternalServerError)
 				return
 			}
-			req, _ := http.NewRequestWithContext(r.Context(), r.Method, "http://"+listen+r.URL.RequestURI(), r.Body)
-			req.Header = r.Header.Clone()
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadGateway)
-				return
-			}
-			defer resp.Body.Close()
-			for k, v := range resp.Header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(resp.StatusCode)
-			_, _ = io.Copy(w, resp.Body)
+			testutil.Forward(w, r, "http://"+listen)
 		}))
 		DeferCleanup(proxy.Close)
 		agentArgs := []string{"--endpoint=" + proxy.URL, "--cluster-name=e2e-restart",

@@ -20,11 +20,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -46,15 +43,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	dpclient "github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
 	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
 	"github.com/fluxconfig/fluxconfig/internal/cleanup"
 	"github.com/fluxconfig/fluxconfig/internal/controller"
-	"github.com/fluxconfig/fluxconfig/internal/endpoint"
 	"github.com/fluxconfig/fluxconfig/internal/render"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // forbiddenLog records every request the API server refused with 403.
@@ -156,9 +154,9 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 		Client:                  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 	})
 	g.Expect(err).NotTo(HaveOccurred())
-	api, err := dpclient.New(dpclient.Options{Endpoint: ep.URL, TokenFile: ep.agentToken})
+	agentAPI, err := dpclient.New(dpclient.Options{Endpoint: ep.URL, TokenFile: ep.agentToken})
 	g.Expect(err).NotTo(HaveOccurred())
-	cc := api.Cluster(cluster)
+	cc := agentAPI.Cluster(cluster)
 	g.Expect(agentMgr.Add(&poller.Poller{Client: agentMgr.GetClient(), Config: cc, Interval: time.Second,
 		Now: time.Now, Log: logr.Discard()})).To(Succeed())
 	g.Expect((&reporter.Reporter{Client: agentMgr.GetClient(), Config: cc, Interval: time.Second,
@@ -168,14 +166,15 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 	go func() { defer close(agentDone); _ = agentMgr.Start(agentCtx) }()
 
 	// Two tenants: cluster scope (ClusterRoleBinding) and namespace scope (RoleBinding).
+	prune := true
 	for name, scope := range map[string]string{"cluster-tenant": "cluster", "ns-tenant": "namespace"} {
-		ep.put(t, name, map[string]any{"properties": map[string]any{
-			"namespace": name, "scope": scope, "sourceKind": "GitRepository",
-			"gitRepository": map[string]any{"url": "https://git.example.com/org/" + name,
-				"repositoryRef": map[string]any{"branch": "main"}, "httpsUser": "git"},
-			"kustomizations":                 map[string]any{"apps": map[string]any{"path": "./apps", "prune": true}},
-			"configurationProtectedSettings": map[string]any{"httpsKey": base64.StdEncoding.EncodeToString([]byte("s3cr3t"))},
-		}})
+		ep.put(t, name, dpv1.FluxConfigurationProperties{
+			Namespace: name, Scope: scope, SourceKind: "GitRepository",
+			GitRepository: &dpv1.GitRepositoryDefinition{URL: "https://git.example.com/org/" + name,
+				RepositoryRef: &dpv1.RepositoryRefDefinition{Branch: "main"}, HTTPSUser: "git"},
+			Kustomizations:                 map[string]*dpv1.KustomizationDefinition{"apps": {Path: "./apps", Prune: &prune}},
+			ConfigurationProtectedSettings: map[string]string{"httpsKey": base64.StdEncoding.EncodeToString([]byte("s3cr3t"))},
+		})
 	}
 	for _, name := range []string{"cluster-tenant", "ns-tenant"} {
 		g.Eventually(func(g Gomega) {
@@ -267,65 +266,46 @@ func deployment(namespace string) *appsv1.Deployment {
 				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "x", Image: "x"}}}}}}
 }
 
-// testEndpoint is the reference endpoint on 127.0.0.1 with one cluster registered.
+// testEndpoint is the reference endpoint on 127.0.0.1 with one cluster registered, and its
+// management client.
 type testEndpoint struct {
-	*httptest.Server
-	cluster, agentToken string
+	*testutil.Endpoint
+	admin      *dpclient.Cluster
+	agentToken string
 }
-
-const adminToken = "admin-token"
 
 func startEndpoint(t *testing.T, cluster string) *testEndpoint {
 	t.Helper()
-	g := NewWithT(t)
-	dir := t.TempDir()
-	g.Expect(os.MkdirAll(filepath.Join(dir, "clusters"), 0o700)).To(Succeed())
-	g.Expect(os.WriteFile(filepath.Join(dir, "admin"), []byte(adminToken), 0o600)).To(Succeed())
-	g.Expect(os.WriteFile(filepath.Join(dir, "clusters", cluster), []byte("agent-token"), 0o600)).To(Succeed())
-	g.Expect(os.WriteFile(filepath.Join(dir, "agent-token"), []byte("agent-token"), 0o600)).To(Succeed())
-	store, err := endpoint.OpenBolt(filepath.Join(dir, "store.db"))
-	g.Expect(err).NotTo(HaveOccurred())
-	s := &endpoint.Server{Store: store, Now: time.Now, Log: logr.Discard(),
-		Tokens: &endpoint.Tokens{AdminFile: filepath.Join(dir, "admin"), ClusterDir: filepath.Join(dir, "clusters")}}
-	ep := &testEndpoint{Server: httptest.NewServer(s.Handler()), cluster: cluster, agentToken: filepath.Join(dir, "agent-token")}
-	t.Cleanup(func() { ep.Close(); _ = store.Close() })
-	return ep
-}
-
-func (ep *testEndpoint) do(t *testing.T, method, name string, body any) (int, []byte) {
-	t.Helper()
-	data, _ := json.Marshal(body)
-	req, err := http.NewRequest(method, ep.URL+"/v1/clusters/"+ep.cluster+"/fluxConfigurations/"+name, bytes.NewReader(data))
+	e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: testutil.NewToken(),
+		Clusters: map[string]string{cluster: testutil.NewToken()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
+	t.Cleanup(e.Close)
+	token, err := os.ReadFile(e.Tokens.AdminFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	_, _ = buf.ReadFrom(resp.Body)
-	return resp.StatusCode, buf.Bytes()
+	c, err := dpclient.New(dpclient.Options{Endpoint: e.URL, Token: string(token)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEndpoint{Endpoint: e, admin: c.Cluster(cluster), agentToken: e.Tokens.AgentTokenFile(cluster)}
 }
 
-func (ep *testEndpoint) put(t *testing.T, name string, body any) {
+func (ep *testEndpoint) put(t *testing.T, name string, props dpv1.FluxConfigurationProperties) {
 	t.Helper()
-	if code, resp := ep.do(t, http.MethodPut, name, body); code >= 300 {
-		t.Fatalf("PUT %s: %d %s", name, code, resp)
+	if _, err := ep.admin.Put(context.Background(), name, &dpv1.FluxConfiguration{Properties: props}); err != nil {
+		t.Fatal(err)
 	}
 }
 
 // statusOf returns the compliance state the agent reported for name, empty before a report.
 func (ep *testEndpoint) statusOf(t *testing.T, name string) string {
 	t.Helper()
-	_, body := ep.do(t, http.MethodGet, name, nil)
-	var out struct {
-		Properties struct {
-			ComplianceState string `json:"complianceState"`
-		} `json:"properties"`
+	c, err := ep.admin.Get(context.Background(), name)
+	if err != nil {
+		return ""
 	}
-	_ = json.Unmarshal(body, &out)
-	return out.Properties.ComplianceState
+	return c.Properties.ComplianceState
 }

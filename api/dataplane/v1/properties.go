@@ -82,6 +82,8 @@ type GitRepositoryDefinition struct {
 	LocalAuthRef string `json:"localAuthRef,omitempty"`
 	// Provider is Azure, GitHub or Generic.
 	Provider string `json:"provider,omitempty"`
+	// SSHKeyAlgorithm is the algorithm of a generated SSH key: ed25519, ecdsa-p256 or rsa-4096.
+	SSHKeyAlgorithm string `json:"sshKeyAlgorithm,omitempty"`
 }
 
 // BucketDefinition is an S3-compatible bucket source (§A.3).

@@ -32,7 +32,7 @@ import (
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/agent"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
 )
 
 // DefaultReconciliationWait is the wait when waitForReconciliation is set without a
@@ -59,7 +59,7 @@ func (p *Poller) converge(ctx context.Context, items []dpv1.DesiredConfiguration
 	var wg sync.WaitGroup
 	for i := range items {
 		item := &items[i]
-		key := types.NamespacedName{Namespace: armconv.Namespace(&item.Properties), Name: item.Name}
+		key := types.NamespacedName{Namespace: arm.Namespace(&item.Properties), Name: item.Name}
 		keep[key] = true
 		sem <- struct{}{}
 		wg.Add(1)
@@ -85,7 +85,7 @@ func (p *Poller) converge(ctx context.Context, items []dpv1.DesiredConfiguration
 
 // applyItem writes one configuration: namespace, protected parameters, then the FluxConfig.
 func (p *Poller) applyItem(ctx context.Context, item *dpv1.DesiredConfiguration, key types.NamespacedName) error {
-	spec, err := armconv.ToSpec(&item.Properties)
+	spec, err := arm.ToSpec(&item.Properties)
 	if err != nil {
 		return p.reportFailed(ctx, item, "the configuration cannot be converted: "+err.Error())
 	}
@@ -136,7 +136,7 @@ func (p *Poller) operationAnnotations(item *dpv1.DesiredConfiguration, existing 
 	}
 	if w := item.Properties.WaitForReconciliation; w != nil && *w {
 		wait := DefaultReconciliationWait
-		if d, err := armconv.ParseISODuration(item.Properties.ReconciliationWaitDuration); err == nil {
+		if d, err := arm.ParseISODuration(item.Properties.ReconciliationWaitDuration); err == nil {
 			wait = d
 		}
 		ann[agent.WaitDurationAnnotation] = wait.String()
@@ -175,7 +175,7 @@ func (p *Poller) finishDeletions(ctx context.Context, items []dpv1.DesiredConfig
 	for i := range items {
 		item := &items[i]
 		if item.Deleting && p.reported(item) != item.OperationID {
-			key := types.NamespacedName{Namespace: armconv.Namespace(&item.Properties), Name: item.Name}
+			key := types.NamespacedName{Namespace: arm.Namespace(&item.Properties), Name: item.Name}
 			errs = append(errs, p.deleteItem(ctx, item, key))
 		}
 	}

@@ -39,7 +39,7 @@ import (
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/agent"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
 )
 
 // Reporter sends status reports; the workqueue retries failed reports with backoff.
@@ -141,7 +141,7 @@ func prefix(mark string) string {
 // BuildReport converts obj's status into a report, and says when to look again because a
 // reconciliation wait will expire (zero when nothing is pending).
 func BuildReport(obj *v1alpha1.FluxConfig, now time.Time) (*dpv1.StatusReport, time.Duration) {
-	rep := &dpv1.StatusReport{OperationID: obj.Spec.OperationID, ObservedStatus: armconv.ObservedFromStatus(&obj.Status)}
+	rep := &dpv1.StatusReport{OperationID: obj.Spec.OperationID, ObservedStatus: arm.ObservedFromStatus(&obj.Status)}
 	var recheck time.Duration
 	rep.ProvisioningState, rep.ErrorMessage, recheck = provisioning(obj, now)
 	return rep, recheck

@@ -18,6 +18,7 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -87,8 +88,8 @@ func TestClient_TLSAndTokens(t *testing.T) {
 	// file without showing the token.
 	_, err = newClient(t, client.Options{Endpoint: e.URL, TokenFile: tokenFile, CAFile: e.CAFile}).Cluster("b").ListDesired(ctx, "")
 	var ce *client.Error
-	g.Expect(err).To(BeAssignableToTypeOf(ce))
-	g.Expect(err.(*client.Error).Reason).To(Equal(client.ReasonUnauthorized))
+	g.Expect(errors.As(err, &ce)).To(BeTrue(), "%v", err)
+	g.Expect(ce.Reason).To(Equal(client.ReasonUnauthorized))
 	g.Expect(err.Error()).To(ContainSubstring("403 Forbidden"))
 	g.Expect(err.Error()).To(ContainSubstring(tokenFile))
 	g.Expect(err.Error()).NotTo(ContainSubstring("token-a\""))
@@ -164,8 +165,7 @@ func TestClient_ErrorCarriesTheEndpointsBody(t *testing.T) {
 	cfg.Properties.GitRepository.URL = "ftp://x"
 	_, err := admin.Put(context.Background(), "app", cfg)
 	var ce *client.Error
-	g.Expect(err).To(BeAssignableToTypeOf(ce))
-	ce = err.(*client.Error)
+	g.Expect(errors.As(err, &ce)).To(BeTrue(), "%v", err)
 	g.Expect(ce.StatusCode).To(Equal(http.StatusBadRequest))
 	g.Expect(ce.Reason).To(Equal(client.ReasonRequestRefused))
 	g.Expect(ce.Detail.Code).To(Equal("InvalidRequestContent"))

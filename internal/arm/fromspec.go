@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package armconv
+package arm
 
 import (
 	"encoding/base64"
@@ -37,21 +37,10 @@ func FromSpec(namespace string, spec *v1alpha1.FluxConfigSpec) dpv1.FluxConfigur
 		Suspend:    boolPtr(spec.Suspend),
 	}
 	if g := spec.GitRepository; g != nil {
-		p.GitRepository = &dpv1.GitRepositoryDefinition{
-			URL: g.URL, SyncIntervalInSeconds: inSeconds(g.SyncInterval), TimeoutInSeconds: inSeconds(g.Timeout),
-			SSHKnownHosts: encode(g.SSHKnownHosts), HTTPSUser: g.HTTPSUser, HTTPSCACert: encode(g.HTTPSCACert),
-			LocalAuthRef: g.LocalAuthRef, Provider: string(g.Provider),
-		}
-		if r := g.RepositoryRef; r != nil {
-			p.GitRepository.RepositoryRef = &dpv1.RepositoryRefDefinition{Branch: r.Branch, Tag: r.Tag, Semver: r.Semver, Commit: r.Commit}
-		}
+		p.GitRepository = gitFromSpec(g)
 	}
 	if b := spec.Bucket; b != nil {
-		p.Bucket = &dpv1.BucketDefinition{
-			URL: b.URL, BucketName: b.BucketName, Insecure: boolPtr(b.Insecure),
-			SyncIntervalInSeconds: inSeconds(b.SyncInterval), TimeoutInSeconds: inSeconds(b.Timeout),
-			AccessKey: b.AccessKey, LocalAuthRef: b.LocalAuthRef,
-		}
+		p.Bucket = bucketFromSpec(b)
 	}
 	if a := spec.AzureBlob; a != nil {
 		p.AzureBlob = azureBlobFromSpec(a)
@@ -67,59 +56,6 @@ func FromSpec(namespace string, spec *v1alpha1.FluxConfigSpec) dpv1.FluxConfigur
 		}
 	}
 	return p
-}
-
-func azureBlobFromSpec(a *v1alpha1.AzureBlobDefinition) *dpv1.AzureBlobDefinition {
-	out := &dpv1.AzureBlobDefinition{
-		URL: a.URL, ContainerName: a.ContainerName, LocalAuthRef: a.LocalAuthRef,
-		SyncIntervalInSeconds: inSeconds(a.SyncInterval), TimeoutInSeconds: inSeconds(a.Timeout),
-	}
-	if sp := a.ServicePrincipal; sp != nil {
-		out.ServicePrincipal = &dpv1.ServicePrincipalDefinition{
-			ClientID: sp.ClientID, TenantID: sp.TenantID, ClientCertificateSendChain: boolPtr(sp.ClientCertificateSendChain),
-		}
-	}
-	if mi := a.ManagedIdentity; mi != nil {
-		out.ManagedIdentity = &dpv1.ManagedIdentityDefinition{ClientID: mi.ClientID}
-	}
-	return out
-}
-
-func ociFromSpec(o *v1alpha1.OCIRepositoryDefinition) *dpv1.OCIRepositoryDefinition {
-	out := &dpv1.OCIRepositoryDefinition{
-		URL: o.URL, SyncIntervalInSeconds: inSeconds(o.SyncInterval), TimeoutInSeconds: inSeconds(o.Timeout),
-		Insecure: boolPtr(o.Insecure), UseWorkloadIdentity: boolPtr(o.UseWorkloadIdentity),
-		ServiceAccountName: o.ServiceAccountName, LocalAuthRef: o.LocalAuthRef,
-	}
-	if r := o.RepositoryRef; r != nil {
-		out.RepositoryRef = &dpv1.OCIRepositoryRefDefinition{Tag: r.Tag, Semver: r.Semver, Digest: r.Digest}
-	}
-	if l := o.LayerSelector; l != nil {
-		out.LayerSelector = &dpv1.LayerSelectorDefinition{MediaType: l.MediaType, Operation: string(l.Operation)}
-	}
-	if v := o.Verify; v != nil {
-		out.Verify = &dpv1.VerifyDefinition{Provider: string(v.Provider), VerificationConfig: v.VerificationConfig}
-		for _, m := range v.MatchOIDCIdentity {
-			out.Verify.MatchOIDCIdentity = append(out.Verify.MatchOIDCIdentity, dpv1.MatchOIDCIdentityDefinition{Issuer: m.Issuer, Subject: m.Subject})
-		}
-	}
-	return out
-}
-
-func kustomizationFromSpec(k *v1alpha1.KustomizationDefinition) *dpv1.KustomizationDefinition {
-	out := &dpv1.KustomizationDefinition{
-		Name: k.Name, Path: k.Path, DependsOn: k.DependsOn,
-		SyncIntervalInSeconds: inSeconds(k.SyncInterval), RetryIntervalInSeconds: inSeconds(k.RetryInterval),
-		TimeoutInSeconds: inSeconds(k.Timeout), Prune: boolPtr(k.Prune), Force: boolPtr(k.Force), Wait: k.Wait,
-	}
-	if pb := k.PostBuild; pb != nil {
-		out.PostBuild = &dpv1.PostBuildDefinition{Substitute: pb.Substitute}
-		for _, f := range pb.SubstituteFrom {
-			out.PostBuild.SubstituteFrom = append(out.PostBuild.SubstituteFrom,
-				dpv1.SubstituteFromDefinition{Kind: string(f.Kind), Name: f.Name, Optional: boolPtr(f.Optional)})
-		}
-	}
-	return out
 }
 
 // BodySecrets returns the write-only fields of the source bodies as protected-parameter keys

@@ -17,48 +17,38 @@ limitations under the License.
 // Package armvalidate checks a configuration in the ARM model against the same rules the
 // FluxConfig CRD enforces (patterns, lengths, enums and the CEL rules), so the endpoint refuses
 // a bad configuration with a message naming the field before it reaches any cluster.
-package armvalidate
+package arm
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"regexp"
 	"strings"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
-	"github.com/fluxconfig/fluxconfig/internal/armconv"
 )
 
-// Limits shared with the CRD.
+// Limits of the ARM model; the CRD holds the rest.
 const (
-	MaxKustomizations  = 100
 	maxNameLength      = 63
 	maxSeconds         = 35791394 // the largest interval Terraform accepts; ~414 days
-	maxURLLength       = 2048
-	maxDependsOn       = 20
-	maxSubstitute      = 256
-	maxSubstituteFrom  = 32
 	maxProtectedKeyLen = 253
 )
 
 var (
 	subdomain     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
 	label         = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	commitSHA     = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
-	ociDigest     = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	guid          = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	bucketURL     = regexp.MustCompile(`^https?://[^/]+/?$`)
-	variableName  = regexp.MustCompile(`^[_a-zA-Z][_a-zA-Z0-9]*$`)
 	secretDataKey = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 )
 
 // errs collects the first error; validation stops reporting after it so the message is
 // about one field.
-type errs struct{ first *armconv.FieldError }
+type errs struct{ first *FieldError }
 
 func (e *errs) add(field, format string, args ...any) {
 	if e.first == nil {
-		e.first = &armconv.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+		e.first = &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 	}
 }
 
@@ -76,36 +66,34 @@ func Name(name string) error {
 	return asError(e)
 }
 
-// Properties checks a complete configuration named name. It returns a *armconv.FieldError.
+// Properties checks a complete configuration named name. It returns a *FieldError.
+//
+// It first checks what only the ARM model has: its units (seconds), its map keys, the
+// body secrets that never reach the FluxConfig, and the messages ARM users know. Then it
+// converts with ToSpec and validates the FluxConfig against the CRD's schema and CEL rules,
+// in-process, so a configuration the endpoint accepts is one the API server accepts.
 func Properties(name string, p *dpv1.FluxConfigurationProperties) error {
 	var e errs
-	if p.Scope != "" {
-		e.check(p.Scope == "cluster" || p.Scope == "namespace", "properties.scope", "must be cluster or namespace")
-	}
 	if p.Namespace != "" {
 		e.check(len(p.Namespace) <= maxNameLength && label.MatchString(p.Namespace), "properties.namespace",
 			"must be a DNS label: at most 63 lowercase letters, digits and '-'")
 	}
 	sourceKind(&e, p)
-	if p.GitRepository != nil {
-		git(&e, p.GitRepository)
-	}
-	if p.Bucket != nil {
-		bucket(&e, p.Bucket)
-	}
-	if p.AzureBlob != nil {
-		azureBlob(&e, p.AzureBlob)
-	}
-	if p.OCIRepository != nil {
-		oci(&e, p.OCIRepository)
-	}
+	sources(&e, p)
 	kustomizations(&e, name, p.Kustomizations)
 	protectedSettings(&e, p.ConfigurationProtectedSettings)
 	if p.ReconciliationWaitDuration != "" {
-		_, err := armconv.ParseISODuration(p.ReconciliationWaitDuration)
+		_, err := ParseISODuration(p.ReconciliationWaitDuration)
 		e.check(err == nil, "properties.reconciliationWaitDuration", "%v", err)
 	}
-	return asError(e)
+	if err := asError(e); err != nil {
+		return err
+	}
+	spec, err := ToSpec(p)
+	if err != nil {
+		return err
+	}
+	return validateCRD(context.Background(), name, Namespace(p), &spec)
 }
 
 // sourceKind enforces that the body named by sourceKind is present and no other is, with
@@ -113,7 +101,7 @@ func Properties(name string, p *dpv1.FluxConfigurationProperties) error {
 func sourceKind(e *errs, p *dpv1.FluxConfigurationProperties) {
 	kind := p.SourceKind
 	if kind == "" {
-		kind = armconv.DefaultSourceKind
+		kind = DefaultSourceKind
 	}
 	bodies := map[string]bool{
 		"GitRepository": p.GitRepository != nil, "Bucket": p.Bucket != nil,
@@ -152,24 +140,13 @@ func interval(e *errs, field string, v *int64) {
 	}
 }
 
-func url(e *errs, field, v string) {
-	e.check(v != "", field, "is required")
-	e.check(len(v) <= maxURLLength, field, "must be at most %d characters", maxURLLength)
-}
-
-func localAuthRef(e *errs, field, v string) {
-	if v != "" {
-		e.check(len(v) <= maxNameLength && label.MatchString(v), field, "must name a Secret: a DNS label of at most 63 characters")
-	}
-}
-
-func base64Field(e *errs, field, v string, max int) {
+func base64Field(e *errs, field, v string, limit int) {
 	if v == "" {
 		return
 	}
 	b, err := base64.StdEncoding.DecodeString(v)
 	e.check(err == nil, field, "must be base64")
-	e.check(len(b) <= max, field, "must decode to at most %d bytes", max)
+	e.check(len(b) <= limit, field, "must decode to at most %d bytes", limit)
 }
 
 func asError(e errs) error {
