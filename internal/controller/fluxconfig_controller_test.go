@@ -169,10 +169,10 @@ func TestFluxConfigReconciler_HTTPSLifecycle(t *testing.T) {
 
 	// A steady-state resync sends no write.
 	time.Sleep(time.Second)
-	before := writes.Load()
+	before := writes.mark()
 	_, err := reconciler.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(writes.Load()-before).To(BeZero(), "a reconcile that finds everything as rendered must not write")
+	g.Expect(writes.in(before, fc.Namespace)).To(BeEmpty(), "a reconcile that finds everything as rendered must not write")
 
 	// Non-Compliant when a Kustomization fails, with its message.
 	setReady(g, apps, metav1.ConditionFalse, "BuildFailed", "kustomize build failed")
@@ -370,10 +370,10 @@ func TestFluxConfigReconciler_BadInput(t *testing.T) {
 		}, timeout, poll).Should(Succeed())
 		// Staying refused is quiet too: no write, no repeated event; the error is terminal,
 		// so it is logged but not retried.
-		before := writes.Load()
+		before := writes.mark()
 		_, err := reconciler.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
 		g.Expect(errors.Is(err, reconcile.TerminalError(nil))).To(BeTrue(), "terminal: %v", err)
-		g.Expect(writes.Load() - before).To(BeZero())
+		g.Expect(writes.in(before, fc.Namespace)).To(BeEmpty())
 
 		get(g, foreign)
 		g.Expect(foreign.Data).To(HaveKey("mine"))

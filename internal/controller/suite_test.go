@@ -20,8 +20,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,8 +43,8 @@ var (
 	k8sClient client.Client
 	// reconciler is the one the running manager uses.
 	reconciler *FluxConfigReconciler
-	// writes counts mutating requests the controller sent.
-	writes atomic.Int64
+	// writes records the mutating requests the controller sent.
+	writes writeLog
 	// logs captures everything the controller logged, to scan for planted secrets.
 	logs lockedBuffer
 	// recorder captures events; eventLog keeps their text.
@@ -76,9 +76,43 @@ func (c countingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 	default:
-		writes.Add(1)
+		writes.add(req.Method + " " + req.URL.Path)
 	}
 	return c.next.RoundTrip(req)
+}
+
+// writeLog keeps every write so a test can count the ones about its own namespace: the
+// manager keeps cleaning up after earlier tests while a later one measures.
+type writeLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (w *writeLog) add(line string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lines = append(w.lines, line)
+}
+
+// mark returns a position to pass to in.
+func (w *writeLog) mark() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.lines)
+}
+
+// in returns the writes since mark to objects of namespace ns, or named after it
+// (the namespace's ClusterRoleBinding).
+func (w *writeLog) in(mark int, ns string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, line := range w.lines[mark:] {
+		if strings.Contains(line, "/namespaces/"+ns+"/") || strings.HasSuffix(line, "/"+render.ClusterRoleBindingName(ns)) {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 func TestMain(m *testing.M) {
