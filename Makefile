@@ -4,22 +4,33 @@ LOCALBIN ?= $(CURDIR)/bin
 KUBE_VERSION ?= v1.36.4
 ETCD_VERSION ?= v3.6.8
 CONTROLLER_TOOLS_VERSION ?= v0.21.0
+# Flux, in one place: the controllers the tests and `make run` build and run, the CRDs the tests
+# and the chart install, the Deployments `make generate` writes into the chart, and (kept equal
+# by test/packaging, or the reason they differ said in values.yaml) the chart's image tags.
+# Source-, kustomize- and helm-controller: binary, CRDs, chart manifests and image at one version.
+# helm-controller v1.4.0 is the newest served; go.mod's helm-controller/api is newer, and only
+# reads HelmRelease v2, which this CRD serves.
 SOURCE_CONTROLLER_VERSION ?= v1.9.6
 KUSTOMIZE_CONTROLLER_VERSION ?= v1.9.5
-# The newest helm-controller served here; its API module in go.mod (HelmRelease CRD) is newer.
 HELM_CONTROLLER_VERSION ?= v1.4.0
 # Azurite (Azure Blob emulator, npm) for the AzureBlob e2e scenarios and `make run`; optional.
 AZURITE_VERSION ?= 3.37.0
-# API modules the notification and image CRDs are generated from (charts/fluxconfig installs them).
+# Not built (their controller modules are not served): the notification and image CRDs and image
+# tags come from their API modules' versions. notification-controller's config/manager comes from
+# the newest version of its module that is served.
 NOTIFICATION_API_VERSION ?= v1.9.4
+NOTIFICATION_MANIFEST_VERSION ?= v1.6.0
 IMAGE_API_VERSION ?= v1.2.5
 
 CRD_REF_DOCS_VERSION ?= v0.3.0
 # The Helm CLI for `helm lint`; the same release as the helm.sh/helm/v3 SDK in go.mod.
 HELM_VERSION ?= v3.21.4
+# The newest golangci-lint v2 served that builds with the pinned Go.
+GOLANGCI_LINT_VERSION ?= v2.15.0
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)/controller-gen
 CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs-$(CRD_REF_DOCS_VERSION)/crd-ref-docs
 HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)/helm
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
 KUSTOMIZE_CONTROLLER ?= $(LOCALBIN)/kustomize-controller-$(KUSTOMIZE_CONTROLLER_VERSION)/kustomize-controller
 SOURCE_CONTROLLER ?= $(LOCALBIN)/source-controller-$(SOURCE_CONTROLLER_VERSION)/source-controller
 HELM_CONTROLLER ?= $(LOCALBIN)/helm-controller-$(HELM_CONTROLLER_VERSION)/helm-controller
@@ -35,9 +46,13 @@ export GOTOOLCHAIN := local
 export LOCALBIN KUBE_VERSION ETCD_VERSION SOURCE_CONTROLLER_VERSION KUSTOMIZE_CONTROLLER_VERSION HELM_CONTROLLER_VERSION CONTROLLER_GEN
 export NOTIFICATION_API_VERSION IMAGE_API_VERSION
 
-# Paths of the control-plane binaries and Flux CRDs; the scripts build or collect them once
-# and print the cached directory afterwards.
-TEST_ENV = KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" FLUXCONFIG_FLUX_CRDS="$$(hack/flux-crds.sh)"
+# The control plane for envtest and the Flux CRDs, built or collected once per version (see Tools).
+ETCD := $(LOCALBIN)/etcd-$(ETCD_VERSION)/etcd
+KUBE_APISERVER := $(LOCALBIN)/kube-apiserver-$(KUBE_VERSION)/kube-apiserver
+ENVTEST_ASSETS := $(LOCALBIN)/envtest-$(KUBE_VERSION)-$(ETCD_VERSION)
+FLUX_CRDS := $(LOCALBIN)/flux-crds-source-$(SOURCE_CONTROLLER_VERSION)-kustomize-$(KUSTOMIZE_CONTROLLER_VERSION)-helm-$(HELM_CONTROLLER_VERSION)-notification-$(NOTIFICATION_API_VERSION)-image-$(IMAGE_API_VERSION)
+TEST_ASSETS := $(ENVTEST_ASSETS)/.complete $(FLUX_CRDS)/.complete
+TEST_ENV = KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) FLUXCONFIG_FLUX_CRDS=$(FLUX_CRDS)
 
 .DEFAULT_GOAL := help
 
@@ -50,14 +65,17 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Generate deep-copy code, the CRD, each binary's RBAC, the chart's CRD and RBAC templates and the API reference.
+generate: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(FLUX_CRDS)/.complete ## Generate deep-copy code, the CRD, each binary's RBAC, the chart's CRD, RBAC and Flux controller templates and the API reference.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(CONTROLLER_GEN) crd:crdVersions=v1 paths=./api/... output:crd:dir=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-agent paths=./internal/agent/... output:rbac:dir=config/rbac/agent
 	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-controller paths=./internal/controller/... output:rbac:dir=config/rbac/controller
 	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-cleanup paths=./internal/cleanup/... output:rbac:dir=config/rbac/cleanup
 	hack/chart-crds.sh config/crd/bases charts/fluxconfig/templates/crds .Values.crds.enabled fluxconfig.labels
-	hack/chart-crds.sh "$$(hack/flux-crds.sh)" charts/fluxconfig/templates/flux-crds '(and .Values.crds.enabled .Values.flux.install)' fluxconfig.fluxLabels
+	hack/chart-crds.sh $(FLUX_CRDS) charts/fluxconfig/templates/flux-crds '(and .Values.crds.enabled .Values.flux.install)' fluxconfig.fluxLabels
+	go run ./hack/flux-chart -out charts/fluxconfig/templates/flux-controllers.yaml \
+		-source $(SOURCE_CONTROLLER_VERSION) -kustomize $(KUSTOMIZE_CONTROLLER_VERSION) \
+		-helm $(HELM_CONTROLLER_VERSION) -notification $(NOTIFICATION_MANIFEST_VERSION)
 	hack/chart-rbac.sh config/rbac/controller/role.yaml fluxconfig-controller true charts/fluxconfig/templates/rbac/controller.yaml
 	hack/chart-rbac.sh config/rbac/agent/role.yaml fluxconfig-agent '(include "fluxconfig.agentEnabled" .)' charts/fluxconfig/templates/rbac/agent.yaml
 	hack/chart-rbac.sh config/rbac/cleanup/role.yaml fluxconfig-cleanup .Values.cleanup.enabled charts/fluxconfig/templates/rbac/cleanup.yaml
@@ -76,13 +94,17 @@ vet: ## Run go vet, including the e2e suite.
 	go vet -tags e2e ./test/...
 
 .PHONY: verify
-verify: $(CONTROLLER_GEN) $(CRD_REF_DOCS) ## Fail when generated files, go.mod/go.sum or formatting are stale.
+verify: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(FLUX_CRDS)/.complete ## Fail when generated files, go.mod/go.sum or formatting are stale.
 	hack/verify.sh
 
 ##@ Test
 
 .PHONY: test
-test: verify lint-chart vet test-unit test-fuzz test-e2e ## Run everything CI runs.
+test: verify lint lint-chart vet test-unit test-fuzz test-e2e ## Run everything CI runs.
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run golangci-lint with .golangci.yml (the e2e suite included).
+	$(GOLANGCI_LINT) run ./...
 
 .PHONY: lint-chart
 lint-chart: $(HELM) ## Lint the chart with its defaults and with each charts/fluxconfig/ci/*-values.yaml.
@@ -93,7 +115,7 @@ lint-chart: $(HELM) ## Lint the chart with its defaults and with each charts/flu
 	done
 
 .PHONY: test-unit
-test-unit: $(CONTROLLER_GEN) ## Run the unit and envtest suites against a real kube-apiserver and etcd.
+test-unit: $(CONTROLLER_GEN) $(TEST_ASSETS) ## Run the unit and envtest suites against a real kube-apiserver and etcd.
 	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
 
 # An execution count, not a duration: Go 1.26's fuzz coordinator can fail a target with a bare
@@ -109,7 +131,7 @@ test-fuzz: ## Run each fuzz target for FUZZ_TIME executions.
 	done
 
 .PHONY: test-e2e
-test-e2e: build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) ## Run the e2e suite: the built binaries and the real Flux controllers as processes against a real control plane.
+test-e2e: build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) $(TEST_ASSETS) ## Run the e2e suite: the built binaries and the real Flux controllers as processes against a real control plane.
 	@rm -f $(LOCALBIN)/e2e-figures.txt
 	$(TEST_ENV) FLUXCONFIG_BIN_DIR=$(LOCALBIN) FLUXCONFIG_SOURCE_CONTROLLER=$(SOURCE_CONTROLLER) \
 		FLUXCONFIG_KUSTOMIZE_CONTROLLER=$(KUSTOMIZE_CONTROLLER) FLUXCONFIG_HELM_CONTROLLER=$(HELM_CONTROLLER) \
@@ -117,8 +139,8 @@ test-e2e: build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) ## Run t
 	@cat $(LOCALBIN)/e2e-figures.txt 2>/dev/null || true
 
 .PHONY: test-env
-test-env: $(CONTROLLER_GEN) ## Print the environment to run `go test` by hand.
-	@echo "export KUBEBUILDER_ASSETS=$$(hack/envtest-assets.sh) FLUXCONFIG_FLUX_CRDS=$$(hack/flux-crds.sh)"
+test-env: $(CONTROLLER_GEN) $(TEST_ASSETS) ## Print the environment to run `go test` by hand.
+	@echo "export KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) FLUXCONFIG_FLUX_CRDS=$(FLUX_CRDS)"
 
 ##@ Benchmarks
 
@@ -126,7 +148,7 @@ BENCH_DIR ?= $(CURDIR)/bin/bench
 BENCH_FLAGS ?=
 
 .PHONY: bench
-bench: $(CONTROLLER_GEN) ## Measure converge against a bare-client floor, resync, foreign load, the agent and the endpoint; prints a table, writes bin/bench/results.json.
+bench: $(CONTROLLER_GEN) $(TEST_ASSETS) ## Measure converge against a bare-client floor, resync, foreign load, the agent and the endpoint; prints a table, writes bin/bench/results.json.
 	@mkdir -p $(BENCH_DIR)
 	@for b in $(BINARIES) ; do echo "go build $$b" ; CGO_ENABLED=0 go build -trimpath -o $(BENCH_DIR)/$$b ./cmd/$$b || exit 1 ; done
 	go build -o $(BENCH_DIR)/bench ./test/bench
@@ -145,19 +167,35 @@ FORCE:
 
 ##@ Run
 
+# What devenv runs. Azurite is optional: without node and npm, `make run` says how to get them
+# and skips the Azure Blob sample.
+DEVENV_ARGS = --state-dir .dev --samples config/samples --content config/samples/content \
+	--controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent \
+	--source-controller $(SOURCE_CONTROLLER) --kustomize-controller $(KUSTOMIZE_CONTROLLER) --helm-controller $(HELM_CONTROLLER) \
+	--azurite "$(AZURITE)"
+
 .PHONY: run
-run: build $(CONTROLLER_GEN) ## Run a local control plane with the controller, the endpoint and the agent; the samples go through the endpoint; Ctrl-C stops it.
+run: dev-check build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) $(TEST_ASSETS) ## Run a control plane, the Flux controllers, fluxconfig and local git, OCI, S3 and Azurite servers; the samples sync from them; Ctrl-C stops it.
 	go build -o $(LOCALBIN)/devenv ./hack/devenv
-	$(TEST_ENV) $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent --samples config/samples
+	$(TEST_ENV) $(LOCALBIN)/devenv $(DEVENV_ARGS)
 
 .PHONY: dev-up
-dev-up: build $(CONTROLLER_GEN) ## Like run, in the background; returns once the API answers.
+dev-up: dev-check build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) $(TEST_ASSETS) ## Like run, in the background; returns once the samples have settled.
 	go build -o $(LOCALBIN)/devenv ./hack/devenv
-	$(TEST_ENV) hack/dev.sh up $(LOCALBIN)/devenv --state-dir .dev --controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent --samples config/samples
+	$(TEST_ENV) hack/dev.sh up $(LOCALBIN)/devenv $(DEVENV_ARGS)
+
+.PHONY: dev-change
+dev-change: ## Commit to the running devenv's sample repository and show the commit arriving.
+	$(LOCALBIN)/devenv change --state-dir .dev
 
 .PHONY: dev-down
 dev-down: ## Stop what dev-up started.
 	hack/dev.sh down
+
+# Fails at once, before building anything, when a devenv already runs in .dev.
+.PHONY: dev-check
+dev-check:
+	@hack/dev.sh check .dev
 
 ##@ Deploy
 
@@ -187,6 +225,37 @@ $(CONTROLLER_GEN):
 
 $(CRD_REF_DOCS):
 	GOBIN=$(dir $@) go install github.com/elastic/crd-ref-docs@$(CRD_REF_DOCS_VERSION)
+
+$(GOLANGCI_LINT):
+	GOBIN=$(dir $@) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+# kube-apiserver and etcd for envtest, built from the module proxy (prebuilt downloads are not
+# reachable): their own replace directives stop `go install`, so each goes through a wrapper
+# module. Recipes that a `make -s test-env` may run print to stderr only, so its output stays
+# something to eval.
+KUBE_MINOR = $(word 2,$(subst ., ,$(KUBE_VERSION)))
+KUBE_PATCH = $(word 3,$(subst ., ,$(KUBE_VERSION)))
+KUBE_LDFLAGS = -s -w $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+	-X $(p).gitVersion=$(KUBE_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(KUBE_MINOR) \
+	-X $(p).gitTreeState=clean -X $(p).buildDate=2026-01-01T00:00:00Z)
+$(ETCD):
+	hack/build-go-tool.sh $@ go.etcd.io/etcd/server/v3 $(ETCD_VERSION) go.etcd.io/etcd/server/v3 \
+		"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$(ETCD_VERSION)" >&2
+
+# k8s.io/kubernetes requires its staging repos at v0.0.0; they are published as v0.MINOR.PATCH.
+$(KUBE_APISERVER):
+	AUTO_STAGING=1 STAGING_VERSION=v0.$(KUBE_MINOR).$(KUBE_PATCH) hack/build-go-tool.sh $@ k8s.io/kubernetes \
+		$(KUBE_VERSION) k8s.io/kubernetes/cmd/kube-apiserver "$(KUBE_LDFLAGS)" >&2
+
+# The directory envtest takes (KUBEBUILDER_ASSETS).
+$(ENVTEST_ASSETS)/.complete: $(ETCD) $(KUBE_APISERVER)
+	@mkdir -p $(@D)
+	@ln -sfn ../etcd-$(ETCD_VERSION)/etcd $(@D)/etcd
+	@ln -sfn ../kube-apiserver-$(KUBE_VERSION)/kube-apiserver $(@D)/kube-apiserver
+	@touch $@
+
+$(FLUX_CRDS)/.complete: $(CONTROLLER_GEN)
+	hack/flux-crds.sh $(@D) >&2
 
 # Built with the Kubernetes version it renders and lints for (Helm's own release build sets it
 # the same way; without it, Helm assumes 1.20 and refuses the chart's kubeVersion).
@@ -227,6 +296,4 @@ $(AZURITE):
 azurite: $(AZURITE) ## Install Azurite's blob server into bin/ with npm (optional: AzureBlob e2e scenarios and sample).
 
 .PHONY: tools
-tools: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(HELM) $(FLUX_CONTROLLERS) ## Build every tool and test binary into bin/ (cached by version).
-	hack/envtest-assets.sh
-	hack/flux-crds.sh
+tools: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(HELM) $(GOLANGCI_LINT) $(FLUX_CONTROLLERS) $(TEST_ASSETS) ## Build every tool and test binary into bin/ (cached by version).

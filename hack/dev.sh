@@ -1,24 +1,39 @@
 #!/usr/bin/env bash
-# dev.sh up DEVENV [ARGS...]: starts devenv in the background and returns once the API answers.
+# dev.sh check [STATE_DIR]: fails, naming the pid, when a devenv runs in STATE_DIR (default .dev).
+# dev.sh up DEVENV [ARGS...]: starts devenv in the background and returns once the samples have
+#   settled, printing their compliance table.
 # dev.sh down: stops it and waits until every process it started is gone.
 set -euo pipefail
 
 state=.dev
 pidfile=$state/devenv.pid
 
+# running DIR: true when a devenv holds DIR's lock (devenv takes it with flock(2) at start).
+running() {
+  local lock=$1/devenv.lock
+  [[ -f "$lock" ]] || return 1
+  ! flock -n "$lock" true
+}
+
 case "${1:-}" in
+check)
+  dir=${2:-$state}
+  if running "$dir"; then
+    echo "devenv is already running (pid $(cat "$dir/devenv.lock")) in $dir; stop it with Ctrl-C in its shell or \`make dev-down\`" >&2
+    exit 1
+  fi
+  ;;
 up)
   shift
   mkdir -p "$state"
-  if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    echo "already running (pid $(cat "$pidfile")); export KUBECONFIG=$PWD/$state/kubeconfig"
-    exit 0
-  fi
+  "$0" check "$state"
   rm -f "$state/ready"
   nohup "$@" >"$state/devenv.log" 2>&1 &
   echo $! >"$pidfile"
-  for _ in $(seq 1 240); do
+  for _ in $(seq 1 600); do
     if [[ -f "$state/ready" ]]; then
+      cat "$state/summary.txt" 2>/dev/null || true
+      echo
       echo "export KUBECONFIG=$(cat "$state/ready")"
       exit 0
     fi
@@ -30,23 +45,23 @@ up)
     fi
     sleep 0.5
   done
-  echo "devenv did not become ready within 120s; see $state/devenv.log" >&2
+  echo "devenv did not settle within 300s; see $state/devenv.log" >&2
   exit 1
   ;;
 down)
   [[ -f "$pidfile" ]] || { echo "not running"; exit 0; }
   pid=$(cat "$pidfile")
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do
+  for _ in $(seq 1 90); do
     kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; echo "stopped"; exit 0; }
     sleep 0.5
   done
-  echo "devenv (pid $pid) did not stop within 30s; killing it" >&2
+  echo "devenv (pid $pid) did not stop within 45s; killing it" >&2
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$pidfile"
   ;;
 *)
-  echo "usage: $0 up DEVENV [ARGS...] | down" >&2
+  echo "usage: $0 check [STATE_DIR] | up DEVENV [ARGS...] | down" >&2
   exit 2
   ;;
 esac

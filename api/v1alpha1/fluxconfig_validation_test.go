@@ -18,6 +18,7 @@ package v1alpha1_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -411,8 +412,19 @@ func TestFluxConfig_ScopeImmutable(t *testing.T) {
 
 func TestFluxConfig_SamplesAccepted(t *testing.T) {
 	g := NewWithT(t)
-	objs, err := testenv.LoadManifests(testenv.RepoRoot() + "/config/samples")
+	// The values `make run` fills in at start, in the shape it fills them.
+	vars := map[string]string{
+		"GIT_HTTP_ADDR": "127.0.0.1:30001", "GIT_SSH_ADDR": "127.0.0.1:30002", "S3_ADDR": "127.0.0.1:30003",
+		"OCI_ADDR": "127.0.0.1:30004", "AZURITE_ADDR": "127.0.0.1:30005", "AZURITE_SAS_TOKEN": "sv=2024-01-01&sig=x",
+		"GIT_SSH_KNOWN_HOSTS_BASE64": base64.StdEncoding.EncodeToString([]byte("[127.0.0.1]:30002 ssh-ed25519 AAAA\n")),
+	}
+	files, err := testenv.LoadSamples(testenv.RepoRoot()+"/config/samples", vars)
 	g.Expect(err).NotTo(HaveOccurred())
+	var objs []*unstructured.Unstructured
+	for _, f := range files {
+		g.Expect(f.Unset).To(BeEmpty(), "%s uses placeholders `make run` does not fill in", f.Path)
+		objs = append(objs, f.Objects...)
+	}
 
 	kinds := map[string]bool{}
 	scopes := map[string]bool{}

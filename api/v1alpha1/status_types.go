@@ -103,8 +103,10 @@ type FluxConfigStatus struct {
 	// +optional
 	ErrorMessage string `json:"errorMessage,omitempty"`
 
-	// inventory lists every object the controller applied for this config, so objects
-	// that are no longer rendered can be deleted.
+	// inventory lists every object the controller applied for this config at its last
+	// reconcile. The next reconcile deletes what it lists and no longer renders; objects
+	// carrying the config's labels are deleted too, so one applied just before a crash is
+	// not left behind.
 	// +optional
 	Inventory *ResourceInventory `json:"inventory,omitempty"`
 }

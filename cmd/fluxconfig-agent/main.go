@@ -19,6 +19,7 @@ limitations under the License.
 package main
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"time"
@@ -29,7 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/fluxconfig/fluxconfig/internal/agent/client"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/agent/health"
 	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
 	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
@@ -42,6 +43,7 @@ func main() {
 		pollInterval, statusInterval         time.Duration
 		metricsAddr, healthAddr, leaderNS    string
 		leaderElect                          bool
+		concurrency                          int
 	)
 	flag.StringVar(&endpoint, "endpoint", os.Getenv("FLUXCONFIG_ENDPOINT"), "URL of the configuration endpoint (env FLUXCONFIG_ENDPOINT).")
 	flag.StringVar(&cluster, "cluster-name", os.Getenv("FLUXCONFIG_CLUSTER_NAME"), "Name of this cluster at the endpoint (env FLUXCONFIG_CLUSTER_NAME).")
@@ -51,6 +53,7 @@ func main() {
 	flag.DurationVar(&statusInterval, "status-interval", 60*time.Second, "Minimum time between two status reports of one FluxConfig.")
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&healthAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
+	flag.IntVar(&concurrency, "concurrent", poller.DefaultConcurrency, "How many configurations are applied at once.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so only one replica polls and reports.")
 	flag.StringVar(&leaderNS, "leader-election-namespace", "", "Namespace of the leader election lease; the pod's namespace when empty.")
 	opts := zap.Options{}
@@ -59,7 +62,10 @@ func main() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 
-	config, err := client.New(client.Options{Endpoint: endpoint, Cluster: cluster, TokenFile: tokenFile, CAFile: caFile})
+	api, err := client.New(client.Options{Endpoint: endpoint, TokenFile: tokenFile, CAFile: caFile})
+	if err == nil && cluster == "" {
+		err = errors.New("the cluster name is required (--cluster-name)")
+	}
 	if err != nil {
 		log.Error(err, "Invalid endpoint settings")
 		os.Exit(2)
@@ -79,9 +85,10 @@ func main() {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
+	config := api.Cluster(cluster)
 	p := &poller.Poller{
 		Client: mgr.GetClient(), Config: config, Interval: pollInterval, Now: time.Now,
-		Log: ctrl.Log.WithName("poller"),
+		Concurrency: concurrency, Log: ctrl.Log.WithName("poller"),
 	}
 	if err := mgr.Add(p); err != nil {
 		log.Error(err, "Unable to add the poller")

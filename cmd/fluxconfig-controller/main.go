@@ -103,6 +103,7 @@ func main() {
 		KnownHosts:       render.BuiltInKnownHosts,
 		ResyncInterval:   resync,
 		ReconcileTimeout: reconcileTimeout,
+		WatchNamespace:   watchNamespace,
 	}
 	if err := reconciler.SetupWithManager(mgr, concurrency); err != nil {
 		log.Error(err, "Unable to set up the FluxConfig controller")

@@ -97,6 +97,7 @@ func main() {
 	}
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Error(err, "Serving failed")
-		os.Exit(1)
+		stop()
+		os.Exit(1) //nolint:gocritic // stop, the only deferred call, has run
 	}
 }

@@ -17,26 +17,28 @@ limitations under the License.
 package main
 
 import (
-	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/armconv"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
+
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // devCluster is the name the local control plane has at the endpoint.
@@ -51,6 +53,9 @@ type upstream struct {
 // startUpstream starts fluxconfig-endpoint on a free 127.0.0.1 port with fresh tokens in
 // the state directory, waits until it answers, then starts fluxconfig-agent against it.
 func startUpstream(o options, kubeconfig string) (*upstream, error) {
+	if o.endpoint == "" || o.agent == "" {
+		return nil, errors.New("--endpoint and --agent are required: the samples go through the endpoint")
+	}
 	dir, err := filepath.Abs(filepath.Join(o.stateDir, "endpoint"))
 	if err != nil {
 		return nil, err
@@ -66,12 +71,12 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 			return nil, err
 		}
 	}
-	addr, err := freeAddr()
+	addr, err := testutil.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
 	u.url = "http://" + addr
-	u.endpoint, err = startProcess(o.endpoint, kubeconfig, filepath.Join(o.stateDir, "endpoint.log"),
+	u.endpoint, err = startProcess("fluxconfig-endpoint", o.endpoint, kubeconfig, filepath.Join(o.stateDir, "endpoint.log"), nil,
 		"--listen="+addr, "--data="+filepath.Join(dir, "store.db"),
 		"--admin-token-file="+u.adminTokenFile, "--cluster-tokens-dir="+filepath.Join(dir, "clusters"))
 	if err != nil {
@@ -81,7 +86,7 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 		stopProcess(u.endpoint)
 		return nil, fmt.Errorf("fluxconfig-endpoint: %w; see %s", err, filepath.Join(o.stateDir, "endpoint.log"))
 	}
-	u.agent, err = startProcess(o.agent, kubeconfig, filepath.Join(o.stateDir, "agent.log"),
+	u.agent, err = startProcess("fluxconfig-agent", o.agent, kubeconfig, filepath.Join(o.stateDir, "agent.log"), nil,
 		"--endpoint="+u.url, "--cluster-name="+devCluster, "--token-file="+agentToken,
 		"--poll-interval=5s", "--status-interval=10s",
 		"--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0")
@@ -101,15 +106,6 @@ func newToken() string {
 	var b [24]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 func waitHTTP(url string) error {
@@ -132,33 +128,48 @@ func waitHTTP(url string) error {
 // putSamples creates every sample FluxConfig through the management API, with the values
 // of its protected-parameters Secret sample sent as protected settings, as a platform team
 // would; the agent then writes them into the cluster.
-func (u *upstream) putSamples(dir string) error {
-	objs, err := testenv.LoadManifests(dir)
-	if err != nil {
-		return err
+func (u *upstream) putSamples(ctx context.Context, files []testenv.SampleFile) ([]sampleRef, error) {
+	var objs []*unstructured.Unstructured
+	for _, f := range files {
+		objs = append(objs, f.Objects...)
 	}
-	token, err := os.ReadFile(u.adminTokenFile)
+	mgmt, err := client.New(client.Options{Endpoint: u.url, TokenFile: u.adminTokenFile})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	n := 0
+	cluster := mgmt.Cluster(devCluster)
+	var refs []sampleRef
 	for _, obj := range objs {
 		if obj.GetKind() != v1alpha1.FluxConfigKind {
 			continue
 		}
 		fc := &v1alpha1.FluxConfig{}
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, fc); err != nil {
-			return fmt.Errorf("%s: %w", obj.GetName(), err)
+			return nil, fmt.Errorf("%s: %w", obj.GetName(), err)
 		}
 		props := armconv.FromSpec(fc.Namespace, &fc.Spec)
 		props.ConfigurationProtectedSettings = protectedFromSamples(objs, fc)
-		if err := u.put(string(bytes.TrimSpace(token)), fc.Name, dpv1.FluxConfiguration{Properties: props}); err != nil {
-			return err
+		if _, err := cluster.Put(ctx, fc.Name, &dpv1.FluxConfiguration{Properties: props}); err != nil {
+			return nil, err
 		}
-		n++
+		refs = append(refs, sampleRef{namespace: fc.Namespace, name: fc.Name, sourceKind: string(fc.Spec.SourceKind),
+			deployKey: generatesKey(fc, props.ConfigurationProtectedSettings)})
 	}
-	fmt.Printf("Created %d sample configurations through the endpoint\n", n)
-	return nil
+	if len(refs) == 0 {
+		return nil, errNoSamples
+	}
+	fmt.Printf("Created %d sample configurations through the endpoint\n", len(refs))
+	return refs, nil
+}
+
+// generatesKey: an SSH git source given no private key, for which the controller generates one.
+func generatesKey(fc *v1alpha1.FluxConfig, protected map[string]string) bool {
+	g := fc.Spec.GitRepository
+	if g == nil || g.LocalAuthRef != "" || !strings.HasPrefix(g.URL, "ssh://") {
+		return false
+	}
+	_, given := protected[v1alpha1.ProtectedSSHPrivateKey]
+	return !given
 }
 
 // protectedFromSamples base64-encodes the data of the Secret fc refers to, if it is a sample.
@@ -182,30 +193,6 @@ func protectedFromSamples(objs []*unstructured.Unstructured, fc *v1alpha1.FluxCo
 		}
 	}
 	return out
-}
-
-func (u *upstream) put(token, name string, body dpv1.FluxConfiguration) error {
-	data, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	url := fmt.Sprintf("%s/v1/clusters/%s/fluxConfigurations/%s", u.url, devCluster, name)
-	req, err := http.NewRequest(http.MethodPut, url, bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("PUT %s: %d %s", url, resp.StatusCode, msg)
-	}
-	return nil
 }
 
 // curlHelp is printed once everything runs.

@@ -38,9 +38,9 @@ func TestAgent_OnlyChangedConfigurationsAreApplied(t *testing.T) {
 	changed := gitBody(ns, nil)
 	changed["properties"].(map[string]any)["suspend"] = true
 	f.mustPut("b", changed)
-	before := f.writes.writes.Load()
+	before := f.writes.Writes()
 	f.poll()
-	g.Expect(f.writes.writes.Load()-before).To(Equal(int64(1)), "only b is applied")
+	g.Expect(f.writes.Writes()-before).To(Equal(int64(1)), "only b is applied")
 
 	a := &v1alpha1.FluxConfig{}
 	g.Expect(f.kube.Get(ctx, key(ns, "a"), a)).To(Succeed())

@@ -42,16 +42,16 @@ func TestAgent_NotModifiedMakesNoWrites(t *testing.T) {
 	g, ns := f.g, f.ns("agent-etag")
 	f.mustPut("app", gitBody(ns, map[string]string{"httpsKey": "dG9rZW4="}))
 	f.poll()
-	g.Expect(f.writes.writes.Load()).To(BeNumerically(">", 0), "the first poll applies")
+	g.Expect(f.writes.Writes()).To(BeNumerically(">", 0), "the first poll applies")
 	f.reconcile(ns, "app")
 	// The acknowledgement purged the protected settings: the desired set changed once more.
 	f.poll()
 
-	before := f.writes.writes.Load()
+	before := f.writes.Writes()
 	for range 5 {
 		f.poll()
 	}
-	g.Expect(f.writes.writes.Load()).To(Equal(before), "a 304 must not write to the API server")
+	g.Expect(f.writes.Writes()).To(Equal(before), "a 304 must not write to the API server")
 }
 
 // faultServer answers every request with the current fault, or passes it to the endpoint.
@@ -151,7 +151,7 @@ func TestAgent_FaultsKeepTheClusterAsIs(t *testing.T) {
 				g.Expect(os.WriteFile(f.tokenFile, []byte("revoked"), 0o600)).To(Succeed())
 				defer func() { _ = os.WriteFile(f.tokenFile, []byte(f.cluster+"-token"), 0o600) }()
 			}
-			before := f.writes.writes.Load()
+			before := f.writes.Writes()
 			err := f.poller.Poll(ctx)
 			g.Expect(err).To(HaveOccurred())
 			g.Expect(err.Error()).To(ContainSubstring(tc.inReady))
@@ -159,7 +159,7 @@ func TestAgent_FaultsKeepTheClusterAsIs(t *testing.T) {
 			g.Expect(ready).To(MatchError(ContainSubstring("UpstreamConnected=False")))
 			g.Expect(ready.Error()).To(ContainSubstring(tc.inReady))
 			g.Expect(ready.Error()).NotTo(ContainSubstring(f.cluster + "-token"))
-			g.Expect(f.writes.writes.Load()).To(Equal(before), "a failed poll must not write")
+			g.Expect(f.writes.Writes()).To(Equal(before), "a failed poll must not write")
 			now := f.fluxConfig(ns, "app")
 			g.Expect(now.ResourceVersion).To(Equal(applied.ResourceVersion))
 		})
@@ -229,10 +229,9 @@ func TestAgent_NeverTouchesAHandAppliedFluxConfig(t *testing.T) {
 	g.Expect(f.fluxConfig(ns, "other").ResourceVersion).To(Equal(other.ResourceVersion))
 
 	// Deleting at the endpoint leaves the hand-applied object alone too.
-	code, _ := f.admin("DELETE", "app", nil)
-	g.Expect(code).To(Equal(http.StatusAccepted))
+	g.Expect(f.mustDelete("app", false)).NotTo(BeNil(), "the endpoint keeps it until the agent reports it gone")
 	f.poll()
 	g.Expect(f.fluxConfig(ns, "app").ResourceVersion).To(Equal(hand.ResourceVersion))
-	code, _ = f.config("app")
+	code, _ := f.config("app")
 	g.Expect(code).To(Equal(http.StatusNotFound))
 }

@@ -70,13 +70,12 @@ func TestAgent_CreateUpdateDelete(t *testing.T) {
 	f.reconcile(ns, name)
 	_, c := f.config(name)
 	g.Expect(c.Properties.ProvisioningState).To(Equal(dpv1.ProvisioningSucceeded))
-	list, err := f.poller.Config.List(ctx, "")
+	list, err := f.poller.Config.ListDesired(ctx, "")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(list.Items[0].ConfigurationProtectedSettings).To(BeEmpty())
 
 	// Update via PATCH: kustomization apps set to null is removed; the Secret is kept.
-	code, body := f.admin("PATCH", name, `{"properties":{"kustomizations":{"apps":null}}}`)
-	g.Expect(code).To(Equal(http.StatusOK), body)
+	f.mustPatch(name, `{"properties":{"kustomizations":{"apps":null}}}`)
 	f.poll()
 	fc = f.fluxConfig(ns, name)
 	g.Expect(fc.Spec.Kustomizations).To(HaveLen(1))
@@ -90,12 +89,11 @@ func TestAgent_CreateUpdateDelete(t *testing.T) {
 	g.Expect(c.Properties.Kustomizations).NotTo(HaveKey("apps"))
 
 	// Delete: the agent removes the FluxConfig and its Secret, then the endpoint forgets it.
-	code, _ = f.admin("DELETE", name, nil)
-	g.Expect(code).To(Equal(http.StatusAccepted))
+	g.Expect(f.mustDelete(name, false)).NotTo(BeNil())
 	f.poll()
 	g.Expect(apierrors.IsNotFound(f.kube.Get(ctx, key(ns, name), &v1alpha1.FluxConfig{}))).To(BeTrue())
 	g.Expect(apierrors.IsNotFound(f.kube.Get(ctx, key(ns, "app-protected-parameters"), &corev1.Secret{}))).To(BeTrue())
-	code, _ = f.config(name)
+	code, _ := f.config(name)
 	g.Expect(code).To(Equal(http.StatusNotFound))
 }
 
@@ -109,9 +107,8 @@ func TestAgent_ForceDelete(t *testing.T) {
 	f.fluxConfig(ns, "gone")
 
 	// forceDelete removes it at the endpoint at once; the agent prunes it as unlisted.
-	code, _ := f.admin("DELETE", "gone?forceDelete=true", nil)
-	g.Expect(code).To(Equal(http.StatusOK))
-	code, _ = f.config("gone")
+	g.Expect(f.mustDelete("gone", true)).To(BeNil())
+	code, _ := f.config("gone")
 	g.Expect(code).To(Equal(http.StatusNotFound))
 	f.poll()
 	g.Expect(apierrors.IsNotFound(f.kube.Get(ctx, key(ns, "gone"), &v1alpha1.FluxConfig{}))).To(BeTrue())
@@ -119,8 +116,7 @@ func TestAgent_ForceDelete(t *testing.T) {
 
 	// The last configuration force-deleted leaves an empty list, which never deletes
 	// anything: it looks the same as an endpoint that lost its store.
-	code, _ = f.admin("DELETE", "keep?forceDelete=true", nil)
-	g.Expect(code).To(Equal(http.StatusOK))
+	g.Expect(f.mustDelete("keep", true)).To(BeNil())
 	f.poll()
 	f.fluxConfig(ns, "keep")
 }

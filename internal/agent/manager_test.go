@@ -78,8 +78,7 @@ func TestAgent_UnderAManager(t *testing.T) {
 	}, 30*time.Second, 100*time.Millisecond).Should(Equal("main@sha1:feedface"))
 
 	// A DELETE at the endpoint ends with the configuration gone from both sides.
-	code, _ := f.admin("DELETE", "app", nil)
-	g.Expect(code).To(Equal(202))
+	g.Expect(f.mustDelete("app", false)).NotTo(BeNil())
 	g.Eventually(func() int {
 		code, _ := f.config("app")
 		return code

@@ -105,8 +105,7 @@ func TestReporter_AgentKilledBetweenApplyAndReport(t *testing.T) {
 	g.Expect(f.reports.Load()).To(Equal(int64(1)))
 
 	// The poller's next apply keeps the reporter's annotations (separate field ownership).
-	code, _ := f.admin("PATCH", "app", `{"properties":{"suspend":true}}`)
-	g.Expect(code).To(Equal(200))
+	f.mustPatch("app", `{"properties":{"suspend":true}}`)
 	f.poll()
 	g.Expect(f.fluxConfig(ns, "app").Annotations).To(HaveKey(agent.LastReportedAnnotation))
 }
@@ -179,8 +178,7 @@ func TestReporter_ForgottenConfigurationIsNotRetried(t *testing.T) {
 	ns := f.ns("agent-forgotten")
 	f.mustPut("app", gitBody(ns, nil))
 	f.poll()
-	code, _ := f.admin("DELETE", "app?forceDelete=true", nil)
-	g.Expect(code).To(Equal(200))
+	g.Expect(f.mustDelete("app", true)).To(BeNil())
 	// The endpoint answers 404: no error, so the workqueue does not retry for ever.
 	res := f.reconcile(ns, "app")
 	g.Expect(res.RequeueAfter).To(BeZero())

@@ -17,16 +17,12 @@ limitations under the License.
 package agent_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,12 +34,12 @@ import (
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
-	"github.com/fluxconfig/fluxconfig/internal/agent/client"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
 	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
-	"github.com/fluxconfig/fluxconfig/internal/endpoint"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // fixtures counts fixtures, so every test run gets namespaces of its own on the shared
@@ -69,43 +65,18 @@ func TestMain(m *testing.M) {
 
 const adminToken = "admin-token"
 
-// writeCounter counts the API requests that change something.
-type writeCounter struct {
-	next   http.RoundTripper
-	writes atomic.Int64
-}
-
-func (w *writeCounter) RoundTrip(r *http.Request) (*http.Response, error) {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-	default:
-		w.writes.Add(1)
-	}
-	return w.next.RoundTrip(r)
-}
-
 // kubeClient returns a non-cached client whose writes are counted.
-func kubeClient(t *testing.T) (ctrlclient.Client, *writeCounter) {
+func kubeClient(t *testing.T) (ctrlclient.Client, *testutil.WriteCounter) {
 	t.Helper()
-	counter := &writeCounter{}
+	counter := &testutil.WriteCounter{}
 	c := rest.CopyConfig(cfg)
-	c.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { counter.next = rt; return counter }
+	c.Wrap(counter.Wrap)
 	k, err := ctrlclient.New(c, ctrlclient.Options{Scheme: scheme.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return k, counter
 }
-
-// clock is a settable clock shared by the endpoint and the agent under test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
 
 // fixture is a real endpoint on 127.0.0.1, a cluster registered with it, and an agent
 // (poller and reporter) for that cluster against the envtest API server.
@@ -114,11 +85,11 @@ type fixture struct {
 	g         *WithT
 	id        int64
 	cluster   string
-	endpoint  *httptest.Server
-	server    *endpoint.Server
-	clock     *clock
+	endpoint  *testutil.Endpoint
+	mgmt      *client.Cluster
+	clock     *testutil.Clock
 	kube      ctrlclient.Client
-	writes    *writeCounter
+	writes    *testutil.WriteCounter
 	tokenFile string
 	reports   atomic.Int64
 	poller    *poller.Poller
@@ -128,26 +99,25 @@ type fixture struct {
 func newFixture(t *testing.T, cluster string) *fixture {
 	t.Helper()
 	g := NewWithT(t)
-	dir := t.TempDir()
-	g.Expect(os.MkdirAll(filepath.Join(dir, "clusters"), 0o700)).To(Succeed())
-	g.Expect(os.WriteFile(filepath.Join(dir, "admin"), []byte(adminToken), 0o600)).To(Succeed())
-	g.Expect(os.WriteFile(filepath.Join(dir, "clusters", cluster), []byte(cluster+"-token"), 0o600)).To(Succeed())
-	tokenFile := filepath.Join(dir, "agent-token")
-	g.Expect(os.WriteFile(tokenFile, []byte(cluster+"-token"), 0o600)).To(Succeed())
-	store, err := endpoint.OpenBolt(filepath.Join(dir, "store.db"))
+	f := &fixture{t: t, g: g, id: fixtures.Add(1), cluster: cluster,
+		clock: testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
+	countReports := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPut && filepath.Base(r.URL.Path) == "status" {
+				f.reports.Add(1)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	var err error
+	f.endpoint, err = testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
+		Clusters: map[string]string{cluster: cluster + "-token"}, Now: f.clock.Now, Wrap: countReports})
 	g.Expect(err).NotTo(HaveOccurred())
-	f := &fixture{t: t, g: g, id: fixtures.Add(1), cluster: cluster, tokenFile: tokenFile,
-		clock: &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
-	f.server = &endpoint.Server{Store: store, Now: f.clock.Now, Log: logr.Discard(),
-		Tokens: &endpoint.Tokens{AdminFile: filepath.Join(dir, "admin"), ClusterDir: filepath.Join(dir, "clusters")}}
-	handler := f.server.Handler()
-	f.endpoint = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && filepath.Base(r.URL.Path) == "status" {
-			f.reports.Add(1)
-		}
-		handler.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { f.endpoint.Close(); _ = store.Close() })
+	t.Cleanup(f.endpoint.Close)
+	f.tokenFile = f.endpoint.Tokens.AgentTokenFile(cluster)
+	admin, err := client.New(client.Options{Endpoint: f.endpoint.URL, Token: adminToken})
+	g.Expect(err).NotTo(HaveOccurred())
+	f.mgmt = admin.Cluster(cluster)
 	f.kube, f.writes = kubeClient(t)
 	f.poller = &poller.Poller{Client: f.kube, Config: f.configClient(f.endpoint.URL, time.Second),
 		Interval: time.Second, Now: f.clock.Now, Log: logr.Discard()}
@@ -160,45 +130,53 @@ func (f *fixture) ns(base string) string {
 	return fmt.Sprintf("%s-%d", base, f.id)
 }
 
-func (f *fixture) configClient(url string, timeout time.Duration) client.ConfigClient {
-	c, err := client.New(client.Options{Endpoint: url, Cluster: f.cluster, TokenFile: f.tokenFile, Timeout: timeout})
+func (f *fixture) configClient(url string, timeout time.Duration) client.Agent {
+	c, err := client.New(client.Options{Endpoint: url, TokenFile: f.tokenFile, Timeout: timeout})
 	f.g.Expect(err).NotTo(HaveOccurred())
-	return c
+	return c.Cluster(f.cluster)
 }
 
-// admin calls the management API and returns the status and body.
-func (f *fixture) admin(method, name string, body any) (int, string) {
-	f.t.Helper()
-	var rd io.Reader
-	if s, ok := body.(string); ok {
-		rd = bytes.NewReader([]byte(s))
-	} else if body != nil {
-		data, _ := json.Marshal(body)
-		rd = bytes.NewReader(data)
-	}
-	u := f.endpoint.URL + "/v1/clusters/" + f.cluster + "/fluxConfigurations/" + name
-	req, _ := http.NewRequest(method, u, rd)
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	f.g.Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(data)
-}
-
-// config fetches the management view of name.
+// config fetches the management view of name, with the HTTP status of the answer.
 func (f *fixture) config(name string) (int, dpv1.FluxConfiguration) {
 	f.t.Helper()
-	code, body := f.admin("GET", name, nil)
-	var out dpv1.FluxConfiguration
-	_ = json.Unmarshal([]byte(body), &out)
-	return code, out
+	c, err := f.mgmt.Get(context.Background(), name)
+	if err != nil {
+		f.g.Expect(client.StatusCode(err)).NotTo(BeZero(), "%v", err)
+		return client.StatusCode(err), dpv1.FluxConfiguration{}
+	}
+	return http.StatusOK, *c
 }
 
+// mustPut creates or replaces name; body is a JSON string or anything that marshals to a
+// FluxConfiguration.
 func (f *fixture) mustPut(name string, body any) {
 	f.t.Helper()
-	code, resp := f.admin("PUT", name, body)
-	f.g.Expect(code).To(BeNumerically("<", 300), resp)
+	data, ok := body.(string)
+	if !ok {
+		raw, err := json.Marshal(body)
+		f.g.Expect(err).NotTo(HaveOccurred())
+		data = string(raw)
+	}
+	var cfg dpv1.FluxConfiguration
+	f.g.Expect(dpv1.DecodeStrict([]byte(data), &cfg)).To(Succeed())
+	_, err := f.mgmt.Put(context.Background(), name, &cfg)
+	f.g.Expect(err).NotTo(HaveOccurred())
+}
+
+// mustPatch merges a JSON merge patch into name.
+func (f *fixture) mustPatch(name, patch string) {
+	f.t.Helper()
+	_, err := f.mgmt.Patch(context.Background(), name, json.RawMessage(patch))
+	f.g.Expect(err).NotTo(HaveOccurred())
+}
+
+// mustDelete deletes name and returns what the endpoint still holds: the configuration
+// while the agent removes it, nil once it is gone (force).
+func (f *fixture) mustDelete(name string, force bool) *dpv1.FluxConfiguration {
+	f.t.Helper()
+	c, err := f.mgmt.Delete(context.Background(), name, client.DeleteOptions{Force: force})
+	f.g.Expect(err).NotTo(HaveOccurred())
+	return c
 }
 
 func (f *fixture) poll() {

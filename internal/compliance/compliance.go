@@ -91,9 +91,9 @@ func Combine(suspended bool, objs []Object) v1alpha1.ComplianceState {
 	return result
 }
 
-// Statuses lists at most max object statuses, the config's own objects first, and returns how
+// Statuses lists at most limit object statuses, the config's own objects first, and returns how
 // many were left out.
-func Statuses(objs []Object, max int) ([]v1alpha1.ObjectStatus, int) {
+func Statuses(objs []Object, limit int) ([]v1alpha1.ObjectStatus, int) {
 	sorted := append([]Object(nil), objs...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
@@ -109,9 +109,9 @@ func Statuses(objs []Object, max int) ([]v1alpha1.ObjectStatus, int) {
 		return a.Name < b.Name
 	})
 	omitted := 0
-	if max >= 0 && len(sorted) > max {
-		omitted = len(sorted) - max
-		sorted = sorted[:max]
+	if limit >= 0 && len(sorted) > limit {
+		omitted = len(sorted) - limit
+		sorted = sorted[:limit]
 	}
 	out := make([]v1alpha1.ObjectStatus, 0, len(sorted))
 	for _, o := range sorted {

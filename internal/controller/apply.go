@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,29 +54,36 @@ type applier struct {
 	// reader reads past the cache, whose Secrets and RBAC are filtered by the managed label,
 	// to tell "absent" from "exists but foreign".
 	reader client.Reader
-	scheme *runtime.Scheme
+	// foreign holds the metadata of the Secrets the cache leaves out; nil reads them from
+	// reader.
+	foreign client.Reader
+	scheme  *runtime.Scheme
 }
 
-// apply writes obj if needed and reports whether it did.
-func (a *applier) apply(ctx context.Context, owner *v1alpha1.FluxConfig, obj client.Object) (bool, error) {
+// apply writes obj if needed and reports whether it did. It returns the object as it now is:
+// the API server's answer when written, else the live object.
+func (a *applier) apply(ctx context.Context, owner *v1alpha1.FluxConfig, obj client.Object) (client.Object, bool, error) {
 	live, err := a.live(ctx, obj)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if live != nil && !ownedBy(live, owner) {
 		kind, _ := apiutil.GVKForObject(obj, a.scheme)
-		return false, &ForeignObjectError{Kind: kind.Kind, Namespace: live.GetNamespace(), Name: live.GetName()}
+		return nil, false, &ForeignObjectError{Kind: kind.Kind, Namespace: live.GetNamespace(), Name: live.GetName()}
 	}
 	var current runtime.Object
 	if live != nil {
 		current = live
 	}
-	did, err := ssa.ApplyIfChanged(ctx, a.client, FieldManager, obj, current)
+	applied, err := ssa.ApplyIfChanged(ctx, a.client, FieldManager, obj, current)
 	if err != nil {
 		kind, _ := apiutil.GVKForObject(obj, a.scheme)
-		return false, fmt.Errorf("applying %s %s: %w", kind.Kind, client.ObjectKeyFromObject(obj), err)
+		return nil, false, fmt.Errorf("applying %s %s: %w", kind.Kind, client.ObjectKeyFromObject(obj), err)
 	}
-	return did, nil
+	if applied != nil {
+		return applied, true, nil
+	}
+	return live, false, nil
 }
 
 // live returns the object as it is, or nil when it does not exist. The cache holds every
@@ -94,7 +102,19 @@ func (a *applier) live(ctx context.Context, obj client.Object) (client.Object, e
 	key := client.ObjectKeyFromObject(obj)
 	err = a.client.Get(ctx, key, current)
 	if apierrors.IsNotFound(err) && isLabelFiltered(current) {
-		err = a.reader.Get(ctx, key, current)
+		if _, secret := current.(*corev1.Secret); secret && a.foreign != nil {
+			// Every Secret fluxconfig writes is in the cache; one the foreign cache holds is
+			// someone else's.
+			meta := secretMeta()
+			if err := a.foreign.Get(ctx, key, meta); !apierrors.IsNotFound(err) {
+				if err != nil {
+					return nil, fmt.Errorf("reading %s %s: %w", gvk.Kind, key, err)
+				}
+				return meta, nil
+			}
+		} else {
+			err = a.reader.Get(ctx, key, current)
+		}
 	}
 	if apierrors.IsNotFound(err) {
 		return nil, nil

@@ -24,6 +24,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
@@ -61,6 +63,12 @@ type FluxConfigReconciler struct {
 	ResyncInterval time.Duration
 	// ReconcileTimeout bounds one reconcile; DefaultReconcileTimeout when zero.
 	ReconcileTimeout time.Duration
+	// WatchNamespace limits the cache of foreign Secrets to one namespace, as --watch-namespace
+	// limits the manager's cache; empty for all.
+	WatchNamespace string
+
+	// foreignSecrets is set up by SetupWithManager.
+	foreignSecrets client.Reader
 }
 
 // +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs,verbs=get;list;watch;update;patch
@@ -81,23 +89,29 @@ type FluxConfigReconciler struct {
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // Reconcile brings one FluxConfig's Flux objects, Secrets and RBAC to what its spec declares.
-func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+// Whatever path it takes, one deferred function finishes the status and writes it if it changed.
+func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &v1alpha1.FluxConfig{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	before, acted := obj.DeepCopy(), false
+	defer func() {
+		if err := r.finishStatus(ctx, before, obj, acted); err != nil {
+			retErr = errors.Join(retErr, err)
+		}
+	}()
 	if !obj.DeletionTimestamp.IsZero() {
+		acted = true
 		return r.finalize(ctx, obj)
 	}
 	if !controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
-		before := obj.DeepCopy()
+		patch := client.MergeFrom(obj.DeepCopy())
 		controllerutil.AddFinalizer(obj, v1alpha1.Finalizer)
-		if err := r.Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+		if err := r.Patch(ctx, obj, patch); err != nil {
 			return ctrl.Result{}, fmt.Errorf("adding the finalizer: %w", err)
 		}
 	}
-
-	before := obj.DeepCopy()
 	if obj.Status.ObservedGeneration != obj.Generation {
 		markProgressing(obj)
 		// Announce a new generation of a provisioned config before acting on it, so its old
@@ -110,47 +124,75 @@ func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 			before = obj.DeepCopy()
 		}
 	}
-	result, reconcileErr := r.reconcile(ctx, obj)
-	if err := r.patchStatus(ctx, before, obj); err != nil {
-		return ctrl.Result{}, errors.Join(reconcileErr, err)
+	acted = true
+	return r.reconcile(ctx, obj)
+}
+
+// finishStatus records that obj's generation was acted on, keeps the kstatus invariants
+// (Reconciling goes once Ready or Stalled is True; Stalled goes once Ready is True), and
+// writes the status if it changed. A config whose finalizer was just removed is gone.
+func (r *FluxConfigReconciler) finishStatus(ctx context.Context, before, obj *v1alpha1.FluxConfig, acted bool) error {
+	if !obj.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
+		return nil
+	}
+	if acted {
+		obj.Status.ObservedGeneration = obj.Generation
+	}
+	if apimeta.IsStatusConditionTrue(obj.Status.Conditions, v1alpha1.ReadyCondition) {
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.StalledCondition)
+	}
+	if apimeta.IsStatusConditionTrue(obj.Status.Conditions, v1alpha1.ReadyCondition) ||
+		apimeta.IsStatusConditionTrue(obj.Status.Conditions, v1alpha1.StalledCondition) {
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
 	}
 	recordInfo(obj)
-	return result, reconcileErr
+	return client.IgnoreNotFound(r.patchStatus(ctx, before, obj))
 }
 
 // reconcile runs the steps and records their outcome in obj's status.
 func (r *FluxConfigReconciler) reconcile(ctx context.Context, obj *v1alpha1.FluxConfig) (ctrl.Result, error) {
 	in, err := r.resolveInputs(ctx, obj)
 	if err != nil {
-		return r.fail(obj, err)
+		return r.fail(ctx, obj, err)
 	}
 	conflict, err := r.scopeConflict(ctx, obj)
 	if err != nil {
-		return r.fail(obj, err)
+		return r.fail(ctx, obj, err)
 	}
 	rendered, err := render.Render(obj, in, render.Options{
-		MultiTenancy: r.MultiTenancy, ForceSuspend: conflict != "", KnownHosts: r.KnownHosts,
+		MultiTenancy: r.MultiTenancy, ForceSuspend: conflict != nil, KnownHosts: r.KnownHosts,
 	})
 	if err != nil {
-		return r.fail(obj, err)
+		return r.fail(ctx, obj, err)
 	}
-	changed, err := r.applyAll(ctx, obj, rendered.Objects)
+	changed, current, err := r.applyAll(ctx, obj, rendered.Objects)
 	if err != nil {
-		return r.fail(obj, err)
+		return r.fail(ctx, obj, err)
 	}
 	if err := r.prune(ctx, obj, rendered.Objects); err != nil {
-		return r.fail(obj, err)
+		return r.fail(ctx, obj, err)
 	}
-	if len(changed) > 0 {
+	// An event tells of a change to a config already applied (a spec change, a repaired
+	// drift). The first apply is told by the status alone: an event per new config would be
+	// one more write per config, for a fact the status already states.
+	if len(changed) > 0 && obj.Status.Inventory != nil {
 		r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Applied", "Apply", "Applied %s", strings.Join(changed, ", "))
 	}
 	obj.Status.Inventory = inventoryOf(obj, rendered.Objects)
 	obj.Status.RepositoryPublicKey = rendered.RepositoryPublicKey
-	if conflict != "" {
-		return r.fail(obj, reconcile.TerminalError(&render.InvalidSpecError{Field: "spec.scope", Message: conflict}))
+	if conflict != nil {
+		return r.fail(ctx, obj, conflict)
 	}
-	r.observe(ctx, obj)
-	return ctrl.Result{RequeueAfter: r.ResyncInterval}, nil
+	r.observe(ctx, obj, current)
+	return ctrl.Result{RequeueAfter: jitter(r.ResyncInterval)}, nil
+}
+
+// jitter spreads d by ±10 %, so configs created together do not all resync in the same second.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	return d - d/10 + mathrand.N(d/5+1)
 }
 
 // resolveInputs reads the protected parameters, checks localAuthRef, and finds or generates
@@ -164,7 +206,7 @@ func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.
 		}
 		in.ProtectedParameters = secret.Data
 	}
-	if name := localAuthRef(obj); name != "" {
+	if name := obj.LocalAuthRef(); name != "" {
 		if err := r.readSecret(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: name}, &corev1.Secret{}); err != nil {
 			return in, missingSecret(err, "localAuthRef", name)
 		}
@@ -212,30 +254,30 @@ func missingSecret(err error, field, name string) error {
 	return fmt.Errorf("reading Secret %s: %w", name, err)
 }
 
-func localAuthRef(obj *v1alpha1.FluxConfig) string {
-	switch {
-	case obj.Spec.GitRepository != nil && obj.Spec.SourceKind == v1alpha1.SourceKindGitRepository:
-		return obj.Spec.GitRepository.LocalAuthRef
-	case obj.Spec.Bucket != nil && obj.Spec.SourceKind == v1alpha1.SourceKindBucket:
-		return obj.Spec.Bucket.LocalAuthRef
-	case obj.Spec.AzureBlob != nil && obj.Spec.SourceKind == v1alpha1.SourceKindAzureBlob:
-		return obj.Spec.AzureBlob.LocalAuthRef
-	case obj.Spec.OCIRepository != nil && obj.Spec.SourceKind == v1alpha1.SourceKindOCIRepository:
-		return obj.Spec.OCIRepository.LocalAuthRef
-	}
-	return ""
+// ScopeConflictError refuses a namespace-scoped config: a cluster-scoped config in the same
+// namespace binds the shared flux-applier account to cluster-admin, which would silently give
+// the namespace-scoped config cluster-wide rights.
+type ScopeConflictError struct {
+	Namespace string
+	// ClusterScoped names the cluster-scoped configs of the namespace.
+	ClusterScoped []string
 }
 
-// scopeConflict explains why a namespace-scoped config is refused: a cluster-scoped config in
-// the same namespace binds the shared flux-applier account to cluster-admin, which would
-// silently give the namespace-scoped config cluster-wide rights.
-func (r *FluxConfigReconciler) scopeConflict(ctx context.Context, obj *v1alpha1.FluxConfig) (string, error) {
+func (e *ScopeConflictError) Error() string {
+	names := strings.Join(e.ClusterScoped, ", ")
+	return fmt.Sprintf("namespace %s also holds the cluster-scoped FluxConfig %s, whose flux-applier account is "+
+		"cluster-admin; this config would run with those rights, so it is suspended. Move it to a namespace of its own "+
+		"or delete %s", e.Namespace, names, names)
+}
+
+// scopeConflict returns the conflict that refuses obj, or nil.
+func (r *FluxConfigReconciler) scopeConflict(ctx context.Context, obj *v1alpha1.FluxConfig) (*ScopeConflictError, error) {
 	if !r.MultiTenancy || obj.Spec.Scope != v1alpha1.ScopeNamespace {
-		return "", nil
+		return nil, nil
 	}
 	list := &v1alpha1.FluxConfigList{}
 	if err := r.List(ctx, list, client.InNamespace(obj.Namespace)); err != nil {
-		return "", fmt.Errorf("listing FluxConfigs: %w", err)
+		return nil, fmt.Errorf("listing FluxConfigs: %w", err)
 	}
 	var cluster []string
 	for _, other := range list.Items {
@@ -244,43 +286,51 @@ func (r *FluxConfigReconciler) scopeConflict(ctx context.Context, obj *v1alpha1.
 		}
 	}
 	if len(cluster) == 0 {
-		return "", nil
+		return nil, nil
 	}
 	sort.Strings(cluster)
-	return fmt.Sprintf("namespace %s also holds the cluster-scoped FluxConfig %s, whose flux-applier account is "+
-		"cluster-admin; this config would run with those rights, so it is suspended. Move it to a namespace of its own "+
-		"or delete %s", obj.Namespace, strings.Join(cluster, ", "), strings.Join(cluster, ", ")), nil
+	return &ScopeConflictError{Namespace: obj.Namespace, ClusterScoped: cluster}, nil
 }
 
-// applyAll applies the rendered objects in order and names the ones it changed.
-func (r *FluxConfigReconciler) applyAll(ctx context.Context, obj *v1alpha1.FluxConfig, objs []client.Object) ([]string, error) {
-	a := &applier{client: r.Client, reader: r.APIReader, scheme: r.Scheme}
+// applyAll applies the rendered objects in order, names the ones it changed, and returns each
+// object as it now is, by objectKey: what status reads of them is then what was just written,
+// not a cache that may not have caught up yet.
+func (r *FluxConfigReconciler) applyAll(ctx context.Context, obj *v1alpha1.FluxConfig, objs []client.Object) ([]string, map[string]client.Object, error) {
+	log := ctrl.LoggerFrom(ctx)
+	a := &applier{client: r.Client, reader: r.APIReader, foreign: r.foreignSecrets, scheme: r.Scheme}
 	var changed []string
+	current := map[string]client.Object{}
 	for _, o := range objs {
-		did, err := a.apply(ctx, obj, o)
+		now, did, err := a.apply(ctx, obj, o)
 		if err != nil {
-			return changed, err
+			return changed, nil, err
+		}
+		if now != nil {
+			current[objectKey(r, o)] = now
 		}
 		if did {
 			gvk, _ := apiutil.GVKForObject(o, r.Scheme)
+			log.V(1).Info("Applied", "kind", gvk.Kind, "object", klog.KObj(o))
 			changed = append(changed, gvk.Kind+" "+o.GetName())
 		}
 	}
-	return changed, nil
+	return changed, current, nil
 }
 
 // fail records err in status: Stalled for input only a person can fix, Ready=False either way.
-func (r *FluxConfigReconciler) fail(obj *v1alpha1.FluxConfig, err error) (ctrl.Result, error) {
+// A terminal error is returned as such, so it is logged and counted but not retried: a
+// change of the spec or of a watched object triggers the next attempt.
+func (r *FluxConfigReconciler) fail(ctx context.Context, obj *v1alpha1.FluxConfig, err error) (ctrl.Result, error) {
 	reason, terminal, wait := v1alpha1.ApplyFailedReason, false, time.Duration(0)
 	var invalidErr *render.InvalidSpecError
+	var conflictErr *ScopeConflictError
 	var foreignErr *ForeignObjectError
 	var missingErr *errSecretMissing
 	switch {
 	case errors.As(err, &invalidErr):
 		reason, terminal = v1alpha1.InvalidSpecReason, true
-		if invalidErr.Field == "spec.scope" {
-			reason = v1alpha1.ScopeConflictReason
-		}
+	case errors.As(err, &conflictErr):
+		reason, terminal = v1alpha1.ScopeConflictReason, true
 	case errors.As(err, &foreignErr):
 		reason, terminal = v1alpha1.ForeignObjectReason, true
 	case errors.As(err, &missingErr):
@@ -293,7 +343,6 @@ func (r *FluxConfigReconciler) fail(obj *v1alpha1.FluxConfig, err error) (ctrl.R
 	repeated := prev != nil && prev.Reason == reason && prev.Message == msg
 	obj.Status.ProvisioningState = v1alpha1.ProvisioningFailed
 	obj.Status.ErrorMessage = msg
-	obj.Status.ObservedGeneration = obj.Generation
 	setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, reason, msg)
 	apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
 	if terminal {
@@ -306,8 +355,9 @@ func (r *FluxConfigReconciler) fail(obj *v1alpha1.FluxConfig, err error) (ctrl.R
 	}
 	switch {
 	case terminal:
-		return ctrl.Result{}, nil // a spec change triggers the next attempt
+		return ctrl.Result{}, reconcile.TerminalError(err)
 	case wait > 0:
+		ctrl.LoggerFrom(ctx).Info("Waiting for an input Secret", "reason", reason, "message", msg, "retryAfter", wait)
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	return ctrl.Result{}, err

@@ -45,6 +45,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/render"
 )
 
 // DefaultReconcileTimeout bounds one reconcile, so no read or write can hold a worker forever.
@@ -84,17 +85,20 @@ var readFrom = []client.Object{&corev1.ServiceAccount{}, &rbacv1.RoleBinding{}, 
 // reports an object a Kustomization applied only when it is of one of these kinds. Each is
 // allowed by the controller's RBAC (see the markers on FluxConfigReconciler); a kind added
 // here needs a marker too.
-var fluxKinds = map[schema.GroupKind]func() client.Object{
-	{Group: sourcev1.GroupVersion.Group, Kind: sourcev1.GitRepositoryKind}:  func() client.Object { return &sourcev1.GitRepository{} },
-	{Group: sourcev1.GroupVersion.Group, Kind: sourcev1.BucketKind}:         func() client.Object { return &sourcev1.Bucket{} },
-	{Group: sourcev1.GroupVersion.Group, Kind: sourcev1.OCIRepositoryKind}:  func() client.Object { return &sourcev1.OCIRepository{} },
-	{Group: sourcev1.GroupVersion.Group, Kind: sourcev1.HelmRepositoryKind}: func() client.Object { return &sourcev1.HelmRepository{} },
-	{Group: sourcev1.GroupVersion.Group, Kind: sourcev1.HelmChartKind}:      func() client.Object { return &sourcev1.HelmChart{} },
-	{Group: kustomizev1.GroupVersion.Group, Kind: kustomizev1.KustomizationKind}: func() client.Object {
-		return &kustomizev1.Kustomization{}
-	},
-	{Group: helmv2.GroupVersion.Group, Kind: helmv2.HelmReleaseKind}: func() client.Object { return &helmv2.HelmRelease{} },
-}
+var fluxKinds = func() map[schema.GroupKind]func() client.Object {
+	kinds := map[schema.GroupKind]func() client.Object{
+		{Group: sourcev1.GroupVersion.Group, Kind: sourcev1.HelmRepositoryKind}: func() client.Object { return &sourcev1.HelmRepository{} },
+		{Group: sourcev1.GroupVersion.Group, Kind: sourcev1.HelmChartKind}:      func() client.Object { return &sourcev1.HelmChart{} },
+		{Group: kustomizev1.GroupVersion.Group, Kind: kustomizev1.KustomizationKind}: func() client.Object {
+			return &kustomizev1.Kustomization{}
+		},
+		{Group: helmv2.GroupVersion.Group, Kind: helmv2.HelmReleaseKind}: func() client.Object { return &helmv2.HelmRelease{} },
+	}
+	for _, s := range render.FluxSources() {
+		kinds[s.GVK.GroupKind()] = s.New
+	}
+	return kinds
+}()
 
 func isLabelFiltered(obj client.Object) bool {
 	for _, f := range labelFiltered {
@@ -117,7 +121,13 @@ func (r *FluxConfigReconciler) SetupWithManager(mgr ctrl.Manager, concurrency in
 	if timeout == 0 {
 		timeout = DefaultReconcileTimeout
 	}
+	foreign, foreignSource, err := foreignSecrets(mgr, r.WatchNamespace)
+	if err != nil {
+		return err
+	}
+	r.foreignSecrets = foreign
 	b := ctrl.NewControllerManagedBy(mgr).
+		WatchesRawSource(foreignSource).
 		For(&v1alpha1.FluxConfig{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&v1alpha1.FluxConfig{}, r.neighbours()).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(configOfSecret))
@@ -143,7 +153,7 @@ func (r *FluxConfigReconciler) configOfFlux(ctx context.Context, obj client.Obje
 		return reqs
 	}
 	l := obj.GetLabels()
-	name, ns := l["kustomize.toolkit.fluxcd.io/name"], l["kustomize.toolkit.fluxcd.io/namespace"]
+	name, ns := l[v1alpha1.KustomizeNameLabel], l[v1alpha1.KustomizeNamespaceLabel]
 	if name == "" {
 		return nil
 	}

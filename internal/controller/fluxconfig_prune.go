@@ -18,14 +18,16 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
-	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
@@ -39,14 +41,38 @@ import (
 // their watch usually answers sooner.
 const deletionPoll = 2 * time.Second
 
-// ownedObjects lists, from the cache, every per-config object carrying obj's labels. Labels,
-// not only the inventory, so an object applied just before a crash is still found.
-func (r *FluxConfigReconciler) ownedObjects(ctx context.Context, obj *v1alpha1.FluxConfig, kustomizationsOnly bool) ([]client.Object, error) {
+// owned returns the config's own objects (not the namespace's shared RBAC): those its last
+// inventory lists that still carry its labels, and every object of a rendered kind that
+// carries its labels. The inventory finds what was applied; the labels are the safety net for
+// an object applied just before a crash, which no inventory lists yet. All reads are from the
+// cache.
+func (r *FluxConfigReconciler) owned(ctx context.Context, obj *v1alpha1.FluxConfig, kustomizationsOnly bool) ([]client.Object, error) {
 	lists := []client.ObjectList{&kustomizev1.KustomizationList{}}
 	if !kustomizationsOnly {
-		lists = append(lists, &sourcev1.GitRepositoryList{}, &sourcev1.BucketList{}, &sourcev1.OCIRepositoryList{}, &corev1.SecretList{})
+		for _, s := range render.FluxSources() {
+			lists = append(lists, s.NewList())
+		}
+		lists = append(lists, &corev1.SecretList{})
 	}
+	seen := map[string]bool{}
 	var out []client.Object
+	add := func(o client.Object) {
+		if k := objectKey(r, o); !seen[k] && ownedBy(o, obj) && o.GetLabels()[v1alpha1.TenantRBACLabel] != "true" {
+			seen[k] = true
+			out = append(out, o)
+		}
+	}
+	if inv := obj.Status.Inventory; inv != nil {
+		for _, e := range inv.Entries {
+			o, err := r.inventoryObject(ctx, e, kustomizationsOnly)
+			if err != nil {
+				return nil, err
+			}
+			if o != nil {
+				add(o)
+			}
+		}
+	}
 	for _, list := range lists {
 		if err := r.List(ctx, list, client.InNamespace(obj.Namespace), client.MatchingLabels(render.Labels(obj.Namespace, obj.Name))); err != nil {
 			return nil, fmt.Errorf("listing managed objects: %w", err)
@@ -55,19 +81,56 @@ func (r *FluxConfigReconciler) ownedObjects(ctx context.Context, obj *v1alpha1.F
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, items...)
+		for _, o := range items {
+			add(o)
+		}
 	}
 	return out, nil
 }
 
+// inventoryObject reads the live object an inventory entry names, or returns nil when it is
+// gone or of a kind the controller does not render.
+func (r *FluxConfigReconciler) inventoryObject(ctx context.Context, e v1alpha1.ResourceRef, kustomizationsOnly bool) (client.Object, error) {
+	parts := strings.Split(e.ID, "_")
+	if len(parts) != 4 {
+		return nil, nil
+	}
+	gk := schema.GroupKind{Group: parts[2], Kind: parts[3]}
+	newObj, ok := renderedKinds()[gk]
+	if !ok || (kustomizationsOnly && gk.Kind != kustomizev1.KustomizationKind) {
+		return nil, nil
+	}
+	o := newObj()
+	if err := r.Get(ctx, client.ObjectKey{Namespace: parts[0], Name: parts[1]}, o); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading %s %s/%s of the inventory: %w", gk.Kind, parts[0], parts[1], err)
+	}
+	return o, nil
+}
+
+// renderedKinds are the kinds a config's own objects may have.
+func renderedKinds() map[schema.GroupKind]func() client.Object {
+	kinds := map[schema.GroupKind]func() client.Object{
+		{Group: kustomizev1.GroupVersion.Group, Kind: kustomizev1.KustomizationKind}: func() client.Object { return &kustomizev1.Kustomization{} },
+		{Kind: "Secret"}: func() client.Object { return &corev1.Secret{} },
+	}
+	for _, s := range render.FluxSources() {
+		kinds[s.GVK.GroupKind()] = s.New
+	}
+	return kinds
+}
+
 // prune deletes the config's objects that are no longer rendered: a removed kustomization,
-// the old source after a sourceKind switch, a Secret no longer needed.
+// the old source after a sourceKind switch, a Secret no longer needed. What the previous
+// inventory lists is diffed against what was rendered.
 func (r *FluxConfigReconciler) prune(ctx context.Context, obj *v1alpha1.FluxConfig, rendered []client.Object) error {
 	keep := map[string]bool{}
 	for _, o := range rendered {
 		keep[objectKey(r, o)] = true
 	}
-	owned, err := r.ownedObjects(ctx, obj, false)
+	owned, err := r.owned(ctx, obj, false)
 	if err != nil {
 		return err
 	}
@@ -75,10 +138,19 @@ func (r *FluxConfigReconciler) prune(ctx context.Context, obj *v1alpha1.FluxConf
 		if keep[objectKey(r, o)] || !o.GetDeletionTimestamp().IsZero() {
 			continue
 		}
-		if err := r.Delete(ctx, o); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("deleting %s: %w", objectKey(r, o), err)
+		if err := r.delete(ctx, o); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+func (r *FluxConfigReconciler) delete(ctx context.Context, o client.Object) error {
+	if err := r.Delete(ctx, o); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("deleting %s: %w", objectKey(r, o), err)
+	}
+	gvk, _ := apiutil.GVKForObject(o, r.Scheme)
+	ctrl.LoggerFrom(ctx).V(1).Info("Deleted", "kind", gvk.Kind, "object", klog.KObj(o))
 	return nil
 }
 
@@ -90,48 +162,60 @@ func objectKey(r *FluxConfigReconciler, o client.Object) string {
 // finalize removes the config in order: Kustomizations first, waiting until Flux has pruned
 // what they applied while flux-applier still exists; then the source and Secrets; then the
 // namespace's RBAC unless another config still needs it; then the finalizer. Every step
-// re-reads the cluster, so a restart at any point resumes where it stopped.
+// re-reads the cluster, so a restart at any point resumes where it stopped. The status is
+// written by Reconcile's deferred step.
 func (r *FluxConfigReconciler) finalize(ctx context.Context, obj *v1alpha1.FluxConfig) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	before := obj.DeepCopy()
+	log := ctrl.LoggerFrom(ctx)
 	obj.Status.ProvisioningState = v1alpha1.ProvisioningDeleting
 	setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.DeletingReason, "deleting the Flux objects")
-	if err := r.patchStatus(ctx, before, obj); err != nil {
-		return ctrl.Result{}, err
-	}
-	kustomizations, err := r.ownedObjects(ctx, obj, true)
+	kustomizations, err := r.owned(ctx, obj, true)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	if len(kustomizations) > 0 {
+		var deleting, waiting []string
 		for _, k := range kustomizations {
 			if k.GetDeletionTimestamp().IsZero() {
-				if err := r.Delete(ctx, k); client.IgnoreNotFound(err) != nil {
-					return ctrl.Result{}, fmt.Errorf("deleting Kustomization %s: %w", k.GetName(), err)
+				if err := r.delete(ctx, k); err != nil {
+					return ctrl.Result{}, err
 				}
+				deleting = append(deleting, k.GetName())
+			} else {
+				waiting = append(waiting, k.GetName())
 			}
+		}
+		if len(deleting) > 0 {
+			log.Info("Deleting the Kustomizations first", "kustomizations", deleting)
+		}
+		if len(waiting) > 0 {
+			log.Info("Waiting for Flux to finalize the Kustomizations", "kustomizations", waiting)
 		}
 		return ctrl.Result{RequeueAfter: deletionPoll}, nil
 	}
-	rest, err := r.ownedObjects(ctx, obj, false)
+	rest, err := r.owned(ctx, obj, false)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if len(rest) > 0 {
+		log.Info("Deleting the source and Secrets", "count", len(rest))
+	}
 	for _, o := range rest {
-		if err := r.Delete(ctx, o); client.IgnoreNotFound(err) != nil {
-			return ctrl.Result{}, fmt.Errorf("deleting %s: %w", objectKey(r, o), err)
+		if err := r.delete(ctx, o); err != nil {
+			return ctrl.Result{}, err
 		}
 	}
 	if err := r.releaseTenantRBAC(ctx, obj); err != nil {
 		return ctrl.Result{}, err
 	}
-	before = obj.DeepCopy()
+	patch := client.MergeFrom(obj.DeepCopy())
 	controllerutil.RemoveFinalizer(obj, v1alpha1.Finalizer)
-	if err := r.Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+	if err := r.Patch(ctx, obj, patch); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	log.Info("Removed the finalizer: every object of the config is deleted")
 	deleteInfo(obj)
 	return ctrl.Result{}, nil
 }
@@ -177,8 +261,9 @@ func (r *FluxConfigReconciler) releaseTenantRBAC(ctx context.Context, obj *v1alp
 		if c.obj.GetLabels()[v1alpha1.TenantRBACLabel] != "true" {
 			continue // not ours: never delete a foreign object
 		}
-		if err := r.Delete(ctx, c.obj); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("deleting %s: %w", objectKey(r, c.obj), err)
+		ctrl.LoggerFrom(ctx).Info("Releasing the namespace's tenant RBAC, which no other config needs", "object", objectKey(r, c.obj))
+		if err := r.delete(ctx, c.obj); err != nil {
+			return err
 		}
 	}
 	return nil

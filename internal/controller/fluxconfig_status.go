@@ -22,7 +22,6 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
-	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -59,10 +58,11 @@ func inventoryOf(obj *v1alpha1.FluxConfig, objs []client.Object) *v1alpha1.Resou
 
 // observe reads the config's Flux objects and the Flux objects its Kustomizations applied,
 // and sets compliance, statuses, the synced revision and the conditions.
-func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxConfig) {
+// current holds the config's own objects as the apply step left them, by objectKey; they are
+// read from there rather than from the cache.
+func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxConfig, current map[string]client.Object) {
 	var observed []compliance.Object
-	sourceGK := schema.GroupKind{Group: sourcev1.GroupVersion.Group, Kind: render.SourceKindOf(obj.Spec.SourceKind)}
-	source, src, _ := r.read(ctx, sourceGK, obj.Namespace, obj.Name, nil)
+	source, src, _ := r.read(ctx, render.SourceOf(obj).GVK.GroupKind(), obj.Namespace, obj.Name, nil, current)
 	observed = append(observed, src)
 	obj.Status.SourceSyncedCommitID, obj.Status.SourceUpdatedAt = "", nil
 	if source != nil {
@@ -78,7 +78,7 @@ func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxCo
 	kGK := schema.GroupKind{Group: kustomizev1.GroupVersion.Group, Kind: kustomizev1.KustomizationKind}
 	for _, k := range obj.Spec.Kustomizations {
 		name := render.KustomizationName(obj.Name, k.Name)
-		live, ko, _ := r.read(ctx, kGK, obj.Namespace, name, nil)
+		live, ko, _ := r.read(ctx, kGK, obj.Namespace, name, nil, current)
 		observed = append(observed, ko)
 		if live != nil {
 			observed = append(observed, r.children(ctx, live)...)
@@ -87,7 +87,6 @@ func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxCo
 	obj.Status.ComplianceState = compliance.Combine(obj.Spec.Suspend, observed)
 	statuses, omitted := compliance.Statuses(observed, maxStatuses)
 	obj.Status.Statuses, obj.Status.OmittedStatuses = statuses, int32(omitted)
-	obj.Status.ObservedGeneration = obj.Generation
 	obj.Status.ProvisioningState = v1alpha1.ProvisioningSucceeded
 	obj.Status.ErrorMessage = ""
 	apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.StalledCondition)
@@ -105,7 +104,6 @@ func setReadyFromCompliance(obj *v1alpha1.FluxConfig, statuses []v1alpha1.Object
 	case v1alpha1.Compliant:
 		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciliationSucceededReason,
 			"every Flux object is ready at revision "+obj.Status.SourceSyncedCommitID)
-		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
 	case v1alpha1.Suspended:
 		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.SuspendedReason, "reconciliation is suspended")
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
@@ -140,14 +138,19 @@ func setReadyFromCompliance(obj *v1alpha1.FluxConfig, statuses []v1alpha1.Object
 // the controller watches are read; for others it returns nil and ok=false. A failed read other
 // than NotFound is logged and reported in the object's status, never taken for "missing".
 func (r *FluxConfigReconciler) read(ctx context.Context, gk schema.GroupKind, ns, name string,
-	appliedBy *v1alpha1.ObjectReference) (u *unstructured.Unstructured, o compliance.Object, ok bool) {
+	appliedBy *v1alpha1.ObjectReference, current map[string]client.Object) (u *unstructured.Unstructured, o compliance.Object, ok bool) {
 	o = compliance.Object{Kind: gk.Kind, Name: name, Namespace: ns, AppliedBy: appliedBy}
 	newObj, ok := fluxKinds[gk]
 	if !ok {
 		return nil, o, false
 	}
-	cobj := newObj()
-	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cobj); err != nil {
+	var err error
+	cobj, fresh := current[gk.Kind+"/"+ns+"/"+name]
+	if !fresh {
+		cobj = newObj()
+		err = r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cobj)
+	}
+	if err != nil {
 		o.Missing = true
 		if !apierrors.IsNotFound(err) {
 			o.ReadError = fmt.Sprintf("cannot read %s %s/%s: %v", gk.Kind, ns, name, err)
@@ -190,7 +193,7 @@ func (r *FluxConfigReconciler) children(ctx context.Context, k *unstructured.Uns
 		if len(parts) != 4 {
 			continue
 		}
-		if _, o, ok := r.read(ctx, schema.GroupKind{Group: parts[2], Kind: parts[3]}, parts[0], parts[1], by); ok {
+		if _, o, ok := r.read(ctx, schema.GroupKind{Group: parts[2], Kind: parts[3]}, parts[0], parts[1], by, nil); ok {
 			out = append(out, o)
 		}
 	}

@@ -37,7 +37,7 @@ func TestTokens_RecheckInterval(t *testing.T) {
 	writeToken(t, file, "old-token")
 	tokens := &endpoint.Tokens{ClusterDir: filepath.Join(dir, "clusters"), Recheck: 200 * time.Millisecond}
 	role := func(token string) endpoint.Role {
-		r, _ := http.NewRequest("GET", "/", nil)
+		r, _ := http.NewRequest(http.MethodGet, "/", nil)
 		r.Header.Set("Authorization", "Bearer "+token)
 		return tokens.Authorize(r, "cluster-a")
 	}

@@ -21,18 +21,15 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/internal/endpoint"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 const (
@@ -41,49 +38,25 @@ const (
 	tokenB     = "cluster-b-token"
 )
 
-// fakeClock is a settable clock for the 48-hour rules.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
-
 // harness is a real endpoint on 127.0.0.1 over a bbolt file in a temp dir.
 type harness struct {
 	t      testing.TB
 	srv    *endpoint.Server
-	http   *httptest.Server
-	clock  *fakeClock
+	http   *testutil.Endpoint
+	clock  *testutil.Clock
 	tokens string
 }
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	tokens := filepath.Join(dir, "clusters")
-	if err := os.MkdirAll(tokens, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	writeToken(t, filepath.Join(dir, "admin"), adminToken)
-	writeToken(t, filepath.Join(tokens, "cluster-a"), tokenA)
-	writeToken(t, filepath.Join(tokens, "cluster-b"), tokenB)
-	store, err := endpoint.OpenBolt(filepath.Join(dir, "store.db"))
+	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
+		Clusters: map[string]string{"cluster-a": tokenA, "cluster-b": tokenB}, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	srv := &endpoint.Server{
-		Store:  store,
-		Tokens: &endpoint.Tokens{AdminFile: filepath.Join(dir, "admin"), ClusterDir: tokens},
-		Now:    clock.Now,
-		Log:    logr.Discard(),
-	}
-	h := &harness{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), clock: clock, tokens: tokens}
-	t.Cleanup(func() { h.http.Close(); _ = store.Close() })
-	return h
+	t.Cleanup(e.Close)
+	return &harness{t: t, srv: e.Server, http: e, clock: clock, tokens: e.Tokens.ClusterDir}
 }
 
 func writeToken(t testing.TB, path, token string) {

@@ -106,7 +106,10 @@ func mergeProperties(base dpv1.FluxConfigurationProperties, patch map[string]any
 	if err != nil {
 		return out, err
 	}
-	return out, decodeStrict(merged, &out)
+	// Decode before returning: the operands of a return are not evaluated in a set order,
+	// so `return out, decodeStrict(merged, &out)` may return out as it was.
+	err = decodeStrict(merged, &out)
+	return out, err
 }
 
 func mergePatch(target, patch any) any {

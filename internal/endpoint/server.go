@@ -64,9 +64,9 @@ func (s *Server) Handler() http.Handler {
 // handlerFunc is a route with the caller's role resolved.
 type handlerFunc func(w http.ResponseWriter, r *http.Request, role Role)
 
-// auth refuses callers below min. Admin passes everywhere; an agent only on its own
+// auth refuses callers below least. Admin passes everywhere; an agent only on its own
 // cluster's agent routes.
-func (s *Server) auth(min Role, next handlerFunc) http.HandlerFunc {
+func (s *Server) auth(least Role, next handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		cluster := r.PathValue("cluster")
 		role := s.Tokens.Authorize(r, cluster)
@@ -76,7 +76,7 @@ func (s *Server) auth(min Role, next handlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "Unauthorized", "", "a valid bearer token is required")
 		case role == RoleOtherCluster:
 			writeError(w, http.StatusForbidden, "Forbidden", "", "this token belongs to another cluster than "+cluster)
-		case min == RoleAdmin && role != RoleAdmin:
+		case least == RoleAdmin && role != RoleAdmin:
 			writeError(w, http.StatusForbidden, "Forbidden", "", "the management API needs the admin token")
 		default:
 			next(w, r, role)

@@ -50,17 +50,11 @@ func protectedField(key string) string {
 }
 
 func renderAuth(fc *v1alpha1.FluxConfig, in Inputs, opts Options) (authResult, error) {
-	p := protected(in.ProtectedParameters)
-	switch sourceKind(fc) {
-	case v1alpha1.SourceKindBucket:
-		return bucketAuth(fc, p)
-	case v1alpha1.SourceKindAzureBlob:
-		return azureBlobAuth(fc, p)
-	case v1alpha1.SourceKindOCIRepository:
-		return ociAuth(fc, p)
-	default:
-		return gitAuth(fc, p, in.GeneratedSSHKey, opts.KnownHosts)
+	t, ok := sourceTypes[fc.SourceKind()]
+	if !ok {
+		return authResult{}, invalid("spec.sourceKind", "unknown source kind %q", fc.SourceKind())
 	}
+	return t.auth(fc, protected(in.ProtectedParameters), in, opts)
 }
 
 // IsSSHURL says whether a Git URL is reached over SSH.
@@ -72,7 +66,7 @@ func IsSSHURL(url string) bool {
 // generate and keep: an SSH Git URL with no user key and no secret of the user's own.
 func NeedsGeneratedSSHKey(fc *v1alpha1.FluxConfig, params map[string][]byte) bool {
 	g := fc.Spec.GitRepository
-	return sourceKind(fc) == v1alpha1.SourceKindGitRepository && g != nil && IsSSHURL(g.URL) &&
+	return fc.SourceKind() == v1alpha1.SourceKindGitRepository && g != nil && IsSSHURL(g.URL) &&
 		g.LocalAuthRef == "" && !protected(params).has(v1alpha1.ProtectedSSHPrivateKey)
 }
 

@@ -34,7 +34,7 @@ func renderKustomization(fc *v1alpha1.FluxConfig, k v1alpha1.KustomizationDefini
 			Name: KustomizationName(fc.Name, k.Name), Namespace: fc.Namespace, Labels: Labels(fc.Namespace, fc.Name),
 		},
 		Spec: kustomizev1.KustomizationSpec{
-			SourceRef:     kustomizev1.CrossNamespaceSourceReference{Kind: SourceKindOf(sourceKind(fc)), Name: fc.Name},
+			SourceRef:     kustomizev1.CrossNamespaceSourceReference{Kind: SourceOf(fc).GVK.Kind, Name: fc.Name},
 			Path:          k.Path,
 			Interval:      interval(k.SyncInterval),
 			RetryInterval: k.RetryInterval,
@@ -58,7 +58,7 @@ func renderKustomization(fc *v1alpha1.FluxConfig, k v1alpha1.KustomizationDefini
 				kustomizev1.SubstituteReference{Kind: string(s.Kind), Name: s.Name, Optional: s.Optional})
 		}
 	}
-	if sourceKind(fc) == v1alpha1.SourceKindGitRepository {
+	if fc.SourceKind() == v1alpha1.SourceKindGitRepository {
 		obj.Spec.Patches = []kustomize.Patch{managedSourcePatch(fc)}
 	}
 	return obj

@@ -18,6 +18,7 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -344,8 +345,8 @@ func TestRender_InvalidInput(t *testing.T) {
 			_, err := Render(config(t, tt.config), Inputs{ProtectedParameters: tt.params, GeneratedSSHKey: testKey(t)}, Options{MultiTenancy: true, KnownHosts: BuiltInKnownHosts})
 			g.Expect(err).To(HaveOccurred())
 			var invalidErr *InvalidSpecError
-			g.Expect(err).To(BeAssignableToTypeOf(invalidErr))
-			g.Expect(err.(*InvalidSpecError).Field).To(Equal(tt.wantField))
+			g.Expect(errors.As(err, &invalidErr)).To(BeTrue(), "an InvalidSpecError")
+			g.Expect(invalidErr.Field).To(Equal(tt.wantField))
 			g.Expect(err.Error()).To(ContainSubstring(tt.wantMsg))
 			g.Expect(err.Error()).NotTo(ContainSubstring(planted), "an error must never carry a secret value")
 		})

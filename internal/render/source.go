@@ -23,6 +23,7 @@ import (
 	"github.com/fluxcd/pkg/apis/meta"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
@@ -32,25 +33,51 @@ import (
 // when the API server did not default a field (objects built in memory).
 const defaultInterval = 10 * time.Minute
 
-// SourceKindOf is the Flux kind rendered for a FluxConfig source kind.
-func SourceKindOf(kind v1alpha1.SourceKind) string {
-	switch kind {
-	case v1alpha1.SourceKindBucket, v1alpha1.SourceKindAzureBlob:
-		return sourcev1.BucketKind
-	case v1alpha1.SourceKindOCIRepository:
-		return sourcev1.OCIRepositoryKind
-	default:
-		return sourcev1.GitRepositoryKind
+// FluxSource is a Flux source kind fluxconfig renders.
+type FluxSource struct {
+	GVK     schema.GroupVersionKind
+	New     func() client.Object
+	NewList func() client.ObjectList
+}
+
+var (
+	gitRepository = FluxSource{sourcev1.GroupVersion.WithKind(sourcev1.GitRepositoryKind),
+		func() client.Object { return &sourcev1.GitRepository{} }, func() client.ObjectList { return &sourcev1.GitRepositoryList{} }}
+	bucket = FluxSource{sourcev1.GroupVersion.WithKind(sourcev1.BucketKind),
+		func() client.Object { return &sourcev1.Bucket{} }, func() client.ObjectList { return &sourcev1.BucketList{} }}
+	ociRepository = FluxSource{sourcev1.GroupVersion.WithKind(sourcev1.OCIRepositoryKind),
+		func() client.Object { return &sourcev1.OCIRepository{} }, func() client.ObjectList { return &sourcev1.OCIRepositoryList{} }}
+)
+
+// sourceType is how one FluxConfig source kind is rendered.
+type sourceType struct {
+	flux   FluxSource
+	auth   func(fc *v1alpha1.FluxConfig, p protected, in Inputs, opts Options) (authResult, error)
+	render func(fc *v1alpha1.FluxConfig, auth authResult, suspend bool) (client.Object, error)
+}
+
+// sourceTypes is the one table of source kinds: render, the controller's watches, prune and
+// status all follow it.
+var sourceTypes = map[v1alpha1.SourceKind]sourceType{
+	v1alpha1.SourceKindGitRepository: {gitRepository, func(fc *v1alpha1.FluxConfig, p protected, in Inputs, opts Options) (authResult, error) {
+		return gitAuth(fc, p, in.GeneratedSSHKey, opts.KnownHosts)
+	}, renderGitRepository},
+	v1alpha1.SourceKindBucket:        {bucket, ignoreInputs(bucketAuth), renderBucket},
+	v1alpha1.SourceKindAzureBlob:     {bucket, ignoreInputs(azureBlobAuth), renderAzureBlob},
+	v1alpha1.SourceKindOCIRepository: {ociRepository, ignoreInputs(ociAuth), renderOCIRepository},
+}
+
+func ignoreInputs(auth func(*v1alpha1.FluxConfig, protected) (authResult, error)) func(*v1alpha1.FluxConfig, protected, Inputs, Options) (authResult, error) {
+	return func(fc *v1alpha1.FluxConfig, p protected, _ Inputs, _ Options) (authResult, error) {
+		return auth(fc, p)
 	}
 }
 
-// sourceKind is spec.sourceKind with the API server's default applied.
-func sourceKind(fc *v1alpha1.FluxConfig) v1alpha1.SourceKind {
-	if fc.Spec.SourceKind == "" {
-		return v1alpha1.SourceKindGitRepository
-	}
-	return fc.Spec.SourceKind
-}
+// SourceOf is the Flux source fc renders.
+func SourceOf(fc *v1alpha1.FluxConfig) FluxSource { return sourceTypes[fc.SourceKind()].flux }
+
+// FluxSources lists every Flux source kind a FluxConfig may render, once each.
+func FluxSources() []FluxSource { return []FluxSource{gitRepository, bucket, ociRepository} }
 
 func interval(d *metav1.Duration) metav1.Duration {
 	if d == nil || d.Duration <= 0 {
@@ -72,40 +99,42 @@ func sourceMeta(fc *v1alpha1.FluxConfig, kind string) (metav1.TypeMeta, metav1.O
 }
 
 func renderSource(fc *v1alpha1.FluxConfig, auth authResult, opts Options) (client.Object, error) {
-	suspend := fc.Spec.Suspend || opts.ForceSuspend
-	switch sourceKind(fc) {
-	case v1alpha1.SourceKindBucket:
-		b := fc.Spec.Bucket
-		obj := &sourcev1.Bucket{Spec: sourcev1.BucketSpec{
-			Provider:   sourcev1.BucketProviderGeneric,
-			BucketName: b.BucketName,
-			Endpoint:   strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(b.URL, "https://"), "http://"), "/"),
-			Insecure:   b.Insecure,
-			SecretRef:  localRef(auth.secretRef),
-			Interval:   interval(b.SyncInterval),
-			Timeout:    b.Timeout,
-			Suspend:    suspend,
-		}}
-		obj.TypeMeta, obj.ObjectMeta = sourceMeta(fc, sourcev1.BucketKind)
-		return obj, nil
-	case v1alpha1.SourceKindAzureBlob:
-		b := fc.Spec.AzureBlob
-		obj := &sourcev1.Bucket{Spec: sourcev1.BucketSpec{
-			Provider:   sourcev1.BucketProviderAzure,
-			BucketName: b.ContainerName,
-			Endpoint:   b.URL,
-			SecretRef:  localRef(auth.secretRef),
-			Interval:   interval(b.SyncInterval),
-			Timeout:    b.Timeout,
-			Suspend:    suspend,
-		}}
-		obj.TypeMeta, obj.ObjectMeta = sourceMeta(fc, sourcev1.BucketKind)
-		return obj, nil
-	case v1alpha1.SourceKindOCIRepository:
-		return renderOCIRepository(fc, auth, suspend), nil
-	default:
-		return renderGitRepository(fc, auth, suspend)
+	t, ok := sourceTypes[fc.SourceKind()]
+	if !ok {
+		return nil, invalid("spec.sourceKind", "unknown source kind %q", fc.SourceKind())
 	}
+	return t.render(fc, auth, fc.Spec.Suspend || opts.ForceSuspend)
+}
+
+func renderBucket(fc *v1alpha1.FluxConfig, auth authResult, suspend bool) (client.Object, error) {
+	b := fc.Spec.Bucket
+	obj := &sourcev1.Bucket{Spec: sourcev1.BucketSpec{
+		Provider:   sourcev1.BucketProviderGeneric,
+		BucketName: b.BucketName,
+		Endpoint:   strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(b.URL, "https://"), "http://"), "/"),
+		Insecure:   b.Insecure,
+		SecretRef:  localRef(auth.secretRef),
+		Interval:   interval(b.SyncInterval),
+		Timeout:    b.Timeout,
+		Suspend:    suspend,
+	}}
+	obj.TypeMeta, obj.ObjectMeta = sourceMeta(fc, sourcev1.BucketKind)
+	return obj, nil
+}
+
+func renderAzureBlob(fc *v1alpha1.FluxConfig, auth authResult, suspend bool) (client.Object, error) {
+	b := fc.Spec.AzureBlob
+	obj := &sourcev1.Bucket{Spec: sourcev1.BucketSpec{
+		Provider:   sourcev1.BucketProviderAzure,
+		BucketName: b.ContainerName,
+		Endpoint:   b.URL,
+		SecretRef:  localRef(auth.secretRef),
+		Interval:   interval(b.SyncInterval),
+		Timeout:    b.Timeout,
+		Suspend:    suspend,
+	}}
+	obj.TypeMeta, obj.ObjectMeta = sourceMeta(fc, sourcev1.BucketKind)
+	return obj, nil
 }
 
 func renderGitRepository(fc *v1alpha1.FluxConfig, auth authResult, suspend bool) (client.Object, error) {
@@ -145,7 +174,7 @@ func gitURL(url string) (string, error) {
 	return "ssh://git@" + host + "/" + strings.TrimPrefix(path, "/"), nil
 }
 
-func renderOCIRepository(fc *v1alpha1.FluxConfig, auth authResult, suspend bool) client.Object {
+func renderOCIRepository(fc *v1alpha1.FluxConfig, auth authResult, suspend bool) (client.Object, error) {
 	o := fc.Spec.OCIRepository
 	obj := &sourcev1.OCIRepository{Spec: sourcev1.OCIRepositorySpec{
 		URL:                o.URL,
@@ -175,5 +204,5 @@ func renderOCIRepository(fc *v1alpha1.FluxConfig, auth authResult, suspend bool)
 		}
 	}
 	obj.TypeMeta, obj.ObjectMeta = sourceMeta(fc, sourcev1.OCIRepositoryKind)
-	return obj
+	return obj, nil
 }

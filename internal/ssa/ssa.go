@@ -41,36 +41,37 @@ const digestBytes = 12
 const legacyDigestBytes = 8
 
 // ApplyIfChanged server-side applies obj as fieldOwner, forcing ownership, unless live (the
-// object as it is, or nil when it does not exist) already holds it. It reports whether it
-// wrote. Two checks decide: the digest annotation notices a field the writer stopped setting,
+// object as it is, or nil when it does not exist) already holds it. It returns the object the
+// API server answered when it wrote, nil when it did not. Two checks decide: the digest annotation notices a field the writer stopped setting,
 // which the live object still carries; the subset comparison notices a field someone else
 // changed.
-func ApplyIfChanged(ctx context.Context, c client.Client, fieldOwner string, obj, live runtime.Object) (bool, error) {
+func ApplyIfChanged(ctx context.Context, c client.Client, fieldOwner string, obj, live runtime.Object) (*unstructured.Unstructured, error) {
 	desired, err := ApplyForm(obj)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	digest, err := Digest(desired)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if live != nil && !reflect.ValueOf(live).IsNil() {
 		current, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		// A typed read may come without its type; the name and namespace say enough.
 		current["apiVersion"], current["kind"] = desired.GetAPIVersion(), desired.GetKind()
 		if Unchanged(desired, digest, current) {
-			return false, nil
+			return nil, nil
 		}
 	}
 	withDigest(desired, v1alpha1.AppliedDigestAnnotation, digest)
+	// The answer is written into desired: the object as it now is.
 	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(desired),
 		client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
-		return false, err
+		return nil, err
 	}
-	return true, nil
+	return desired, nil
 }
 
 // Unchanged says whether live already is desired (in apply form, without a digest) as last

@@ -17,8 +17,10 @@ limitations under the License.
 package testutil
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"syscall"
@@ -103,4 +105,25 @@ func (p *Process) Stop(grace time.Duration) error {
 		<-p.done
 	}
 	return p.err
+}
+
+// WaitHTTP waits until url answers 200, for at most timeout.
+func WaitHTTP(ctx context.Context, url string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not answer within %s", url, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

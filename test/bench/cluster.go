@@ -32,6 +32,7 @@ import (
 
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // counter counts the requests a client sent, by HTTP method: the bench's own clients wrap
@@ -42,7 +43,7 @@ type counter struct {
 }
 
 func (c *counter) wrap(rt http.RoundTripper) http.RoundTripper {
-	return roundTripper(func(req *http.Request) (*http.Response, error) {
+	return testutil.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		c.mu.Lock()
 		if c.n == nil {
 			c.n = map[string]int{}
@@ -62,10 +63,6 @@ func (c *counter) snapshot() map[string]int {
 	}
 	return out
 }
-
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // cluster is a fresh envtest control plane with the CRDs installed and a kubeconfig for the
 // processes under test.

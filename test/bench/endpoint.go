@@ -29,8 +29,10 @@ import (
 	"time"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/armconv"
 	"github.com/fluxconfig/fluxconfig/internal/endpoint"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // endpointResult is the endpoint process under concurrent pollers.
@@ -64,22 +66,22 @@ func runEndpoint(ctx context.Context, o *options) (*endpointResult, error) {
 	}
 	defer os.RemoveAll(dir)
 	o.logf("endpoint: storing %d clusters x %d configurations", o.clusters, o.perCluster)
-	if err := seedFleet(ctx, dir, o.clusters, o.perCluster); err != nil {
+	tokens, err := seedFleet(ctx, dir, o.clusters, o.perCluster)
+	if err != nil {
 		return nil, err
 	}
-	addr, err := freeAddr()
+	addr, err := testutil.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
 	p, err := startProcess(filepath.Join(o.binDir, "fluxconfig-endpoint"), "", filepath.Join(o.out, "endpoint.log"), false,
-		"--listen="+addr, "--data="+filepath.Join(dir, "store.db"), "--admin-token-file="+filepath.Join(dir, "admin"),
-		"--cluster-tokens-dir="+filepath.Join(dir, "clusters"))
+		append(tokens.EndpointFlags(), "--listen="+addr, "--data="+filepath.Join(dir, "store.db"))...)
 	if err != nil {
 		return nil, err
 	}
 	defer p.stop()
 	base := "http://" + addr
-	if err := waitHealthy(ctx, base+"/healthz"); err != nil {
+	if err := testutil.WaitHTTP(ctx, base+"/healthz", 30*time.Second); err != nil {
 		return nil, err
 	}
 	res := &endpointResult{Clusters: o.clusters, PerCluster: o.perCluster, Pollers: o.pollers}
@@ -95,17 +97,18 @@ func runEndpoint(ctx context.Context, o *options) (*endpointResult, error) {
 
 // seedFleet writes the token files and the store: every cluster gets the fixture mix,
 // its operations delivered, as a fleet in steady state looks.
-func seedFleet(ctx context.Context, dir string, clusters, perCluster int) error {
+func seedFleet(ctx context.Context, dir string, clusters, perCluster int) (*testutil.TokenDir, error) {
 	tokens := map[string]string{}
 	for i := range clusters {
 		tokens[clusterName(i)] = clusterToken(i)
 	}
-	if err := writeTokens(dir, tokens); err != nil {
-		return err
+	tokenDir, err := testutil.WriteTokenDir(dir, adminToken, tokens)
+	if err != nil {
+		return nil, err
 	}
 	store, err := endpoint.OpenBolt(filepath.Join(dir, "store.db"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer store.Close()
 	fx := fixtures("fleet", perCluster)
@@ -122,18 +125,18 @@ func seedFleet(ctx context.Context, dir string, clusters, perCluster int) error 
 		}
 		if len(batch) >= 10000 || i == clusters-1 {
 			if err := store.PutAll(ctx, batch); err != nil {
-				return err
+				return nil, err
 			}
 			batch = batch[:0]
 		}
 	}
-	return nil
+	return tokenDir, nil
 }
 
 // poll runs the pollers over the clusters round-robin for the poll time; changed polls also
 // until every cluster was polled once.
 func poll(ctx context.Context, base string, o *options, etags []string, conditional bool) pollPhase {
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.pollers}}
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.pollers}}
 	var next, errs atomic.Int64
 	var bodyBytes atomic.Int64
 	var mu sync.Mutex
@@ -156,7 +159,7 @@ func poll(ctx context.Context, base string, o *options, etags []string, conditio
 				if conditional && etags[i] == "" {
 					continue
 				}
-				d, size, err := pollOnce(ctx, client, base, i, etags, conditional)
+				d, size, err := pollOnce(ctx, hc, base, i, etags, conditional)
 				if err != nil {
 					errs.Add(1)
 					continue
@@ -175,7 +178,7 @@ func poll(ctx context.Context, base string, o *options, etags []string, conditio
 }
 
 func pollOnce(ctx context.Context, c *http.Client, base string, i int, etags []string, conditional bool) (time.Duration, int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/clusters/"+clusterName(i)+"/fluxConfigurations", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+client.CollectionPath(clusterName(i)), nil)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -216,24 +219,4 @@ func summarize(lat []time.Duration, errs int, elapsed time.Duration, bodyBytes i
 	ph.MaxMs = ms(lat[len(lat)-1])
 	ph.BodyBytes = bodyBytes / int64(len(lat))
 	return ph
-}
-
-func waitHealthy(ctx context.Context, url string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer within 30s", url)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

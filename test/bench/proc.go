@@ -21,58 +21,39 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // process is one of the project's binaries, run as its own process so its memory is its
 // own: peak RSS from /proc, heap and client-go request counters from its metrics endpoint.
 type process struct {
-	cmd     *exec.Cmd
+	*testutil.Process
 	metrics string
-	done    chan struct{}
 	started time.Time
 }
 
 // startProcess runs bin with args, plus a metrics address on 127.0.0.1 when withMetrics,
 // logging to logPath.
 func startProcess(bin, kubeconfig, logPath string, withMetrics bool, args ...string) (*process, error) {
-	metricsAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	log, err := os.Create(logPath)
+	metricsAddr, err := testutil.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
 	if withMetrics {
 		args = append(args, "--metrics-bind-address="+metricsAddr)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = os.Environ()
-	if kubeconfig != "" {
-		cmd.Env = append(cmd.Env, "KUBECONFIG="+kubeconfig)
+	started := time.Now()
+	p, err := testutil.StartProcess(bin, testutil.ProcessOptions{Kubeconfig: kubeconfig, LogPath: logPath}, args...)
+	if err != nil {
+		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = log, log
-	// Dies with the benchmark, whatever ends it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p := &process{cmd: cmd, metrics: "http://" + metricsAddr + "/metrics", done: make(chan struct{}), started: time.Now()}
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
-	go func() {
-		_ = cmd.Wait()
-		log.Close()
-		close(p.done)
-	}()
-	return p, nil
+	return &process{Process: p, metrics: "http://" + metricsAddr + "/metrics", started: started}, nil
 }
 
 // waitMetrics waits until the metrics endpoint answers, which the manager serves once it
@@ -84,32 +65,24 @@ func (p *process) waitMetrics(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-p.done:
-			return fmt.Errorf("%s exited; see its log", p.cmd.Path)
+		case <-p.Done():
+			return fmt.Errorf("%s exited; see its log", p.Cmd.Path)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: no metrics within 60s", p.cmd.Path)
+			return fmt.Errorf("%s: no metrics within 60s", p.Cmd.Path)
 		}
 	}
 }
 
 // stop sends SIGTERM and kills after ten seconds.
-func (p *process) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
+func (p *process) stop() { _ = p.Stop(10 * time.Second) }
 
 // memory reads the peak and current resident set size, in bytes.
 func (p *process) memory() (peak, current int64) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
 	if err != nil {
 		return 0, 0
 	}
@@ -219,12 +192,3 @@ func total(m map[string]int) int {
 }
 
 func mutating(m map[string]int) int { return total(m) - m["GET"] }
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}

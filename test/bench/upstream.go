@@ -20,22 +20,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net"
+	"maps"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
-	"time"
-
-	"github.com/go-logr/logr"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/armconv"
-	"github.com/fluxconfig/fluxconfig/internal/endpoint"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 const adminToken = "bench-admin-token"
@@ -43,10 +39,9 @@ const adminToken = "bench-admin-token"
 // upstream is the reference endpoint served in-process on 127.0.0.1, its requests counted
 // by kind ("GET list 304", "PUT status 204", ...) with the bytes of their bodies.
 type upstream struct {
-	url    string
-	dir    string
-	store  *endpoint.BoltStore
-	server *http.Server
+	*testutil.Endpoint
+	dir   string
+	admin *client.Client
 
 	mu       sync.Mutex
 	requests map[string]int
@@ -59,43 +54,22 @@ func startUpstream(clusters map[string]string) (*upstream, error) {
 		return nil, err
 	}
 	u := &upstream{dir: dir, requests: map[string]int{}, bytesIn: map[string]int64{}}
-	if err := writeTokens(dir, clusters); err != nil {
-		return nil, err
-	}
-	if u.store, err = endpoint.OpenBolt(filepath.Join(dir, "store.db")); err != nil {
-		return nil, err
-	}
-	srv := &endpoint.Server{Store: u.store, Now: time.Now, Log: logr.Discard(),
-		Tokens: &endpoint.Tokens{AdminFile: filepath.Join(dir, "admin"), ClusterDir: filepath.Join(dir, "clusters")}}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	u.Endpoint, err = testutil.StartEndpoint(dir, testutil.EndpointOptions{AdminToken: adminToken, Clusters: clusters, Wrap: u.count})
 	if err != nil {
 		return nil, err
 	}
-	u.url = "http://" + l.Addr().String()
-	u.server = &http.Server{Handler: u.count(srv.Handler()), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = u.server.Serve(l) }()
+	u.admin, err = client.New(client.Options{Endpoint: u.URL, Token: adminToken})
+	if err != nil {
+		u.stop()
+		return nil, err
+	}
 	return u, nil
 }
 
-// writeTokens writes the admin token and one token file per cluster.
-func writeTokens(dir string, clusters map[string]string) error {
-	if err := os.MkdirAll(filepath.Join(dir, "clusters"), 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "admin"), []byte(adminToken), 0o600); err != nil {
-		return err
-	}
-	for name, token := range clusters {
-		if err := os.WriteFile(filepath.Join(dir, "clusters", name), []byte(token), 0o600); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (u *upstream) stop() {
-	_ = u.server.Close()
-	_ = u.store.Close()
+	if u.Endpoint != nil {
+		u.Close()
+	}
 	_ = os.RemoveAll(u.dir)
 }
 
@@ -133,14 +107,7 @@ func (u *upstream) count(next http.Handler) http.Handler {
 func (u *upstream) snapshot() (map[string]int, map[string]int64) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	req, b := map[string]int{}, map[string]int64{}
-	for k, v := range u.requests {
-		req[k] = v
-	}
-	for k, v := range u.bytesIn {
-		b[k] = v
-	}
-	return req, b
+	return maps.Clone(u.requests), maps.Clone(u.bytesIn)
 }
 
 // put creates or replaces a configuration through the management API, with the fixture's
@@ -155,25 +122,6 @@ func (u *upstream) put(ctx context.Context, cluster string, f fixture) error {
 			props.ConfigurationProtectedSettings[k] = base64.StdEncoding.EncodeToString(v)
 		}
 	}
-	data, err := json.Marshal(dpv1.FluxConfiguration{Properties: props})
-	if err != nil {
-		return err
-	}
-	url := fmt.Sprintf("%s/v1/clusters/%s/fluxConfigurations/%s", u.url, cluster, f.config.Name)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("PUT %s: %d %s", url, resp.StatusCode, msg)
-	}
-	return nil
+	_, err := u.admin.Cluster(cluster).Put(ctx, f.config.Name, &dpv1.FluxConfiguration{Properties: props})
+	return err
 }

@@ -29,8 +29,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
-
-	"github.com/fluxconfig/fluxconfig/internal/testenv"
 )
 
 // valueSet is one way to install the chart: the defaults or a charts/fluxconfig/ci file
@@ -213,28 +211,4 @@ func resources(c corev1.Container) string {
 	r := c.Resources
 	return strings.Join([]string{r.Requests.Cpu().String(), r.Requests.Memory().String(),
 		r.Limits.Cpu().String(), r.Limits.Memory().String()}, "/")
-}
-
-// TestChart_FluxImagesMatchCRDs: the chart pins each Flux controller image at the version its
-// CRDs come from (the collected CRD directory is named after those versions), so a bump of
-// one without the other fails here.
-func TestChart_FluxImagesMatchCRDs(t *testing.T) {
-	g := NewWithT(t)
-	dir := filepath.Base(os.Getenv(testenv.FluxCRDsEnv))
-	g.Expect(dir).To(HavePrefix("flux-crds-"), "%s must be set; `make test-env` prints it", testenv.FluxCRDsEnv)
-	parts := strings.Split(strings.TrimPrefix(dir, "flux-crds-"), "-")
-	versions := map[string]string{}
-	for i := 0; i+1 < len(parts); i += 2 {
-		versions[parts[i]] = parts[i+1]
-	}
-	flux := loadChart(t).Values["flux"].(map[string]any)
-	tag := func(key string) string {
-		return flux[key].(map[string]any)["image"].(map[string]any)["tag"].(string)
-	}
-	g.Expect(tag("sourceController")).To(Equal(versions["source"]))
-	g.Expect(tag("kustomizeController")).To(Equal(versions["kustomize"]))
-	g.Expect(tag("helmController")).To(Equal(versions["helm"]))
-	g.Expect(tag("notificationController")).To(Equal(versions["notification"]))
-	g.Expect(tag("imageReflectorController")).To(Equal(versions["image"]))
-	g.Expect(tag("imageAutomationController")).To(Equal(versions["image"]))
 }

@@ -46,8 +46,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	dpclient "github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
-	agentclient "github.com/fluxconfig/fluxconfig/internal/agent/client"
 	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
 	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
 	"github.com/fluxconfig/fluxconfig/internal/cleanup"
@@ -156,8 +156,9 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 		Client:                  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 	})
 	g.Expect(err).NotTo(HaveOccurred())
-	cc, err := agentclient.New(agentclient.Options{Endpoint: ep.URL, Cluster: cluster, TokenFile: ep.agentToken})
+	api, err := dpclient.New(dpclient.Options{Endpoint: ep.URL, TokenFile: ep.agentToken})
 	g.Expect(err).NotTo(HaveOccurred())
+	cc := api.Cluster(cluster)
 	g.Expect(agentMgr.Add(&poller.Poller{Client: agentMgr.GetClient(), Config: cc, Interval: time.Second,
 		Now: time.Now, Log: logr.Discard()})).To(Succeed())
 	g.Expect((&reporter.Reporter{Client: agentMgr.GetClient(), Config: cc, Interval: time.Second,

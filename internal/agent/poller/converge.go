@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -38,27 +39,46 @@ import (
 // reconciliationWaitDuration.
 const DefaultReconciliationWait = 10 * time.Minute
 
+// DefaultConcurrency is how many configurations the agent applies at once when
+// Poller.Concurrency is zero.
+const DefaultConcurrency = 16
+
 // converge applies every desired item, carries out deletions, and prunes managed
 // FluxConfigs the endpoint no longer lists. One item's failure does not stop the others.
+// Items are independent, so they are applied by a bounded pool of workers: each apply is
+// one round trip, and the API server (or the client's rate limiter) sets the pace, not
+// the round-trip latency.
 func (p *Poller) converge(ctx context.Context, items []dpv1.DesiredConfiguration) error {
-	var errs []error
+	errs := make([]error, len(items)+1)
 	keep := map[types.NamespacedName]bool{}
+	workers := p.Concurrency
+	if workers <= 0 {
+		workers = DefaultConcurrency
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
 	for i := range items {
 		item := &items[i]
 		key := types.NamespacedName{Namespace: armconv.Namespace(&item.Properties), Name: item.Name}
 		keep[key] = true
-		if item.Deleting {
-			errs = append(errs, p.deleteItem(ctx, item, key))
-			continue
-		}
-		errs = append(errs, p.applyItem(ctx, item, key))
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if item.Deleting {
+				errs[i] = p.deleteItem(ctx, item, key)
+				return
+			}
+			errs[i] = p.applyItem(ctx, item, key)
+		}()
 	}
+	wg.Wait()
 	if len(items) == 0 {
 		// An empty desired set is what a lost endpoint database looks like; removing a
 		// configuration goes through DELETE, which lists it as deleting until it is gone.
 		p.Log.V(1).Info("The endpoint lists no configuration; pruning skipped")
 	} else {
-		errs = append(errs, p.prune(ctx, keep))
+		errs[len(items)] = p.prune(ctx, keep)
 	}
 	return errors.Join(errs...)
 }

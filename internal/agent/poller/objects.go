@@ -117,7 +117,7 @@ func (p *Poller) applyFluxConfig(ctx context.Context, key types.NamespacedName, 
 	if err != nil {
 		return fmt.Errorf("applying FluxConfig %s: %w", key, err)
 	}
-	if applied {
+	if applied != nil {
 		p.Log.V(1).Info("Applied FluxConfig", "FluxConfig", key, "operationId", spec.OperationID)
 	}
 	return nil

@@ -39,8 +39,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/agent"
-	"github.com/fluxconfig/fluxconfig/internal/agent/client"
 )
 
 // DefaultMaxBackoff caps the wait between failed polls.
@@ -51,9 +51,12 @@ type Poller struct {
 	// Client writes to the cluster; it should not cache Secrets.
 	Client ctrlclient.Client
 	// Config is the endpoint.
-	Config client.ConfigClient
+	Config client.Agent
 	// Interval between polls, jittered by ±10%.
 	Interval time.Duration
+	// Concurrency is how many configurations are applied at once; DefaultConcurrency
+	// when zero.
+	Concurrency int
 	// MaxBackoff caps the exponential backoff after errors; DefaultMaxBackoff when zero.
 	MaxBackoff time.Duration
 	// Now is the clock.
@@ -133,7 +136,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	etag := p.etag
 	p.mu.Unlock()
 
-	res, err := p.Config.List(ctx, etag)
+	res, err := p.Config.ListDesired(ctx, etag)
 	if err != nil {
 		p.setHealth(err)
 		return err

@@ -36,16 +36,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/agent"
-	"github.com/fluxconfig/fluxconfig/internal/agent/client"
 	"github.com/fluxconfig/fluxconfig/internal/armconv"
 )
 
 // Reporter sends status reports; the workqueue retries failed reports with backoff.
 type Reporter struct {
 	Client ctrlclient.Client
-	Config client.ConfigClient
+	Config client.Agent
 	// Interval is the least time between two reports of one configuration about the same
 	// operation and provisioning state.
 	Interval time.Duration

@@ -1,0 +1,196 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/fluxconfig/fluxconfig/internal/scheme"
+	"github.com/fluxconfig/fluxconfig/internal/testenv"
+)
+
+// Files in the state directory that dev.sh reads.
+const (
+	readyName   = "ready"       // the kubeconfig path, once the samples have settled
+	summaryName = "summary.txt" // the compliance table and what to try next
+)
+
+// stack stops what run started, newest first.
+type stack []func()
+
+func (s *stack) push(f func()) { *s = append(*s, f) }
+
+func (s stack) stopAll() {
+	for i := len(s) - 1; i >= 0; i-- {
+		s[i]()
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	start := time.Now()
+	if err := os.MkdirAll(o.stateDir, 0o755); err != nil {
+		return err
+	}
+	lock, err := acquireLock(o.stateDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	for _, name := range []string{readyName, summaryName} {
+		_ = os.Remove(filepath.Join(o.stateDir, name))
+	}
+	var running stack
+	defer running.stopAll()
+
+	fmt.Println("Starting etcd and kube-apiserver")
+	env, err := testenv.Start()
+	if err != nil {
+		return err
+	}
+	running.push(func() {
+		fmt.Println("Stopping etcd and kube-apiserver")
+		if err := env.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "devenv: stopping the control plane:", err)
+		}
+	})
+	kubeconfig, err := writeKubeconfig(env, o.stateDir)
+	if err != nil {
+		return err
+	}
+	c, err := client.New(env.Config, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return err
+	}
+
+	src, err := startSources(o)
+	running.push(src.stop)
+	if err != nil {
+		return err
+	}
+	procs, err := startProcesses(o, kubeconfig, &running)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil
+	}
+
+	files, err := loadSamples(o.samples, src)
+	if err != nil {
+		return err
+	}
+	up, err := startUpstream(o, kubeconfig)
+	if err != nil {
+		return err
+	}
+	running.push(up.stop)
+	procs = append(procs, up.endpoint, up.agent)
+	configs, err := up.putSamples(ctx, files)
+	if err != nil {
+		return err
+	}
+	go registerDeployKeys(ctx, c, configs, src.git)
+	fmt.Print(watchHelp(o.stateDir, kubeconfig, up))
+
+	failed := firstExit(procs)
+	settled, err := settle(ctx, c, configs, start, o.settle, failed)
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		fmt.Println("\nShutting down")
+		return nil
+	}
+	summary := settled + "\nChange the sample repository and watch the commit arrive:\n\n  make dev-change\n\nCtrl-C stops everything.\n"
+	fmt.Print(summary)
+	if err := os.WriteFile(filepath.Join(o.stateDir, summaryName), []byte(summary), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(o.stateDir, readyName), []byte(kubeconfig+"\n"), 0o644); err != nil {
+		return err
+	}
+	defer os.Remove(filepath.Join(o.stateDir, readyName))
+
+	select {
+	case <-ctx.Done():
+		fmt.Println("\nShutting down")
+		return nil
+	case p := <-failed:
+		return p.exited()
+	}
+}
+
+// startProcesses starts the Flux controllers, when given, and fluxconfig-controller.
+func startProcesses(o options, kubeconfig string, running *stack) ([]*process, error) {
+	var procs []*process
+	if o.flux.set() {
+		flux, err := startFlux(o.flux, kubeconfig, o.stateDir)
+		for _, p := range flux {
+			running.push(func() { stopProcess(p) })
+		}
+		procs = append(procs, flux...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	controller, err := startProcess("fluxconfig-controller", o.controller, kubeconfig, filepath.Join(o.stateDir, "controller.log"), nil,
+		"--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	running.push(func() { stopProcess(controller) })
+	return append(procs, controller), nil
+}
+
+// firstExit yields the first of procs to exit.
+func firstExit(procs []*process) <-chan *process {
+	out := make(chan *process, len(procs))
+	for _, p := range procs {
+		go func() {
+			<-p.done
+			out <- p
+		}()
+	}
+	return out
+}
+
+func writeKubeconfig(env *testenv.Environment, dir string) (string, error) {
+	data, err := env.AdminKubeconfig("admin")
+	if err != nil {
+		return "", err
+	}
+	path, err := filepath.Abs(filepath.Join(dir, "kubeconfig"))
+	if err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, data, 0o600)
+}
+
+// watchHelp is printed while the samples settle.
+func watchHelp(stateDir, kubeconfig string, up *upstream) string {
+	return fmt.Sprintf("\nIn another shell:\n\n  export KUBECONFIG=%s\n  kubectl get fluxconfigs -A\n\n%s\nLogs are in %s.\n\n",
+		kubeconfig, up.curlHelp(), stateDir)
+}
+
+var errNoSamples = errors.New("no samples to create")
