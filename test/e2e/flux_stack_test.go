@@ -105,6 +105,7 @@ func startFluxStack(ctx context.Context) *fluxStack {
 		sourceEnv = append(sourceEnv, "HTTP_PROXY="+proxy)
 	}
 	storage := freeAddr()
+	Expect(os.MkdirAll(filepath.Join(dir, "artifacts"), 0o700)).To(Succeed()) // source-controller refuses a missing dir
 	startProcess(kubeconfig, flux["SOURCE"], sourceEnv, "--storage-path="+filepath.Join(dir, "artifacts"),
 		"--storage-addr="+storage, "--storage-adv-addr="+storage, "--enable-leader-election=false",
 		"--metrics-addr="+freeAddr(), "--health-addr="+freeAddr(), "--log-encoding=console", "--concurrent=8",

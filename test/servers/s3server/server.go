@@ -63,7 +63,7 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	backend := s3mem.New()
-	handler := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
+	handler := withLastModified(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server(), time.Now())
 	if opts.AccessKey != "" {
 		handler = requireSignature(handler, opts.AccessKey, opts.SecretKey)
 	}

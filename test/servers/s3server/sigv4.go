@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 )
 
 // requireSignature refuses requests not signed (AWS Signature V4, Authorization header)
@@ -124,4 +125,15 @@ func hmacSHA256(key []byte, data string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(data))
 	return m.Sum(nil)
+}
+
+// withLastModified sets Last-Modified where gofakes3 leaves it out of an object response;
+// minio-go, which source-controller uses, refuses a GET without one.
+func withLastModified(next http.Handler, since time.Time) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if w.Header().Get("Last-Modified") == "" {
+			w.Header().Set("Last-Modified", since.UTC().Format(http.TimeFormat))
+		}
+		next.ServeHTTP(w, req)
+	})
 }
