@@ -61,7 +61,8 @@ func run(ctx context.Context, o options) error {
 		_ = os.Remove(filepath.Join(o.stateDir, name))
 	}
 	var running stack
-	defer running.stopAll()
+	// A closure: a deferred method call would take the stack as it is now, empty.
+	defer func() { running.stopAll() }()
 
 	fmt.Println("Starting etcd and kube-apiserver")
 	env, err := testenv.Start()

@@ -42,7 +42,7 @@ func settle(ctx context.Context, c client.Client, configs []sampleRef, start tim
 		for i, ref := range configs {
 			state := fcs[i].Status.ComplianceState
 			if state != last[ref.String()] {
-				fmt.Printf("  %5.1fs  %-26s %s\n", time.Since(start).Seconds(), ref, orUnknown(state))
+				fmt.Printf("  %5.1fs  %-30s %s\n", time.Since(start).Seconds(), ref, orUnknown(state))
 				last[ref.String()] = state
 			}
 		}
