@@ -49,6 +49,13 @@ type options struct {
 }
 
 func main() {
+	if err := mainErr(); err != nil {
+		fmt.Fprintln(os.Stderr, "devenv:", err)
+		os.Exit(1)
+	}
+}
+
+func mainErr() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	var err error
@@ -73,8 +80,5 @@ func main() {
 		flag.Parse()
 		err = run(ctx, o)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "devenv:", err)
-		os.Exit(1)
-	}
+	return err
 }

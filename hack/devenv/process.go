@@ -78,5 +78,8 @@ func stopProcess(p *process) {
 
 // exited is the error reported when a child stops on its own.
 func (p *process) exited() error {
-	return fmt.Errorf("%s exited (%v); see %s", p.name, p.err, p.log)
+	if p.err == nil {
+		return fmt.Errorf("%s exited; see %s", p.name, p.log)
+	}
+	return fmt.Errorf("%s exited (%w); see %s", p.name, p.err, p.log)
 }

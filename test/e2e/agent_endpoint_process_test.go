@@ -72,7 +72,7 @@ func startProcess(kubeconfigPath, path string, env []string, args ...string) (*e
 	DeferCleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			<-exited
+			Eventually(exited).WithTimeout(30 * time.Second).Should(Receive())
 		}
 	})
 	return cmd, exited
@@ -143,7 +143,7 @@ var _ = Describe("fluxconfig-endpoint and fluxconfig-agent processes", func() {
 
 		// kill -9 the endpoint: the agent's readiness says why, the cluster keeps its state.
 		Expect(endpoint.Process.Signal(syscall.SIGKILL)).To(Succeed())
-		<-endpointExited
+		Eventually(endpointExited).WithTimeout(30 * time.Second).Should(Receive())
 		Eventually(func() (string, error) { _, body, err := readyz(healthAddr); return body, err }).
 			WithTimeout(30 * time.Second).Should(ContainSubstring("UpstreamConnected=False"))
 		code, msg, err := readyz(healthAddr)
@@ -216,7 +216,7 @@ var _ = Describe("fluxconfig-agent killed between apply and report", func() {
 		Expect(c.Properties.ProvisioningState).To(Equal(dpv1.ProvisioningCreating), "no report got through")
 
 		Expect(agent.Process.Signal(syscall.SIGKILL)).To(Succeed())
-		<-agentExited
+		Eventually(agentExited).WithTimeout(30 * time.Second).Should(Receive())
 		blocked.Store(false)
 		startBinary("fluxconfig-agent", agentArgs...)
 		Eventually(func() string {

@@ -21,6 +21,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,7 +59,7 @@ var _ = Describe("fluxconfig-controller cleanup (the chart's pre-delete hook)", 
 			cmd.Env = append(os.Environ(), "KUBECONFIG="+kc)
 			cmd.Stdout, cmd.Stderr = &out, &out
 			err := cmd.Run()
-			if exitErr, ok := err.(*exec.ExitError); ok {
+			if exitErr := (*exec.ExitError)(nil); errors.As(err, &exitErr) {
 				return exitErr.ExitCode(), out.String()
 			}
 			Expect(err).NotTo(HaveOccurred())

@@ -66,7 +66,7 @@ func TestAzurite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	defer func() { _ = stop() }()
 	proxyURL, _ := url.Parse(proxy)
 	cred, _ := azblob.NewSharedKeyCredential(Account, AccountKey)
 	opts := &azblob.ClientOptions{}
