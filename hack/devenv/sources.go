@@ -21,7 +21,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -33,6 +32,7 @@ import (
 	"github.com/fluxconfig/fluxconfig/test/servers/gitserver"
 	"github.com/fluxconfig/fluxconfig/test/servers/ociregistry"
 	"github.com/fluxconfig/fluxconfig/test/servers/s3server"
+	"github.com/fluxconfig/fluxconfig/test/servers/tree"
 )
 
 // The placeholders the samples may use; each source that starts fills in its own.
@@ -193,29 +193,19 @@ func (g *gitSource) close() {
 
 // readTree reads every file under dir, keyed by its slash-separated path relative to dir.
 func readTree(dir string) (map[string]string, error) {
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		if len(data) == 0 {
-			return fmt.Errorf("%s is empty; the git helper takes empty content as a deletion", path)
-		}
-		files[filepath.ToSlash(rel)] = string(data)
-		return nil
-	})
-	if err == nil && len(files) == 0 {
-		err = errors.New("no content in " + dir)
+	files, err := tree.Read(dir)
+	if err != nil {
+		return nil, err
 	}
-	return files, err
+	for name, data := range files {
+		if data == "" {
+			return nil, fmt.Errorf("%s is empty; the git helper takes empty content as a deletion", filepath.Join(dir, name))
+		}
+	}
+	if len(files) == 0 {
+		return nil, errors.New("no content in " + dir)
+	}
+	return files, nil
 }
 
 func short(commit string) string {

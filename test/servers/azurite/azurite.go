@@ -25,12 +25,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -38,6 +36,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
+
+	"github.com/fluxconfig/fluxconfig/test/servers/tree"
 )
 
 // Azurite's well-known development account; its key is public and documented.
@@ -154,19 +154,7 @@ func (a *Azurite) Put(ctx context.Context, container string, files map[string]st
 // UploadDir uploads every regular file under dir into container, named by its slash path
 // relative to dir.
 func (a *Azurite) UploadDir(ctx context.Context, container, dir string) error {
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		files[filepath.ToSlash(rel)] = string(data)
-		return err
-	})
+	files, err := tree.Read(dir)
 	if err != nil {
 		return err
 	}

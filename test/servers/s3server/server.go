@@ -23,17 +23,15 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/fluxconfig/fluxconfig/test/servers/tlsca"
+	"github.com/fluxconfig/fluxconfig/test/servers/tree"
 )
 
 // Options choose how the server is served.
@@ -107,22 +105,7 @@ func (s *Server) Put(bucket string, files map[string]string) error {
 // UploadDir writes every regular file under dir into bucket, keyed by its slash path
 // relative to dir.
 func (s *Server) UploadDir(bucket, dir string) error {
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		files[filepath.ToSlash(rel)] = string(data)
-		return nil
-	})
+	files, err := tree.Read(dir)
 	if err != nil {
 		return err
 	}
