@@ -108,14 +108,15 @@ func startFluxStack(ctx context.Context) *fluxStack {
 	Expect(os.MkdirAll(filepath.Join(dir, "artifacts"), 0o700)).To(Succeed()) // source-controller refuses a missing dir
 	startProcess(kubeconfig, flux["SOURCE"], sourceEnv, "--storage-path="+filepath.Join(dir, "artifacts"),
 		"--storage-addr="+storage, "--storage-adv-addr="+storage, "--enable-leader-election=false",
-		"--metrics-addr="+freeAddr(), "--health-addr="+freeAddr(), "--log-encoding=console", "--concurrent=8",
+		"--metrics-addr=0", "--health-addr=0", "--log-encoding=console", "--concurrent=8",
 		"--requeue-dependency=2s")
 	// kustomize- and helm-controller with the chart's lockdown flags.
-	lockdown := []string{"--enable-leader-election=false", "--metrics-addr=" + freeAddr(), "--health-addr=" + freeAddr(),
+	// No metrics or health listeners: a port picked free and bound later can be taken in
+	// between by a client connection's source port, and the controller would exit.
+	lockdown := []string{"--enable-leader-election=false", "--metrics-addr=0", "--health-addr=0",
 		"--log-encoding=console", "--requeue-dependency=2s", "--concurrent=8",
 		"--no-cross-namespace-refs=true", "--default-service-account=flux-applier"}
 	startProcess(kubeconfig, flux["KUSTOMIZE"], nil, lockdown...)
-	lockdown[1], lockdown[2] = "--metrics-addr="+freeAddr(), "--health-addr="+freeAddr()
 	startProcess(kubeconfig, flux["HELM"], nil, lockdown...)
 	startBinaryAs(accounts["fluxconfig-controller"], "fluxconfig-controller", "--metrics-bind-address=0",
 		"--health-probe-bind-address="+freeAddr(), "--multi-tenancy-enforce=true")
