@@ -21,25 +21,11 @@ package agent
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
-
-	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 )
 
 // FieldOwner is the server-side apply field manager of every write of the agent. Never
 // rename it: that would orphan the fields it owns.
 const FieldOwner = "fluxconfig-agent"
-
-// Labels and annotations on the objects the agent writes; api/v1alpha1/labels.go holds
-// every key, these name the agent's.
-const (
-	ManagedByLabel               = v1alpha1.AgentManagedByLabel
-	ManagedByValue               = v1alpha1.AgentManagedByValue
-	OperationStateAnnotation     = v1alpha1.OperationStateAnnotation
-	OperationAppliedAtAnnotation = v1alpha1.OperationAppliedAtAnnotation
-	WaitDurationAnnotation       = v1alpha1.WaitDurationAnnotation
-	LastReportedAnnotation       = v1alpha1.LastReportedAnnotation
-	LastReportedAtAnnotation     = v1alpha1.LastReportedAtAnnotation
-)
 
 // ProtectedParametersSecretName is the Secret that holds a configuration's protected
 // settings, base64-decoded.

@@ -29,7 +29,6 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
-	"github.com/fluxconfig/fluxconfig/internal/agent"
 )
 
 func key(namespace, name string) types.NamespacedName {
@@ -52,7 +51,7 @@ func TestAgent_CreateUpdateDelete(t *testing.T) {
 	f.mustPut(name, gitBody(ns, map[string]string{"httpsKey": "cGVyc29uYWwtYWNjZXNzLXRva2Vu"}))
 	f.poll()
 	fc := f.fluxConfig(ns, name)
-	g.Expect(fc.Labels).To(HaveKeyWithValue(agent.ManagedByLabel, agent.ManagedByValue))
+	g.Expect(fc.Labels).To(HaveKeyWithValue(v1alpha1.AgentManagedByLabel, v1alpha1.AgentManagedByValue))
 	g.Expect(fc.Spec.GitRepository.URL).To(Equal("https://git.example.com/org/repo"))
 	g.Expect(fc.Spec.GitRepository.SyncInterval.Duration).To(Equal(2 * time.Minute))
 	g.Expect(fc.Spec.Kustomizations).To(HaveLen(2))
@@ -61,7 +60,7 @@ func TestAgent_CreateUpdateDelete(t *testing.T) {
 	g.Expect(fc.Spec.OperationID).NotTo(BeEmpty())
 	g.Expect(fc.Spec.CorrelationID).NotTo(BeEmpty())
 	g.Expect(fc.Spec.ProtectedParametersSecretRef.Name).To(Equal("app-protected-parameters"))
-	g.Expect(fc.Annotations).To(HaveKeyWithValue(agent.OperationStateAnnotation, "Creating"))
+	g.Expect(fc.Annotations).To(HaveKeyWithValue(v1alpha1.OperationStateAnnotation, "Creating"))
 	secret := &corev1.Secret{}
 	g.Expect(f.kube.Get(ctx, key(ns, "app-protected-parameters"), secret)).To(Succeed())
 	g.Expect(string(secret.Data["httpsKey"])).To(Equal("personal-access-token"))
@@ -81,7 +80,7 @@ func TestAgent_CreateUpdateDelete(t *testing.T) {
 	g.Expect(fc.Spec.Kustomizations).To(HaveLen(1))
 	g.Expect(fc.Spec.Kustomizations[0].Name).To(Equal("infra"))
 	g.Expect(fc.Spec.ProtectedParametersSecretRef).NotTo(BeNil())
-	g.Expect(fc.Annotations).To(HaveKeyWithValue(agent.OperationStateAnnotation, "Updating"))
+	g.Expect(fc.Annotations).To(HaveKeyWithValue(v1alpha1.OperationStateAnnotation, "Updating"))
 	g.Expect(f.kube.Get(ctx, key(ns, "app-protected-parameters"), secret)).To(Succeed())
 	f.reconcile(ns, name)
 	_, c = f.config(name)

@@ -28,7 +28,6 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
-	"github.com/fluxconfig/fluxconfig/internal/agent"
 	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
 )
 
@@ -51,7 +50,7 @@ func TestReporter_PushesOnChangeOnlyAndAtMostOncePerInterval(t *testing.T) {
 	f.reconcile(ns, "app")
 	g.Expect(f.reports.Load()).To(Equal(int64(1)))
 	fc := f.fluxConfig(ns, "app")
-	g.Expect(fc.Annotations[agent.LastReportedAnnotation]).To(HavePrefix(fc.Spec.OperationID + "/Succeeded/"))
+	g.Expect(fc.Annotations[v1alpha1.LastReportedAnnotation]).To(HavePrefix(fc.Spec.OperationID + "/Succeeded/"))
 
 	// Nothing changed: nothing is sent, however often the reconciler runs.
 	for range 3 {
@@ -107,7 +106,7 @@ func TestReporter_AgentKilledBetweenApplyAndReport(t *testing.T) {
 	// The poller's next apply keeps the reporter's annotations (separate field ownership).
 	f.mustPatch("app", `{"properties":{"suspend":true}}`)
 	f.poll()
-	g.Expect(f.fluxConfig(ns, "app").Annotations).To(HaveKey(agent.LastReportedAnnotation))
+	g.Expect(f.fluxConfig(ns, "app").Annotations).To(HaveKey(v1alpha1.LastReportedAnnotation))
 }
 
 func TestReporter_WaitForReconciliation(t *testing.T) {
@@ -164,7 +163,7 @@ func TestReporter_RetriesWhenTheEndpointIsDown(t *testing.T) {
 	f.reporter.Config = f.configClient(down.URL, time.Second)
 	_, err := f.reporter.Reconcile(context.Background(), reconcileRequest(ns, "app"))
 	g.Expect(err).To(MatchError(ContainSubstring("answered 500")), "an error makes the workqueue retry with backoff")
-	g.Expect(f.fluxConfig(ns, "app").Annotations).NotTo(HaveKey(agent.LastReportedAnnotation), "nothing is marked as reported")
+	g.Expect(f.fluxConfig(ns, "app").Annotations).NotTo(HaveKey(v1alpha1.LastReportedAnnotation), "nothing is marked as reported")
 
 	down.set("")
 	f.reconcile(ns, "app")
@@ -182,5 +181,5 @@ func TestReporter_ForgottenConfigurationIsNotRetried(t *testing.T) {
 	// The endpoint answers 404: no error, so the workqueue does not retry for ever.
 	res := f.reconcile(ns, "app")
 	g.Expect(res.RequeueAfter).To(BeZero())
-	g.Expect(f.fluxConfig(ns, "app").Annotations).NotTo(HaveKey(agent.LastReportedAnnotation))
+	g.Expect(f.fluxConfig(ns, "app").Annotations).NotTo(HaveKey(v1alpha1.LastReportedAnnotation))
 }

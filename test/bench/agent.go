@@ -27,7 +27,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
-	"github.com/fluxconfig/fluxconfig/internal/agent"
 	"github.com/fluxconfig/fluxconfig/internal/render"
 )
 
@@ -137,7 +136,7 @@ func waitCount(ctx context.Context, c client.Client, n int) error {
 	for {
 		list := &metav1.PartialObjectMetadataList{}
 		list.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("FluxConfigList"))
-		if err := c.List(ctx, list, client.MatchingLabels{agent.ManagedByLabel: agent.ManagedByValue}); err != nil {
+		if err := c.List(ctx, list, client.MatchingLabels{v1alpha1.AgentManagedByLabel: v1alpha1.AgentManagedByValue}); err != nil {
 			return err
 		}
 		if len(list.Items) >= n {

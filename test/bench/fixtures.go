@@ -92,7 +92,7 @@ func fixtures(prefix string, n int) []fixture {
 			spec.ProtectedParametersSecretRef = &v1alpha1.LocalObjectReference{Name: secretName}
 			f.secret = &corev1.Secret{
 				ObjectMeta: metav1.ObjectMeta{Name: secretName, Namespace: namespace, Labels: map[string]string{
-					agent.ManagedByLabel: agent.ManagedByValue, v1alpha1.NameLabel: name,
+					v1alpha1.AgentManagedByLabel: v1alpha1.AgentManagedByValue, v1alpha1.NameLabel: name,
 				}},
 				Type: corev1.SecretTypeOpaque,
 				Data: map[string][]byte{v1alpha1.ProtectedHTTPSKey: fmt.Appendf(nil, "ghp_%036d", i)},

@@ -125,21 +125,21 @@ func (p *Poller) applyItem(ctx context.Context, item *dpv1.DesiredConfiguration,
 func (p *Poller) operationAnnotations(item *dpv1.DesiredConfiguration, existing *v1alpha1.FluxConfig) map[string]string {
 	ann := map[string]string{}
 	if existing != nil && existing.Spec.OperationID == item.OperationID {
-		ann[agent.OperationStateAnnotation] = existing.Annotations[agent.OperationStateAnnotation]
-		ann[agent.OperationAppliedAtAnnotation] = existing.Annotations[agent.OperationAppliedAtAnnotation]
+		ann[v1alpha1.OperationStateAnnotation] = existing.Annotations[v1alpha1.OperationStateAnnotation]
+		ann[v1alpha1.OperationAppliedAtAnnotation] = existing.Annotations[v1alpha1.OperationAppliedAtAnnotation]
 	} else {
-		ann[agent.OperationStateAnnotation] = dpv1.ProvisioningUpdating
+		ann[v1alpha1.OperationStateAnnotation] = dpv1.ProvisioningUpdating
 		if existing == nil {
-			ann[agent.OperationStateAnnotation] = dpv1.ProvisioningCreating
+			ann[v1alpha1.OperationStateAnnotation] = dpv1.ProvisioningCreating
 		}
-		ann[agent.OperationAppliedAtAnnotation] = p.Now().UTC().Format(time.RFC3339)
+		ann[v1alpha1.OperationAppliedAtAnnotation] = p.Now().UTC().Format(time.RFC3339)
 	}
 	if w := item.Properties.WaitForReconciliation; w != nil && *w {
 		wait := DefaultReconciliationWait
 		if d, err := arm.ParseISODuration(item.Properties.ReconciliationWaitDuration); err == nil {
 			wait = d
 		}
-		ann[agent.WaitDurationAnnotation] = wait.String()
+		ann[v1alpha1.WaitDurationAnnotation] = wait.String()
 	}
 	return ann
 }

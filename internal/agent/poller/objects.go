@@ -34,11 +34,11 @@ import (
 )
 
 func isManaged(obj metav1.Object) bool {
-	return obj.GetLabels()[agent.ManagedByLabel] == agent.ManagedByValue
+	return obj.GetLabels()[v1alpha1.AgentManagedByLabel] == v1alpha1.AgentManagedByValue
 }
 
 func managedLabels(config string) map[string]string {
-	return map[string]string{agent.ManagedByLabel: agent.ManagedByValue, v1alpha1.NameLabel: config}
+	return map[string]string{v1alpha1.AgentManagedByLabel: v1alpha1.AgentManagedByValue, v1alpha1.NameLabel: config}
 }
 
 // ensureNamespace creates the namespace when it is missing; an existing one costs a read.
@@ -126,7 +126,7 @@ func (p *Poller) applyFluxConfig(ctx context.Context, key types.NamespacedName, 
 // prune deletes managed FluxConfigs the endpoint no longer lists (forceDelete there).
 func (p *Poller) prune(ctx context.Context, keep map[types.NamespacedName]bool) error {
 	list := &v1alpha1.FluxConfigList{}
-	if err := p.Client.List(ctx, list, ctrlclient.MatchingLabels{agent.ManagedByLabel: agent.ManagedByValue}); err != nil {
+	if err := p.Client.List(ctx, list, ctrlclient.MatchingLabels{v1alpha1.AgentManagedByLabel: v1alpha1.AgentManagedByValue}); err != nil {
 		return fmt.Errorf("listing managed FluxConfigs: %w", err)
 	}
 	var errs []error

@@ -25,7 +25,6 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
-	"github.com/fluxconfig/fluxconfig/internal/agent"
 )
 
 // provisioning derives the provisioning state of the FluxConfig's operation. Without
@@ -39,13 +38,13 @@ func provisioning(obj *v1alpha1.FluxConfig, now time.Time) (state, message strin
 	if current && obj.Status.ProvisioningState == v1alpha1.ProvisioningFailed {
 		return dpv1.ProvisioningFailed, obj.Status.ErrorMessage, 0
 	}
-	waitValue := obj.Annotations[agent.WaitDurationAnnotation]
+	waitValue := obj.Annotations[v1alpha1.WaitDurationAnnotation]
 	if waitValue == "" {
 		return dpv1.ProvisioningSucceeded, "", 0
 	}
 	wait, err := time.ParseDuration(waitValue)
 	if err != nil {
-		return dpv1.ProvisioningFailed, fmt.Sprintf("annotation %s is not a duration", agent.WaitDurationAnnotation), 0
+		return dpv1.ProvisioningFailed, fmt.Sprintf("annotation %s is not a duration", v1alpha1.WaitDurationAnnotation), 0
 	}
 	compliance := obj.Status.ComplianceState
 	switch {
@@ -54,12 +53,12 @@ func provisioning(obj *v1alpha1.FluxConfig, now time.Time) (state, message strin
 	case current && compliance == v1alpha1.NonCompliant:
 		return dpv1.ProvisioningFailed, "complianceState is Non-Compliant: " + readyMessage(obj), 0
 	}
-	appliedAt, err := time.Parse(time.RFC3339, obj.Annotations[agent.OperationAppliedAtAnnotation])
+	appliedAt, err := time.Parse(time.RFC3339, obj.Annotations[v1alpha1.OperationAppliedAtAnnotation])
 	if err != nil {
 		appliedAt = obj.CreationTimestamp.Time
 	}
 	if deadline := appliedAt.Add(wait); now.Before(deadline) {
-		state := obj.Annotations[agent.OperationStateAnnotation]
+		state := obj.Annotations[v1alpha1.OperationStateAnnotation]
 		if state != dpv1.ProvisioningUpdating {
 			state = dpv1.ProvisioningCreating
 		}

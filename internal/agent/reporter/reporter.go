@@ -55,7 +55,7 @@ type Reporter struct {
 // SetupWithManager watches the FluxConfigs labelled as managed by the agent.
 func (r *Reporter) SetupWithManager(mgr ctrl.Manager) error {
 	managed := predicate.NewPredicateFuncs(func(o ctrlclient.Object) bool {
-		return o.GetLabels()[agent.ManagedByLabel] == agent.ManagedByValue
+		return o.GetLabels()[v1alpha1.AgentManagedByLabel] == v1alpha1.AgentManagedByValue
 	})
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.FluxConfig{}, builder.WithPredicates(managed)).
@@ -69,14 +69,14 @@ func (r *Reporter) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	if err := r.Client.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, ctrlclient.IgnoreNotFound(err)
 	}
-	if obj.Labels[agent.ManagedByLabel] != agent.ManagedByValue || obj.DeletionTimestamp != nil || obj.Spec.OperationID == "" {
+	if obj.Labels[v1alpha1.AgentManagedByLabel] != v1alpha1.AgentManagedByValue || obj.DeletionTimestamp != nil || obj.Spec.OperationID == "" {
 		// Deletions are reported by the poller once the object is gone.
 		return ctrl.Result{}, nil
 	}
 	now := r.Now()
 	rep, recheck := BuildReport(obj, now)
 	mark := marker(rep)
-	last := obj.Annotations[agent.LastReportedAnnotation]
+	last := obj.Annotations[v1alpha1.LastReportedAnnotation]
 	if last == mark {
 		return ctrl.Result{RequeueAfter: recheck}, nil
 	}
@@ -102,8 +102,8 @@ func (r *Reporter) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	if obj.Annotations == nil {
 		obj.Annotations = map[string]string{}
 	}
-	obj.Annotations[agent.LastReportedAnnotation] = mark
-	obj.Annotations[agent.LastReportedAtAnnotation] = now.UTC().Format(time.RFC3339)
+	obj.Annotations[v1alpha1.LastReportedAnnotation] = mark
+	obj.Annotations[v1alpha1.LastReportedAtAnnotation] = now.UTC().Format(time.RFC3339)
 	if err := r.Client.Patch(ctx, obj, patch, ctrlclient.FieldOwner(agent.FieldOwner)); err != nil {
 		return ctrl.Result{}, fmt.Errorf("recording the report on %s: %w", req.NamespacedName, err)
 	}
@@ -117,7 +117,7 @@ func (r *Reporter) holdOff(obj *v1alpha1.FluxConfig, last, mark string, now time
 	if last == "" || prefix(last) != prefix(mark) {
 		return 0
 	}
-	at, err := time.Parse(time.RFC3339, obj.Annotations[agent.LastReportedAtAnnotation])
+	at, err := time.Parse(time.RFC3339, obj.Annotations[v1alpha1.LastReportedAtAnnotation])
 	if err != nil {
 		return 0
 	}
