@@ -24,6 +24,9 @@ const (
 	ReconcilingCondition = "Reconciling"
 	// StalledCondition is True when the spec cannot be reconciled until it is changed.
 	StalledCondition = "Stalled"
+	// SSHKeyRegeneratedCondition is True once the generated SSH key was replaced because
+	// spec.gitRepository.sshKeyAlgorithm changed: the new public key must be registered.
+	SSHKeyRegeneratedCondition = "SSHKeyRegenerated"
 )
 
 // Condition reasons. Event reasons are the same strings.
@@ -36,9 +39,16 @@ const (
 	InvalidSpecReason = "InvalidSpec"
 	// SecretNotFoundReason: a referenced Secret is missing or lacks a key.
 	SecretNotFoundReason = "SecretNotFound"
-	// ScopeConflictReason: a namespace-scoped config shares its namespace with a
-	// cluster-scoped one.
+	// ScopeConflictReason: the config's scope differs from the scope its namespace's
+	// earlier configs hold; the later arrival is refused, so no tenant is escalated.
 	ScopeConflictReason = "ScopeConflict"
+	// ProtectedNamespaceReason: the config lives in a namespace no FluxConfig may use.
+	ProtectedNamespaceReason = "ProtectedNamespace"
+	// CRDNotInstalledReason: a Flux kind the config needs is not served by the API server.
+	CRDNotInstalledReason = "CRDNotInstalled"
+	// AlgorithmChangedReason: spec.gitRepository.sshKeyAlgorithm changed, so the generated
+	// SSH key was replaced by one of the new algorithm.
+	AlgorithmChangedReason = "AlgorithmChanged"
 	// ApplyFailedReason: the API server refused an apply.
 	ApplyFailedReason = "ApplyFailed"
 	// PruneFailedReason: an object that is no longer rendered could not be deleted.

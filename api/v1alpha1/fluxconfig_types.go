@@ -65,7 +65,9 @@ const (
 type FluxConfigSpec struct {
 	// scope is the permission scope of the flux-applier account that applies the manifests:
 	// cluster (the whole cluster) or namespace (only this FluxConfig's namespace).
-	// It cannot change after creation; delete and recreate the FluxConfig instead.
+	// It cannot change after creation; delete and recreate the FluxConfig instead. The configs
+	// of a namespace share one flux-applier account, so they all run with the scope of the
+	// first one; a later config of the other scope is refused (Stalled, ScopeConflict).
 	// +kubebuilder:default=cluster
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="scope is immutable; delete and recreate the FluxConfig to change it"
 	// +optional

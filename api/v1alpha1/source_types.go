@@ -49,7 +49,8 @@ type GitRepositoryDefinition struct {
 	URL string `json:"url"`
 
 	// repositoryRef is the branch, tag, semver range or commit to sync. Without it the
-	// remote's default branch is used.
+	// branch master is used (Flux's default), not the remote's default branch: name the
+	// branch when it is main.
 	// +optional
 	RepositoryRef *RepositoryRefDefinition `json:"repositoryRef,omitempty"`
 
@@ -103,7 +104,10 @@ type GitRepositoryDefinition struct {
 
 	// sshKeyAlgorithm is the algorithm of the SSH key generated when an ssh URL comes with
 	// no key: ed25519, ecdsa-p256 or rsa-4096. Unset, it is rsa-4096 for Azure DevOps, which
-	// accepts only RSA keys, and ed25519 elsewhere. Changing it generates a new key.
+	// accepts only RSA keys, and ed25519 elsewhere. The key is generated once and kept, also
+	// while the URL is https for a time; setting this field to another algorithm than the
+	// key's is the only thing that replaces it (announced by the event AlgorithmChanged and
+	// the condition SSHKeyRegenerated). A change of host keeps the key.
 	// +kubebuilder:validation:Enum=ed25519;ecdsa-p256;rsa-4096
 	// +optional
 	SSHKeyAlgorithm string `json:"sshKeyAlgorithm,omitempty"`

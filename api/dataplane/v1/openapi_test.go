@@ -49,6 +49,9 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 		"/v1/clusters/{cluster}/fluxConfigurations",
 		"/v1/clusters/{cluster}/fluxConfigurations/{name}",
 		"/v1/clusters/{cluster}/fluxConfigurations/{name}/status",
+		"/v1/clusters",
+		"/v1/clusters/{cluster}",
+		"/v1/clusters/{cluster}/rotateToken",
 	} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("path %s is not documented", p)
@@ -58,6 +61,7 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 		"FluxConfiguration":           dpv1.FluxConfiguration{},
 		"FluxConfigurationProperties": dpv1.FluxConfigurationProperties{},
 		"DesiredConfiguration":        dpv1.DesiredConfiguration{},
+		"DesiredConfigurationList":    dpv1.DesiredConfigurationList{},
 		"GitRepositoryDefinition":     dpv1.GitRepositoryDefinition{},
 		"BucketDefinition":            dpv1.BucketDefinition{},
 		"AzureBlobDefinition":         dpv1.AzureBlobDefinition{},
@@ -65,6 +69,9 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 		"KustomizationDefinition":     dpv1.KustomizationDefinition{},
 		"ObservedStatus":              dpv1.ObservedStatus{},
 		"ObjectStatusDefinition":      dpv1.ObjectStatusDefinition{},
+		"ClusterRegistration":         dpv1.ClusterRegistration{},
+		"Cluster":                     dpv1.Cluster{},
+		"ClusterList":                 dpv1.ClusterList{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]

@@ -73,6 +73,10 @@ type DesiredConfiguration struct {
 // without it is broken, never an empty desired set.
 type DesiredConfigurationList struct {
 	Value []DesiredConfiguration `json:"value"`
+	// Authoritative is the endpoint's word that Value is complete, so the agent may prune
+	// any number of configurations it no longer lists; without it the agent holds back a
+	// mass deletion. Omitted when false: agents older than this field reject it.
+	Authoritative bool `json:"authoritative,omitempty"`
 }
 
 // StatusReport is what an agent PUTs for one configuration: the read-only fields of §B.1,

@@ -39,7 +39,7 @@ import (
 )
 
 // MaxResponseBytes caps a response body; a larger answer is treated as broken.
-const MaxResponseBytes = 4 << 20
+const MaxResponseBytes = dpv1.MaxResponseBytes
 
 // CorrelationHeader carries a caller's correlation id into the operation a write starts.
 const CorrelationHeader = "X-Correlation-Id"
@@ -61,8 +61,12 @@ type Options struct {
 	TokenFile string
 	// CAFile is a PEM bundle trusted for the endpoint's certificate; system roots if empty.
 	CAFile string
-	// Timeout bounds one request, including reading the body; 30s when zero.
+	// Timeout bounds one request, including reading the body; 30s when zero. A long-poll
+	// (WithWait) gets its wait on top.
 	Timeout time.Duration
+	// UserAgent names the caller, e.g. fluxconfig-agent/v1.2.3; the endpoint's dashboard
+	// shows an agent's. Go's default when empty.
+	UserAgent string
 	// Transport replaces the default transport, e.g. to count requests; CAFile is then
 	// ignored.
 	Transport http.RoundTripper
@@ -142,10 +146,25 @@ type response struct {
 // send sends one request with in as its JSON body (nil: none). A transport failure, an
 // oversized body and a non-2xx answer are *Errors; 304 is returned as a response.
 func (cl *Cluster) send(ctx context.Context, method, path string, in any, header http.Header) (*response, error) {
-	u := cl.c.base + path
+	return cl.sendWithin(ctx, method, path, in, header, 0)
+}
+
+// sendWithin is send with the request's timeout extended by extra, for a held poll.
+func (cl *Cluster) sendWithin(ctx context.Context, method, path string, in any, header http.Header, extra time.Duration) (*response, error) {
 	if cl.name == "" {
-		return nil, &Error{Method: method, URL: u, Reason: ReasonRequestRefused, Err: errors.New("the cluster name is required")}
+		return nil, &Error{Method: method, URL: cl.c.base + path, Reason: ReasonRequestRefused, Err: errors.New("the cluster name is required")}
 	}
+	return cl.c.sendWithin(ctx, method, path, in, header, extra)
+}
+
+// send is Cluster.send for paths that name no cluster, such as the cluster registry's list.
+func (c *Client) send(ctx context.Context, method, path string, in any, header http.Header) (*response, error) {
+	return c.sendWithin(ctx, method, path, in, header, 0)
+}
+
+// sendWithin is Client.send with the request's timeout extended by extra.
+func (c *Client) sendWithin(ctx context.Context, method, path string, in any, header http.Header, extra time.Duration) (*response, error) {
+	u := c.base + path
 	var body io.Reader
 	if in != nil {
 		data, err := json.Marshal(in)
@@ -162,16 +181,25 @@ func (cl *Cluster) send(ctx context.Context, method, path string, in any, header
 		req.Header[k] = v
 	}
 	req.Header.Set("Accept", "application/json")
+	if c.opts.UserAgent != "" {
+		req.Header.Set("User-Agent", c.opts.UserAgent)
+	}
 	if id, _ := ctx.Value(correlationKey{}).(string); id != "" {
 		req.Header.Set(CorrelationHeader, id)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if err := cl.c.authorize(req); err != nil {
+	if err := c.authorize(req); err != nil {
 		return nil, err
 	}
-	resp, err := cl.c.http.Do(req)
+	hc := c.http
+	if extra > 0 {
+		longer := *hc
+		longer.Timeout += extra
+		hc = &longer
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, &Error{Method: method, URL: u, Reason: ReasonUnreachable, Err: err}
 	}
@@ -181,7 +209,7 @@ func (cl *Cluster) send(ctx context.Context, method, path string, in any, header
 		return nil, &Error{Method: method, URL: u, Reason: ReasonUnreachable, Err: fmt.Errorf("reading the response: %w", err)}
 	}
 	if resp.StatusCode/100 != 2 && resp.StatusCode != http.StatusNotModified {
-		return nil, cl.c.statusError(method, u, resp.StatusCode, data)
+		return nil, c.statusError(method, u, resp.StatusCode, data)
 	}
 	if len(data) > MaxResponseBytes {
 		return nil, &Error{Method: method, URL: u, Reason: ReasonInvalidResponse, Err: fmt.Errorf("the response exceeds %d bytes", MaxResponseBytes)}
@@ -192,12 +220,22 @@ func (cl *Cluster) send(ctx context.Context, method, path string, in any, header
 // call is send that decodes a 2xx body strictly into out; an empty body leaves out nil.
 func call[T any](ctx context.Context, cl *Cluster, method, path string, in any) (*T, error) {
 	resp, err := cl.send(ctx, method, path, in, nil)
+	return decode[T](cl.c, method, path, resp, err)
+}
+
+// callClient is call for paths that name no cluster.
+func callClient[T any](ctx context.Context, c *Client, method, path string, in any) (*T, error) {
+	resp, err := c.send(ctx, method, path, in, nil)
+	return decode[T](c, method, path, resp, err)
+}
+
+func decode[T any](c *Client, method, path string, resp *response, err error) (*T, error) {
 	if err != nil || len(bytes.TrimSpace(resp.body)) == 0 {
 		return nil, err
 	}
 	out := new(T)
 	if err := dpv1.DecodeStrict(resp.body, out); err != nil {
-		return nil, &Error{Method: method, URL: cl.c.base + path, Reason: ReasonInvalidResponse, Err: fmt.Errorf("decoding the response: %w", err)}
+		return nil, &Error{Method: method, URL: c.base + path, Reason: ReasonInvalidResponse, Err: fmt.Errorf("decoding the response: %w", err)}
 	}
 	return out, nil
 }

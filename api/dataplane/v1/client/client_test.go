@@ -210,3 +210,27 @@ func TestDecodeList(t *testing.T) {
 		t.Errorf("an explicit empty list must decode to an empty, non-nil set: %v %v", items, err)
 	}
 }
+
+func TestClient_SendsItsUserAgent(t *testing.T) {
+	g := NewWithT(t)
+	var seen []string
+	e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: "admin",
+		Clusters: map[string]string{"a": "token-a"},
+		Wrap: func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				seen = append(seen, r.UserAgent())
+				h.ServeHTTP(w, r)
+			})
+		}})
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(e.Close)
+
+	c := newClient(t, client.Options{Endpoint: e.URL, Token: "token-a", UserAgent: "fluxconfig-agent/v1.2.3"})
+	_, err = c.Cluster("a").ListDesired(context.Background(), "")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(seen).To(Equal([]string{"fluxconfig-agent/v1.2.3"}))
+	// The dashboard shows it on the cluster's page.
+	contact, ok := e.Dashboard.Index().Contact("a")
+	g.Expect(ok).To(BeTrue())
+	g.Expect(contact.Agent).To(Equal("fluxconfig-agent/v1.2.3"))
+}

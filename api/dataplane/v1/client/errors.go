@@ -105,35 +105,42 @@ var errMissingValue = errors.New(`the response has no "value" list; refusing to 
 // DecodeList decodes a desired set strictly: unknown fields, a missing value list, an item
 // without name or operationId, and duplicate names are errors that name the item.
 func DecodeList(body []byte) ([]dpv1.DesiredConfiguration, error) {
+	items, _, err := decodeDesired(body)
+	return items, err
+}
+
+// decodeDesired is DecodeList that also returns the list's authoritative flag.
+func decodeDesired(body []byte) ([]dpv1.DesiredConfiguration, bool, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, errors.New("the response is empty")
+		return nil, false, errors.New("the response is empty")
 	}
 	var top struct {
-		Value *[]json.RawMessage `json:"value"`
+		Value         *[]json.RawMessage `json:"value"`
+		Authoritative bool               `json:"authoritative"`
 	}
 	if err := dpv1.DecodeStrict(body, &top); err != nil {
-		return nil, fmt.Errorf("decoding the response: %w", err)
+		return nil, false, fmt.Errorf("decoding the response: %w", err)
 	}
 	if top.Value == nil {
-		return nil, errMissingValue
+		return nil, false, errMissingValue
 	}
 	items := make([]dpv1.DesiredConfiguration, 0, len(*top.Value))
 	seen := map[string]int{}
 	for i, raw := range *top.Value {
 		var item dpv1.DesiredConfiguration
 		if err := dpv1.DecodeStrict(raw, &item); err != nil {
-			return nil, fmt.Errorf("item %d%s: %w", i, nameOf(raw), err)
+			return nil, false, fmt.Errorf("item %d%s: %w", i, nameOf(raw), err)
 		}
 		if item.Name == "" || item.OperationID == "" {
-			return nil, fmt.Errorf("item %d%s: name and operationId are required", i, nameOf(raw))
+			return nil, false, fmt.Errorf("item %d%s: name and operationId are required", i, nameOf(raw))
 		}
 		if j, dup := seen[item.Name]; dup {
-			return nil, fmt.Errorf("item %d (%q): the same name as item %d", i, item.Name, j)
+			return nil, false, fmt.Errorf("item %d (%q): the same name as item %d", i, item.Name, j)
 		}
 		seen[item.Name] = i
 		items = append(items, item)
 	}
-	return items, nil
+	return items, top.Authoritative, nil
 }
 
 // nameOf returns ` ("name")` when the raw item has a readable name, for error messages.
