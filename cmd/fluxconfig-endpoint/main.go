@@ -22,15 +22,18 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"net/http"
+	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/fluxconfig/fluxconfig/internal/dashboard"
 	"github.com/fluxconfig/fluxconfig/internal/endpoint"
+	"github.com/fluxconfig/fluxconfig/internal/tenancy"
 )
 
 func main() {
@@ -41,63 +44,102 @@ func main() {
 		clusterTokens string
 		tlsCert       string
 		tlsKey        string
+		protected     string
 		sweepInterval time.Duration
 		tokenRecheck  time.Duration
+		authoritative bool
+		agentPoll     time.Duration
+		persistPolls  time.Duration
 	)
+	serve := endpoint.DefaultServeOptions()
 	flag.StringVar(&listen, "listen", "127.0.0.1:8443", "Address to serve on.")
 	flag.StringVar(&dataFile, "data", "fluxconfig-endpoint.db", "File of the durable store.")
 	flag.StringVar(&adminToken, "admin-token-file", "", "File holding the management API's bearer token.")
-	flag.StringVar(&clusterTokens, "cluster-tokens-dir", "", "Directory with one bearer-token file per cluster, named after the cluster.")
+	flag.StringVar(&clusterTokens, "cluster-tokens-dir", "", "Directory with one bearer-token file per cluster, named after the cluster; "+
+		"optional beside the cluster registry's tokens (PUT /v1/clusters/{cluster}).")
 	flag.StringVar(&tlsCert, "tls-cert-file", "", "PEM certificate to serve TLS with; plain HTTP when empty.")
 	flag.StringVar(&tlsKey, "tls-key-file", "", "PEM private key of the TLS certificate.")
-	flag.DurationVar(&tokenRecheck, "token-recheck-interval", time.Second, "How long a token file is trusted before it is checked for a change again; 0 checks at every request.")
+	flag.StringVar(&protected, "protected-namespaces", strings.Join(tenancy.DefaultProtectedNamespaces, ","),
+		"Comma-separated namespaces no configuration may use; empty protects none.")
+	flag.IntVar(&serve.MaxConnections, "max-connections", serve.MaxConnections,
+		"Open connections at most; above it the one waiting longest without a request is closed.")
+	flag.DurationVar(&serve.ShutdownTimeout, "shutdown-timeout", serve.ShutdownTimeout,
+		"How long requests in flight may take to finish after SIGTERM.")
+	flag.DurationVar(&tokenRecheck, "token-recheck-interval", time.Second, "How long a token file is trusted before it is read again; 0 reads it at every request.")
 	flag.DurationVar(&sweepInterval, "sweep-interval", time.Minute, "How often expired protected settings and operations are swept.")
+	flag.BoolVar(&authoritative, "authoritative", false, "Mark the desired sets served to agents as complete, so an agent prunes every configuration "+
+		"this endpoint no longer lists, beyond its --prune-limit. Only for a store known to be whole.")
+	flag.DurationVar(&agentPoll, "agent-poll-interval", 30*time.Second, "The agents' poll interval: after three of them without a poll or status report the dashboard at /ui/ shows a cluster as Disconnected "+
+		"and the cluster registry as connected=false.")
+	flag.DurationVar(&persistPolls, "cluster-poll-persist-interval", time.Minute, "How often the registered clusters' last poll times and agent "+
+		"versions are written to the store, in one batch; polls themselves never write.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	log := zap.New(zap.UseFlagOptions(&opts)).WithName("fluxconfig-endpoint")
 
-	if adminToken == "" || clusterTokens == "" {
-		log.Error(errors.New("--admin-token-file and --cluster-tokens-dir are required"), "Invalid flags")
+	if adminToken == "" {
+		log.Error(errors.New("--admin-token-file is required"), "Invalid flags")
+		os.Exit(2)
+	}
+	if persistPolls <= 0 {
+		log.Error(errors.New("--cluster-poll-persist-interval must be positive"), "Invalid flags")
 		os.Exit(2)
 	}
 	if (tlsCert == "") != (tlsKey == "") {
 		log.Error(errors.New("--tls-cert-file and --tls-key-file go together"), "Invalid flags")
 		os.Exit(2)
 	}
+	serve.CertFile, serve.KeyFile = tlsCert, tlsKey
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		log.Error(err, "Unable to listen", "address", listen)
+		os.Exit(1)
+	}
 	store, err := endpoint.OpenBolt(dataFile)
 	if err != nil {
 		log.Error(err, "Unable to open the store")
 		os.Exit(1)
 	}
-	defer func() { _ = store.Close() }()
-
 	srv := &endpoint.Server{
-		Store:  store,
-		Tokens: &endpoint.Tokens{AdminFile: adminToken, ClusterDir: clusterTokens, Recheck: tokenRecheck},
-		Now:    time.Now,
-		Log:    log,
+		Store:     store,
+		Tokens:    &endpoint.Tokens{AdminFile: adminToken, ClusterDir: clusterTokens, Recheck: tokenRecheck},
+		Now:       time.Now,
+		Log:       log,
+		Protected: tenancy.NewProtected(tenancy.ParseList(protected), ""),
+	}
+	srv.Authoritative = authoritative
+	if srv.Registry, err = endpoint.NewRegistry(context.Background(), store); err != nil {
+		_ = store.Close()
+		log.Error(err, "Unable to load the cluster registry")
+		os.Exit(1)
+	}
+	srv.Registry.PollInterval = agentPoll
+	if _, err := dashboard.Mount(context.Background(), srv, dashboard.Options{PollInterval: agentPoll}); err != nil {
+		_ = store.Close()
+		log.Error(err, "Unable to index the store for the dashboard")
+		os.Exit(1)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go srv.Run(ctx, sweepInterval)
+	sweeping := make(chan struct{})
+	go func() { defer close(sweeping); srv.Run(ctx, sweepInterval) }()
+	persisting := make(chan struct{})
+	go func() { defer close(persisting); srv.RunContacts(ctx, persistPolls) }()
 
-	httpSrv := &http.Server{Addr: listen, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = httpSrv.Shutdown(shutdown)
-	}()
-	log.Info("Serving", "address", listen, "tls", tlsCert != "")
-	if tlsCert != "" {
-		err = httpSrv.ListenAndServeTLS(tlsCert, tlsKey)
-	} else {
-		err = httpSrv.ListenAndServe()
+	serve.OnShutdown = srv.EndLongPolls
+	log.Info("Serving", "address", ln.Addr().String(), "tls", tlsCert != "")
+	err = endpoint.Serve(ctx, ln, srv.Handler(), serve)
+	stop()
+	// The store closes only after every accepted request has been answered, the sweep has
+	// ended and the last polls are persisted.
+	<-sweeping
+	<-persisting
+	if closeErr := store.Close(); closeErr != nil {
+		err = errors.Join(err, closeErr)
 	}
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err != nil {
 		log.Error(err, "Serving failed")
-		stop()
-		os.Exit(1) //nolint:gocritic // stop, the only deferred call, has run
+		os.Exit(1)
 	}
+	log.Info("Stopped")
 }

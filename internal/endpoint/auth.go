@@ -25,8 +25,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/fluxconfig/fluxconfig/internal/arm"
 )
 
 // Role is what a bearer token allows.
@@ -44,27 +42,29 @@ const (
 )
 
 // Tokens reads the admin token file and the per-cluster token files, re-reading a file
-// whenever its size or modification time changes, so tokens rotate without a restart.
+// whenever Recheck has passed and comparing what it holds, so tokens rotate without a
+// restart.
 type Tokens struct {
 	AdminFile  string
 	ClusterDir string
-	// Recheck is how long a token file, once read, is trusted before it is looked at again;
-	// zero looks at every request. Looking is two stat calls per poll, most of the cost of a
-	// poll that changed nothing.
+	// Recheck is how long a token file, once read, is trusted before it is read again; zero
+	// reads it at every request.
 	Recheck time.Duration
 
-	mu    sync.Mutex
+	mu sync.Mutex
+	// cache holds only files that exist and hold a token, so the names a caller makes up
+	// never grow it; a file that disappears leaves it at its next read.
 	cache map[string]cachedToken
 }
 
 type cachedToken struct {
-	size    int64
-	modTime time.Time
 	token   []byte
 	checked time.Time
 }
 
-// read returns the trimmed token in path, or nil when the file is missing or empty.
+// read returns the trimmed token in path, or nil when the file is missing or empty. The
+// contents decide, not the file's size or modification time: a token rotated to one of the
+// same length within the file system's time granularity is still seen.
 func (t *Tokens) read(path string) []byte {
 	if t.Recheck > 0 {
 		t.mu.Lock()
@@ -74,26 +74,21 @@ func (t *Tokens) read(path string) []byte {
 			return c.token
 		}
 	}
-	fi, err := os.Stat(path)
-	if err != nil || fi.IsDir() {
-		return nil
-	}
+	data, err := os.ReadFile(path)
+	tok := bytes.TrimSpace(data)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if c, ok := t.cache[path]; ok && c.size == fi.Size() && c.modTime.Equal(fi.ModTime()) {
-		c.checked = time.Now()
-		t.cache[path] = c
-		return c.token
+	if err != nil || len(tok) == 0 || t.Recheck <= 0 {
+		delete(t.cache, path)
+		if err != nil {
+			return nil
+		}
+		return tok
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	tok := bytes.TrimSpace(data)
 	if t.cache == nil {
 		t.cache = map[string]cachedToken{}
 	}
-	t.cache[path] = cachedToken{size: fi.Size(), modTime: fi.ModTime(), token: tok, checked: time.Now()}
+	t.cache[path] = cachedToken{token: tok, checked: time.Now()}
 	return tok
 }
 
@@ -109,7 +104,7 @@ func (t *Tokens) Authorize(r *http.Request, cluster string) Role {
 	if t.ClusterDir == "" {
 		return RoleNone
 	}
-	if arm.Name(cluster) == nil && equal(t.read(filepath.Join(t.ClusterDir, cluster)), presented) {
+	if validCluster(cluster) && equal(t.read(filepath.Join(t.ClusterDir, cluster)), presented) {
 		return RoleAgent
 	}
 	entries, err := os.ReadDir(t.ClusterDir)

@@ -45,8 +45,12 @@ func OpenBolt(path string) (*BoltStore, error) {
 	// Durability is the point of this store; never trade it for speed.
 	db.NoSync = false
 	err = db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(recordsBucket)
-		return err
+		for _, b := range [][]byte{recordsBucket, clustersBucket} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		_ = db.Close()

@@ -38,6 +38,9 @@ type etagEntry struct {
 	// until is when a record of the set expires on its own (protected settings purged, an
 	// operation timed out), which changes the set without a write; zero means never.
 	until time.Time
+	// changed is closed at the next write to the cluster's records, waking its held polls;
+	// nil until a poll waits.
+	changed chan struct{}
 }
 
 func (c *etagCache) entry(cluster string) *etagEntry {
@@ -79,19 +82,55 @@ func (c *etagCache) store(cluster string, version uint64, etag string, until tim
 	}
 }
 
-// invalidate is called after every write to the cluster's records.
+// invalidate is called after every write to the cluster's records; it wakes the cluster's
+// held polls.
 func (c *etagCache) invalidate(cluster string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entry(cluster)
 	e.version++
 	e.etag = ""
+	if e.changed != nil {
+		close(e.changed)
+		e.changed = nil
+	}
+}
+
+// watch returns a channel closed at the next write to the cluster's records. A poll takes
+// it before it reads the ETag, so a write between the two still wakes it.
+func (c *etagCache) watch(cluster string) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entry(cluster)
+	if e.changed == nil {
+		e.changed = make(chan struct{})
+	}
+	return e.changed
 }
 
 // putRecord stores rec and forgets its cluster's ETag. Callers hold s.mu.
 func (s *Server) putRecord(ctx context.Context, rec *Record) error {
 	err := s.Store.Put(ctx, rec)
 	s.etags.invalidate(rec.Cluster)
+	if err == nil {
+		s.sized(rec)
+	}
+	return err
+}
+
+// putRecords stores recs in one transaction and forgets their clusters' ETags. Callers hold
+// s.mu.
+func (s *Server) putRecords(ctx context.Context, recs []*Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	err := s.Store.PutAll(ctx, recs)
+	for _, rec := range recs {
+		s.etags.invalidate(rec.Cluster)
+		if err == nil {
+			s.sized(rec)
+		}
+	}
 	return err
 }
 
@@ -99,6 +138,9 @@ func (s *Server) putRecord(ctx context.Context, rec *Record) error {
 func (s *Server) deleteRecord(ctx context.Context, cluster, name string) error {
 	err := s.Store.Delete(ctx, cluster, name)
 	s.etags.invalidate(cluster)
+	if err == nil {
+		s.unsized(cluster, name)
+	}
 	return err
 }
 

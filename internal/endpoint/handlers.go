@@ -40,60 +40,66 @@ func (s *Server) records(r *http.Request, cluster string) ([]*Record, error) {
 	if recs, err = s.Store.List(r.Context(), cluster); err != nil {
 		return nil, err
 	}
+	var changed []*Record
 	for _, rec := range recs {
 		if expire(rec, s.Now()) {
-			if err := s.putRecord(r.Context(), rec); err != nil {
-				return nil, err
-			}
+			changed = append(changed, rec)
 		}
 	}
-	return recs, nil
+	return recs, s.putRecords(r.Context(), changed)
 }
 
 // list serves the agent its desired set with an ETag, and the admin the management view.
+// An agent's poll may wait for a change (see agentList); the admin's is answered at once.
 func (s *Server) list(w http.ResponseWriter, r *http.Request, role Role) {
 	cluster := r.PathValue("cluster")
-	if role != RoleAdmin {
-		if etag, ok := s.etags.lookup(cluster, s.Now()); ok && slices.Contains(r.Header.Values("If-None-Match"), etag) {
-			notModified(w, etag)
-			return
-		}
+	wait, err := parseWait(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidQueryParameter", WaitParam, err.Error())
+		return
 	}
-	version := s.etags.version(cluster)
+	if role != RoleAdmin {
+		s.agentList(w, r, cluster, wait)
+		return
+	}
 	recs, err := s.records(r, cluster)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
 	}
 	// The admin gets the management view: it never carries a secret value.
-	if role == RoleAdmin {
-		out := dpv1.FluxConfigurationList{Value: []dpv1.FluxConfiguration{}}
-		for _, rec := range recs {
-			out.Value = append(out.Value, management(rec))
-		}
-		writeJSON(w, http.StatusOK, out)
-		return
+	out := dpv1.FluxConfigurationList{Value: []dpv1.FluxConfiguration{}}
+	for _, rec := range recs {
+		out.Value = append(out.Value, management(rec))
 	}
-	out := dpv1.DesiredConfigurationList{Value: []dpv1.DesiredConfiguration{}}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// desiredSet returns the cluster's desired set and its ETag; body is nil when the
+// request's If-None-Match matches the ETag.
+func (s *Server) desiredSet(r *http.Request, cluster string) (etag string, body []byte, err error) {
+	if etag, ok := s.etags.lookup(cluster, s.Now()); ok && slices.Contains(r.Header.Values("If-None-Match"), etag) {
+		return etag, nil, nil
+	}
+	version := s.etags.version(cluster)
+	recs, err := s.records(r, cluster)
+	if err != nil {
+		return "", nil, err
+	}
+	out := dpv1.DesiredConfigurationList{Value: []dpv1.DesiredConfiguration{}, Authoritative: s.Authoritative}
 	for _, rec := range recs {
 		out.Value = append(out.Value, desired(rec))
 	}
-	body, err := json.Marshal(out)
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
+	if body, err = json.Marshal(out); err != nil {
+		return "", nil, err
 	}
 	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	etag = `"` + hex.EncodeToString(sum[:16]) + `"`
 	s.etags.store(cluster, version, etag, nextExpiry(recs))
 	if slices.Contains(r.Header.Values("If-None-Match"), etag) {
-		notModified(w, etag)
-		return
+		return etag, nil, nil
 	}
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(body)
+	return etag, body, nil
 }
 
 func notModified(w http.ResponseWriter, etag string) {
@@ -122,6 +128,10 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, _ Role) {
 // removes it from the endpoint at once.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request, _ Role) {
 	cluster, name := r.PathValue("cluster"), r.PathValue("name")
+	correlation, ok := correlationID(w, r)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec, err := s.Store.Get(r.Context(), cluster, name)
@@ -144,7 +154,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, _ Role) {
 	if !rec.Deleting {
 		rec.Deleting = true
 		purgeProtected(rec)
-		startOperation(rec, dpv1.ProvisioningDeleting, r.Header.Get(correlationHeader), s.Now())
+		startOperation(rec, dpv1.ProvisioningDeleting, correlation, s.Now())
 		if err := s.putRecord(r.Context(), rec); err != nil {
 			s.writeInternal(w, r, err)
 			return
@@ -183,6 +193,8 @@ func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
 		s.writeInternal(w, r, err)
 		return
 	}
+	// Apply the 48-hour rules first: a report never revives an operation that timed out.
+	expire(rec, s.Now())
 	if applyReport(rec, &rep, s.Now().UTC()) {
 		err = s.deleteRecord(r.Context(), cluster, name)
 	} else {

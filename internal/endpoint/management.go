@@ -40,6 +40,10 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeFieldError(w, err)
 		return
 	}
+	correlation, ok := correlationID(w, r)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
@@ -47,7 +51,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, _ Role) {
 		s.writeInternal(w, r, err)
 		return
 	}
-	s.save(w, r, existing, body.Properties)
+	s.save(w, r, existing, body.Properties, correlation)
 }
 
 // patch merges the body into a configuration as a JSON merge patch: a kustomization, or a
@@ -70,6 +74,10 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeFieldError(w, err)
 		return
 	}
+	correlation, ok := correlationID(w, r)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
@@ -86,7 +94,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeFieldError(w, err)
 		return
 	}
-	s.save(w, r, existing, props)
+	s.save(w, r, existing, props, correlation)
 }
 
 // mergeProperties applies patch to base as an RFC 7396 merge patch.
@@ -130,8 +138,9 @@ func mergePatch(target, patch any) any {
 	return t
 }
 
-// save validates props and stores them as a new operation on existing (nil: create).
-func (s *Server) save(w http.ResponseWriter, r *http.Request, existing *Record, props dpv1.FluxConfigurationProperties) {
+// save validates props and stores them as a new operation on existing (nil: create),
+// correlated with correlation.
+func (s *Server) save(w http.ResponseWriter, r *http.Request, existing *Record, props dpv1.FluxConfigurationProperties, correlation string) {
 	cluster, name := r.PathValue("cluster"), r.PathValue("name")
 	if err := arm.Name(name); err != nil {
 		writeFieldError(w, err)
@@ -139,8 +148,16 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, existing *Record, 
 	}
 	arm.ClearStatus(&props)
 	setDefaults(&props)
+	if err := checkSubstitute(&props); err != nil {
+		writeFieldError(w, err)
+		return
+	}
 	if err := arm.Properties(name, &props); err != nil {
 		writeFieldError(w, err)
+		return
+	}
+	if err := s.protected().Check(props.Namespace); err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidRequestContent", "properties.namespace", "properties.namespace: "+err.Error())
 		return
 	}
 	if existing != nil && !checkUpdate(w, existing, &props) {
@@ -160,8 +177,11 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, existing *Record, 
 	props.ObservedStatus, props.StatusUpdatedAt = rec.Properties.ObservedStatus, rec.Properties.StatusUpdatedAt
 	rec.Properties = props
 	now := s.Now().UTC()
-	startOperation(rec, state, r.Header.Get(correlationHeader), now)
-	addProtected(rec, protected, now)
+	startOperation(rec, state, correlation, now)
+	setProtected(rec, protected, now)
+	if !s.checkSetSize(w, r, rec) {
+		return
+	}
 	if err := s.putRecord(r.Context(), rec); err != nil {
 		s.writeInternal(w, r, err)
 		return

@@ -48,21 +48,20 @@ func startOperation(rec *Record, state, correlationID string, now time.Time) {
 		rec.CorrelationID = newOperationID()
 	}
 	rec.OperationStartedAt = now
-	rec.OperationDone = false
+	rec.OperationDone, rec.OperationTimedOut = false, false
 	rec.Properties.ProvisioningState = state
 	rec.Properties.ErrorMessage = ""
 }
 
-// addProtected keeps settings not yet delivered and overlays the new ones: an agent that
-// never saw the previous operation still needs its secrets.
-func addProtected(rec *Record, settings map[string]string, now time.Time) {
+// setProtected stores the protected settings an operation carries. They replace what is
+// stored, as ARM expects write-only settings to be sent in full; an operation that carries
+// none keeps the settings not yet delivered, which an agent that never saw the previous
+// operation still needs.
+func setProtected(rec *Record, settings map[string]string, now time.Time) {
 	if len(settings) == 0 {
 		return
 	}
-	if rec.ProtectedSettings == nil {
-		rec.ProtectedSettings = map[string]string{}
-	}
-	maps.Copy(rec.ProtectedSettings, settings)
+	rec.ProtectedSettings = maps.Clone(settings)
 	rec.ProtectedUntil = now.Add(DeliveryTimeout)
 }
 
@@ -86,7 +85,7 @@ func expire(rec *Record, now time.Time) bool {
 		changed = true
 	}
 	if !rec.OperationDone && rec.OperationID != "" && now.Sub(rec.OperationStartedAt) >= DeliveryTimeout {
-		rec.OperationDone = true
+		rec.OperationDone, rec.OperationTimedOut = true, true
 		rec.Properties.ProvisioningState = dpv1.ProvisioningFailed
 		rec.Properties.ErrorMessage = fmt.Sprintf("the cluster did not acknowledge operation %s within %s; "+
 			"re-apply the configuration (with its protected settings) once the cluster is connected", rec.OperationID, DeliveryTimeout)
@@ -117,6 +116,11 @@ func applyReport(rec *Record, rep *dpv1.StatusReport, now time.Time) (remove boo
 			rec.Properties.ProvisioningState = dpv1.ProvisioningFailed
 			rec.Properties.ErrorMessage = rep.ErrorMessage
 		}
+		return false
+	}
+	if rec.OperationTimedOut {
+		// A late report does not change the outcome of an operation that timed out: its
+		// protected settings were purged, so the caller has to re-apply it anyway.
 		return false
 	}
 	rec.Properties.ProvisioningState = rep.ProvisioningState

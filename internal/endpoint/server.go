@@ -22,15 +22,22 @@ package endpoint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"runtime/debug"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/internal/tenancy"
 )
 
 // MaxBodyBytes bounds every request body.
-const MaxBodyBytes = 1 << 20
+const MaxBodyBytes = dpv1.MaxRequestBytes
 
 // Server serves the management and agent APIs over a Store.
 type Server struct {
@@ -39,26 +46,63 @@ type Server struct {
 	// Now is the clock; tests replace it to cross the 48-hour limits without waiting.
 	Now func() time.Time
 	Log logr.Logger
+	// Protected are the namespaces no configuration may use; nil protects
+	// tenancy.DefaultProtectedNamespaces, an empty list none.
+	Protected tenancy.Protected
+	// Authoritative marks every desired set served to agents as complete, which lets an
+	// agent prune more than its safety limit in one poll. Set it only while the store is
+	// known to be whole: a store restored from an old backup would then prune the cluster.
+	Authoritative bool
+	// UI, when set, is served at /ui/: the dashboard, which has its own login.
+	UI http.Handler
+	// AgentSeen, when set, is told of every authorised agent poll and status report. It runs
+	// on every poll, so it must be cheap.
+	AgentSeen func(cluster string, r *http.Request)
+	// Registry, when set, serves the cluster registry at /v1/clusters and accepts the
+	// tokens it issued next to the token files.
+	Registry *Registry
+	// LastContact, when set, tells the registry a cluster's latest agent contact, as
+	// recorded through AgentSeen.
+	LastContact func(cluster string) (Contact, bool)
 
 	// mu serialises read-modify-write of records; the reference server favours simple
 	// correctness over write concurrency.
 	mu sync.Mutex
 	// etags answers polls that changed nothing without reading the store.
 	etags etagCache
+	// sizes keeps the size of each cluster's desired set, for MaxClusterSetBytes.
+	sizes setSizes
+	// held counts the polls waiting for a change.
+	held atomic.Int64
+	// end is closed by EndLongPolls.
+	end              chan struct{}
+	endInit, endOnce sync.Once
 }
 
 // Handler returns the HTTP handler of every route.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	const item = "/v1/clusters/{cluster}/fluxConfigurations/{name}"
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
-	mux.HandleFunc("GET /v1/clusters/{cluster}/fluxConfigurations", s.auth(RoleAgent, s.list))
+	mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	mux.HandleFunc("GET /v1/clusters/{cluster}/fluxConfigurations", s.auth(RoleAgent, s.seen(s.list)))
 	mux.HandleFunc("GET "+item, s.auth(RoleAdmin, s.get))
 	mux.HandleFunc("PUT "+item, s.auth(RoleAdmin, s.put))
 	mux.HandleFunc("PATCH "+item, s.auth(RoleAdmin, s.patch))
 	mux.HandleFunc("DELETE "+item, s.auth(RoleAdmin, s.delete))
-	mux.HandleFunc("PUT "+item+"/status", s.auth(RoleAgent, s.putStatus))
+	mux.HandleFunc("PUT "+item+"/status", s.auth(RoleAgent, s.seen(s.putStatus)))
+	s.routeClusters(mux)
+	if s.UI != nil {
+		mux.Handle("/ui/", s.UI)
+	}
 	return s.logRequests(mux)
+}
+
+// protected returns the namespaces no configuration may use.
+func (s *Server) protected() tenancy.Protected {
+	if s.Protected == nil {
+		return tenancy.NewProtected(nil, "")
+	}
+	return s.Protected
 }
 
 // handlerFunc is a route with the caller's role resolved.
@@ -69,7 +113,11 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, role Role)
 func (s *Server) auth(least Role, next handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		cluster := r.PathValue("cluster")
-		role := s.Tokens.Authorize(r, cluster)
+		if !validCluster(cluster) {
+			refuseCluster(w, cluster)
+			return
+		}
+		role := s.authorize(r, cluster)
 		switch {
 		case role == RoleNone:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="fluxconfig-endpoint"`)
@@ -94,28 +142,53 @@ func (s *Server) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.Sweep(ctx); err != nil {
+			if err := s.sweepOnce(ctx); err != nil {
 				s.Log.Error(err, "Sweeping expired operations failed")
 			}
 		}
 	}
 }
 
-// Sweep applies the 48-hour rules to every record.
+// sweepOnce runs Sweep and turns a panic into an error, so one bad record or store fault
+// never ends the sweeping, or the process, for good.
+func (s *Server) sweepOnce(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sweep panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return s.Sweep(ctx)
+}
+
+// Sweep applies the 48-hour rules to every record. It looks for expired records without the
+// lock, then rereads and writes those under the lock in one transaction: one fsync for the
+// whole sweep rather than one per record while every write waits.
 func (s *Server) Sweep(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	recs, err := s.Store.ListAll(ctx)
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, rec := range recs {
+	now := s.Now()
+	recs = slices.DeleteFunc(recs, func(rec *Record) bool { return !expired(rec, now) })
+	if len(recs) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var changed []*Record
+	for _, stale := range recs {
+		rec, err := s.Store.Get(ctx, stale.Cluster, stale.Name)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
 		if expire(rec, s.Now()) {
-			errs = append(errs, s.putRecord(ctx, rec))
+			changed = append(changed, rec)
 		}
 	}
-	return errors.Join(errs...)
+	return s.putRecords(ctx, changed)
 }
 
 // statusRecorder captures the status code for the access log.

@@ -45,6 +45,9 @@ type Record struct {
 	OperationStartedAt time.Time `json:"operationStartedAt"`
 	// OperationDone is set once the agent acknowledged the operation or it timed out.
 	OperationDone bool `json:"operationDone"`
+	// OperationTimedOut is set when the operation ended Failed because the agent did not
+	// acknowledge it in time; a late report then no longer changes its outcome.
+	OperationTimedOut bool `json:"operationTimedOut,omitempty"`
 	// Deleting is set by a DELETE until the agent reports the FluxConfig gone.
 	Deleting bool `json:"deleting,omitempty"`
 }
@@ -60,6 +63,8 @@ type Store interface {
 	ListAll(ctx context.Context) ([]*Record, error)
 	// Put creates or replaces a record.
 	Put(ctx context.Context, rec *Record) error
+	// PutAll creates or replaces many records in one durable write: all or none.
+	PutAll(ctx context.Context, recs []*Record) error
 	// Delete removes a record; deleting a missing record is not an error.
 	Delete(ctx context.Context, cluster, name string) error
 	// Close releases the store.

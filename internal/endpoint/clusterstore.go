@@ -1,0 +1,121 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package endpoint
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrClusterNotFound is returned by a ClusterStore for a cluster it does not hold.
+var ErrClusterNotFound = errors.New("cluster not registered")
+
+// ClusterRecord is what the endpoint keeps about one registered cluster. It never holds a
+// token, only the SHA-256 of each: the tokens are 256 random bits, so a plain hash cannot
+// be reversed by guessing.
+type ClusterRecord struct {
+	Name      string            `json:"name"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	CreatedAt time.Time         `json:"createdAt"`
+	// TokenHash is the hex SHA-256 of the current agent token.
+	TokenHash     string    `json:"tokenHash"`
+	TokenIssuedAt time.Time `json:"tokenIssuedAt"`
+	// PreviousTokenHash is the token the last rotation replaced, accepted until
+	// PreviousValidUntil.
+	PreviousTokenHash  string    `json:"previousTokenHash,omitempty"`
+	PreviousValidUntil time.Time `json:"previousValidUntil,omitzero"`
+	// LastPoll and AgentVersion are persisted in batches, not at every poll: after a
+	// restart they may lag by one persistence interval.
+	LastPoll     time.Time `json:"lastPoll,omitzero"`
+	AgentVersion string    `json:"agentVersion,omitempty"`
+}
+
+// ClusterStore keeps cluster registrations durably: a call that returned nil survives a
+// crash of the process. Implementations must be safe for concurrent use.
+type ClusterStore interface {
+	// GetCluster returns the registration of name or ErrClusterNotFound.
+	GetCluster(ctx context.Context, name string) (*ClusterRecord, error)
+	// ListClusters returns every registration ordered by name.
+	ListClusters(ctx context.Context) ([]*ClusterRecord, error)
+	// PutClusters creates or replaces registrations in one durable write: all or none.
+	PutClusters(ctx context.Context, recs []*ClusterRecord) error
+	// DeleteCluster removes a registration; deleting a missing one is not an error.
+	DeleteCluster(ctx context.Context, name string) error
+}
+
+var clustersBucket = []byte("clusters")
+
+var _ ClusterStore = (*BoltStore)(nil)
+
+// GetCluster implements ClusterStore.
+func (s *BoltStore) GetCluster(_ context.Context, name string) (*ClusterRecord, error) {
+	var rec *ClusterRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(clustersBucket).Get([]byte(name))
+		if v == nil {
+			return ErrClusterNotFound
+		}
+		rec = &ClusterRecord{}
+		return json.Unmarshal(v, rec)
+	})
+	return rec, err
+}
+
+// ListClusters implements ClusterStore; bbolt keeps keys sorted, so no sort is needed.
+func (s *BoltStore) ListClusters(_ context.Context) ([]*ClusterRecord, error) {
+	var out []*ClusterRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(clustersBucket).ForEach(func(k, v []byte) error {
+			rec := &ClusterRecord{}
+			if err := json.Unmarshal(v, rec); err != nil {
+				return fmt.Errorf("decoding cluster %q: %w", k, err)
+			}
+			out = append(out, rec)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutClusters implements ClusterStore in one fsync'd transaction.
+func (s *BoltStore) PutClusters(_ context.Context, recs []*ClusterRecord) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(clustersBucket)
+		for _, rec := range recs {
+			data, err := json.Marshal(rec)
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(rec.Name), data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteCluster implements ClusterStore.
+func (s *BoltStore) DeleteCluster(_ context.Context, name string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(clustersBucket).Delete([]byte(name))
+	})
+}
