@@ -19,6 +19,8 @@ limitations under the License.
 package agent
 
 import (
+	"runtime/debug"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
@@ -30,6 +32,26 @@ const FieldOwner = "fluxconfig-agent"
 // ProtectedParametersSecretName is the Secret that holds a configuration's protected
 // settings, base64-decoded.
 func ProtectedParametersSecretName(config string) string { return config + "-protected-parameters" }
+
+// UserAgent is the User-Agent of the agent's requests, fluxconfig-agent/<version>, so the
+// endpoint can show which agent version each cluster runs. The version is the module's
+// (a tag, or a pseudo-version with the commit), or the commit of a build outside a module
+// version; "devel" when neither is known.
+func UserAgent() string {
+	version := "devel"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v := info.Main.Version; v != "" && v != "(devel)" {
+			version = v
+		} else {
+			for _, s := range info.Settings {
+				if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+					version = s.Value[:12]
+				}
+			}
+		}
+	}
+	return "fluxconfig-agent/" + version
+}
 
 // Metrics of the agent, registered with the controller-runtime registry.
 var (

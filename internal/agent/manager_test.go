@@ -50,9 +50,10 @@ func TestAgent_UnderAManager(t *testing.T) {
 		Client:     ctrlclient.Options{Cache: &ctrlclient.CacheOptions{DisableFor: []ctrlclient.Object{&corev1.Secret{}}}},
 	})
 	g.Expect(err).NotTo(HaveOccurred())
-	p := &poller.Poller{Client: mgr.GetClient(), Config: f.poller.Config, Interval: 200 * time.Millisecond, Now: time.Now, Log: ctrl.Log}
+	p := &poller.Poller{Client: mgr.GetClient(), Config: f.poller.Config, Interval: 200 * time.Millisecond, Now: time.Now, Log: ctrl.Log,
+		Identity: f.poller.Identity}
 	g.Expect(mgr.Add(p)).To(Succeed())
-	r := &reporter.Reporter{Client: mgr.GetClient(), Config: f.poller.Config, Interval: time.Second, Now: time.Now}
+	r := &reporter.Reporter{Client: mgr.GetClient(), Config: f.poller.Config, Interval: time.Second, Now: time.Now, Identity: f.poller.Identity}
 	g.Expect(r.SetupWithManager(mgr)).To(Succeed())
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -90,7 +90,7 @@ func TestReporter_AgentKilledBetweenApplyAndReport(t *testing.T) {
 	g.Expect(c.Properties.ProvisioningState).To(Equal(dpv1.ProvisioningCreating))
 
 	// A new agent process: new reporter, no memory. The report is not lost...
-	restarted := &reporter.Reporter{Client: f.kube, Config: f.poller.Config, Interval: time.Minute, Now: f.clock.Now}
+	restarted := &reporter.Reporter{Client: f.kube, Config: f.poller.Config, Interval: time.Minute, Now: f.clock.Now, Identity: f.poller.Identity}
 	_, err := restarted.Reconcile(context.Background(), reconcileRequest(ns, "app"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(f.reports.Load()).To(Equal(int64(1)))
@@ -98,7 +98,7 @@ func TestReporter_AgentKilledBetweenApplyAndReport(t *testing.T) {
 	g.Expect(c.Properties.ProvisioningState).To(Equal(dpv1.ProvisioningSucceeded))
 
 	// ...and yet another restart does not send it again.
-	again := &reporter.Reporter{Client: f.kube, Config: f.poller.Config, Interval: time.Minute, Now: f.clock.Now}
+	again := &reporter.Reporter{Client: f.kube, Config: f.poller.Config, Interval: time.Minute, Now: f.clock.Now, Identity: f.poller.Identity}
 	_, err = again.Reconcile(context.Background(), reconcileRequest(ns, "app"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(f.reports.Load()).To(Equal(int64(1)))

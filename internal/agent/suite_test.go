@@ -35,6 +35,7 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
+	"github.com/fluxconfig/fluxconfig/internal/agent"
 	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
 	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
@@ -84,8 +85,10 @@ type fixture struct {
 	t         *testing.T
 	g         *WithT
 	id        int64
+	dir       string
 	cluster   string
 	endpoint  *testutil.Endpoint
+	wrap      func(http.Handler) http.Handler
 	mgmt      *client.Cluster
 	clock     *testutil.Clock
 	kube      ctrlclient.Client
@@ -99,7 +102,7 @@ type fixture struct {
 func newFixture(t *testing.T, cluster string) *fixture {
 	t.Helper()
 	g := NewWithT(t)
-	f := &fixture{t: t, g: g, id: fixtures.Add(1), cluster: cluster,
+	f := &fixture{t: t, g: g, id: fixtures.Add(1), cluster: cluster, dir: t.TempDir(),
 		clock: testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 	countReports := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -110,19 +113,40 @@ func newFixture(t *testing.T, cluster string) *fixture {
 		})
 	}
 	var err error
-	f.endpoint, err = testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
+	f.wrap = countReports
+	f.endpoint, err = testutil.StartEndpoint(f.dir, testutil.EndpointOptions{AdminToken: adminToken,
 		Clusters: map[string]string{cluster: cluster + "-token"}, Now: f.clock.Now, Wrap: countReports})
 	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(f.endpoint.Close)
+	// The endpoint of the moment: a test may restart it.
+	t.Cleanup(func() { f.endpoint.Close() })
 	f.tokenFile = f.endpoint.Tokens.AgentTokenFile(cluster)
 	admin, err := client.New(client.Options{Endpoint: f.endpoint.URL, Token: adminToken})
 	g.Expect(err).NotTo(HaveOccurred())
 	f.mgmt = admin.Cluster(cluster)
 	f.kube, f.writes = kubeClient(t)
+	identity, err := agent.NewIdentity(f.endpoint.URL, cluster)
+	g.Expect(err).NotTo(HaveOccurred())
 	f.poller = &poller.Poller{Client: f.kube, Config: f.configClient(f.endpoint.URL, time.Second),
-		Interval: time.Second, Now: f.clock.Now, Log: logr.Discard()}
-	f.reporter = &reporter.Reporter{Client: f.kube, Config: f.poller.Config, Interval: time.Minute, Now: f.clock.Now}
+		Interval: time.Second, Now: f.clock.Now, Log: logr.Discard(), Identity: identity}
+	f.reporter = &reporter.Reporter{Client: f.kube, Config: f.poller.Config, Interval: time.Minute, Now: f.clock.Now, Identity: identity}
 	return f
+}
+
+// restartEndpoint stops the endpoint and serves its store again, on a new port, marking the
+// desired sets authoritative or not. The agent keeps its identity: in a cluster the URL of
+// the endpoint does not change with a restart.
+func (f *fixture) restartEndpoint(authoritative bool) {
+	f.t.Helper()
+	f.endpoint.Close()
+	e, err := testutil.StartEndpoint(f.dir, testutil.EndpointOptions{AdminToken: adminToken,
+		Clusters: map[string]string{f.cluster: f.cluster + "-token"}, Now: f.clock.Now, Wrap: f.wrap, Authoritative: authoritative})
+	f.g.Expect(err).NotTo(HaveOccurred())
+	f.endpoint = e
+	f.poller.Config = f.configClient(e.URL, time.Second)
+	f.reporter.Config = f.poller.Config
+	admin, err := client.New(client.Options{Endpoint: e.URL, Token: adminToken})
+	f.g.Expect(err).NotTo(HaveOccurred())
+	f.mgmt = admin.Cluster(f.cluster)
 }
 
 // ns returns a namespace name unique to this test run, so -count=N reruns start clean.

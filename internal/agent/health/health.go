@@ -25,6 +25,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -54,7 +55,10 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if err := s.Ready(); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("[-]upstream: " + err.Error() + "\n"))
+			// One line per reason: the endpoint's state, a held prune.
+			for _, line := range strings.Split(err.Error(), "\n") {
+				_, _ = w.Write([]byte("[-]" + line + "\n"))
+			}
 			return
 		}
 		_, _ = w.Write([]byte("ok"))

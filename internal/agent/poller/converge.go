@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
@@ -44,13 +45,52 @@ const DefaultReconciliationWait = 10 * time.Minute
 const DefaultConcurrency = 16
 
 // converge applies every desired item, carries out deletions, and prunes managed
-// FluxConfigs the endpoint no longer lists. One item's failure does not stop the others.
-// Items are independent, so they are applied by a bounded pool of workers: each apply is
-// one round trip, and the API server (or the client's rate limiter) sets the pace, not
-// the round-trip latency.
-func (p *Poller) converge(ctx context.Context, items []dpv1.DesiredConfiguration) error {
-	errs := make([]error, len(items)+1)
+// FluxConfigs the endpoint no longer lists. One item's failure does not stop the others:
+// an item the cluster refuses is reported Failed, one that hits a passing error is retried
+// on its own backoff (see items.go). Items are independent, so they are applied by a
+// bounded pool of workers: each apply is one round trip, and the API server (or the
+// client's rate limiter) sets the pace, not the round-trip latency.
+func (p *Poller) converge(ctx context.Context, items []dpv1.DesiredConfiguration, authoritative bool) error {
+	if err := p.loadFailed(ctx); err != nil {
+		return err
+	}
+	p.forgetStale(items)
 	keep := map[types.NamespacedName]bool{}
+	for i := range items {
+		keep[itemKey(&items[i])] = true
+	}
+	p.forEach(items, func(_ int, item *dpv1.DesiredConfiguration) {
+		if item.Deleting {
+			p.deleteOne(ctx, item)
+			return
+		}
+		p.applyOne(ctx, item)
+	})
+	var err error
+	if len(items) == 0 {
+		// An empty desired set is what a lost endpoint database looks like; removing a
+		// configuration goes through DELETE, which lists it as deleting until it is gone.
+		// Not even an authoritative endpoint empties a cluster in one answer.
+		p.Log.V(1).Info("The endpoint lists no configuration; pruning skipped")
+		p.setPending(nil)
+	} else {
+		err = p.prune(ctx, keep, authoritative)
+	}
+	return errors.Join(err, p.saveFailed(ctx))
+}
+
+// deleteOne carries out one deletion; a failure is logged and tried again at every poll
+// until it succeeds, without holding up the others.
+func (p *Poller) deleteOne(ctx context.Context, item *dpv1.DesiredConfiguration) {
+	if err := p.deleteItem(ctx, item, itemKey(item)); err != nil {
+		agent.ApplyErrors.Inc()
+		p.Log.Info("Deleting a configuration failed; tried again at the next poll", "name", item.Name,
+			"operationId", item.OperationID, "error", err.Error())
+	}
+}
+
+// forEach runs fn for every item on at most Concurrency workers and waits for all.
+func (p *Poller) forEach(items []dpv1.DesiredConfiguration, fn func(int, *dpv1.DesiredConfiguration)) {
 	workers := p.Concurrency
 	if workers <= 0 {
 		workers = DefaultConcurrency
@@ -58,40 +98,33 @@ func (p *Poller) converge(ctx context.Context, items []dpv1.DesiredConfiguration
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	for i := range items {
-		item := &items[i]
-		key := types.NamespacedName{Namespace: arm.Namespace(&item.Properties), Name: item.Name}
-		keep[key] = true
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if item.Deleting {
-				errs[i] = p.deleteItem(ctx, item, key)
-				return
-			}
-			errs[i] = p.applyItem(ctx, item, key)
+			fn(i, &items[i])
 		}()
 	}
 	wg.Wait()
-	if len(items) == 0 {
-		// An empty desired set is what a lost endpoint database looks like; removing a
-		// configuration goes through DELETE, which lists it as deleting until it is gone.
-		p.Log.V(1).Info("The endpoint lists no configuration; pruning skipped")
-	} else {
-		errs[len(items)] = p.prune(ctx, keep)
-	}
-	return errors.Join(errs...)
+}
+
+func itemKey(item *dpv1.DesiredConfiguration) types.NamespacedName {
+	return types.NamespacedName{Namespace: arm.Namespace(&item.Properties), Name: item.Name}
 }
 
 // applyItem writes one configuration: namespace, protected parameters, then the FluxConfig.
+// A *refusal error means the item cannot be applied as it is; any other error may pass.
 func (p *Poller) applyItem(ctx context.Context, item *dpv1.DesiredConfiguration, key types.NamespacedName) error {
+	if err := p.protected().Check(key.Namespace); err != nil {
+		return &refusal{err.Error()}
+	}
 	spec, err := arm.ToSpec(&item.Properties)
 	if err != nil {
-		return p.reportFailed(ctx, item, "the configuration cannot be converted: "+err.Error())
+		return &refusal{"the configuration cannot be converted: " + err.Error()}
 	}
 	secretData, err := decodeProtected(item.ConfigurationProtectedSettings)
 	if err != nil {
-		return p.reportFailed(ctx, item, err.Error())
+		return &refusal{err.Error()}
 	}
 	var existing *v1alpha1.FluxConfig
 	found := &v1alpha1.FluxConfig{}
@@ -101,17 +134,27 @@ func (p *Poller) applyItem(ctx context.Context, item *dpv1.DesiredConfiguration,
 	case !apierrors.IsNotFound(err):
 		return fmt.Errorf("reading FluxConfig %s: %w", key, err)
 	}
-	if existing != nil && !isManaged(existing) {
-		return p.reportFailed(ctx, item, fmt.Sprintf("FluxConfig %s already exists and was not created by fluxconfig-agent; "+
-			"it is left untouched: delete it or give the configuration another name", key))
+	if existing != nil {
+		switch p.Identity.Owner(existing) {
+		case agent.NotAgent:
+			return &refusal{fmt.Sprintf("FluxConfig %s already exists and was not created by fluxconfig-agent; "+
+				"it is left untouched: delete it or give the configuration another name", key)}
+		case agent.OtherAgent:
+			return &refusal{fmt.Sprintf("FluxConfig %s already exists and belongs to %s; it is left untouched: "+
+				"delete it, or remove its labels %s and %s to hand it over to this agent",
+				key, agent.Describe(existing), v1alpha1.AgentEndpointLabel, v1alpha1.AgentClusterLabel)}
+		}
 	}
 	if err := p.ensureNamespace(ctx, key.Namespace); err != nil {
 		return err
 	}
 	if len(secretData) > 0 {
 		if err := p.applySecret(ctx, key, secretData); err != nil {
+			p.event(existing, corev1.EventTypeWarning, EventFailed, "Not applied: %v", err)
 			return err
 		}
+	} else {
+		p.Desired.ForgetSecret(key) // the endpoint purged the settings; so does the agent
 	}
 	if len(secretData) > 0 || (existing != nil && existing.Spec.ProtectedParametersSecretRef != nil) {
 		spec.ProtectedParametersSecretRef = &v1alpha1.LocalObjectReference{Name: agent.ProtectedParametersSecretName(key.Name)}
@@ -153,16 +196,19 @@ func (p *Poller) deleteItem(ctx context.Context, item *dpv1.DesiredConfiguration
 		return p.reportDeleted(ctx, item, key)
 	case err != nil:
 		return fmt.Errorf("reading FluxConfig %s: %w", key, err)
-	case !isManaged(fc):
-		// Not ours: the endpoint's configuration never reached the cluster.
+	case p.Identity.Owner(fc) != agent.Ours && p.Identity.Owner(fc) != agent.Legacy:
+		// Not ours: the endpoint's configuration never reached the cluster. One written
+		// by an earlier agent version is ours to delete: the endpoint names it.
 		return p.reportDeleted(ctx, item, key)
 	case fc.DeletionTimestamp != nil:
 		return nil // the controller's finalizer is still cleaning up
 	}
 	p.Log.Info("Deleting FluxConfig", "FluxConfig", key, "operationId", item.OperationID)
+	p.Desired.Forget(key) // a deletion by the agent is no drift
 	if err := p.Client.Delete(ctx, fc); ctrlclient.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("deleting FluxConfig %s: %w", key, err)
 	}
+	p.event(fc, corev1.EventTypeNormal, EventDeleted, "Deleted by fluxconfig-agent: the endpoint deletes the configuration (operation %s)", item.OperationID)
 	if err := p.Client.Get(ctx, key, fc); apierrors.IsNotFound(err) {
 		return p.reportDeleted(ctx, item, key)
 	}
@@ -170,16 +216,12 @@ func (p *Poller) deleteItem(ctx context.Context, item *dpv1.DesiredConfiguration
 }
 
 // finishDeletions re-checks deletions not reported yet.
-func (p *Poller) finishDeletions(ctx context.Context, items []dpv1.DesiredConfiguration) error {
-	var errs []error
+func (p *Poller) finishDeletions(ctx context.Context, items []dpv1.DesiredConfiguration) {
 	for i := range items {
-		item := &items[i]
-		if item.Deleting && p.reported(item) != item.OperationID {
-			key := types.NamespacedName{Namespace: arm.Namespace(&item.Properties), Name: item.Name}
-			errs = append(errs, p.deleteItem(ctx, item, key))
+		if item := &items[i]; item.Deleting && p.reported(item) != item.OperationID {
+			p.deleteOne(ctx, item)
 		}
 	}
-	return errors.Join(errs...)
 }
 
 func (p *Poller) reported(item *dpv1.DesiredConfiguration) string {
@@ -210,12 +252,10 @@ func (p *Poller) reportDeleted(ctx context.Context, item *dpv1.DesiredConfigurat
 	return nil
 }
 
-// reportFailed ends an operation as Failed without touching the cluster.
-func (p *Poller) reportFailed(ctx context.Context, item *dpv1.DesiredConfiguration, msg string) error {
-	agent.ApplyErrors.Inc()
-	p.Log.Info("Configuration not applied", "name", item.Name, "operationId", item.OperationID, "reason", msg)
-	rep := &dpv1.StatusReport{OperationID: item.OperationID, ProvisioningState: dpv1.ProvisioningFailed, ErrorMessage: msg}
-	if err := p.Config.ReportStatus(ctx, item.Name, rep); err != nil {
+// reportFailed ends an operation as Failed.
+func (p *Poller) reportFailed(ctx context.Context, name, operationID, msg string) error {
+	rep := &dpv1.StatusReport{OperationID: operationID, ProvisioningState: dpv1.ProvisioningFailed, ErrorMessage: msg}
+	if err := p.Config.ReportStatus(ctx, name, rep); err != nil {
 		agent.ReportErrors.Inc()
 		return err
 	}

@@ -18,28 +18,17 @@ package poller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/agent"
-	"github.com/fluxconfig/fluxconfig/internal/ssa"
 )
-
-func isManaged(obj metav1.Object) bool {
-	return obj.GetLabels()[v1alpha1.AgentManagedByLabel] == v1alpha1.AgentManagedByValue
-}
-
-func managedLabels(config string) map[string]string {
-	return map[string]string{v1alpha1.AgentManagedByLabel: v1alpha1.AgentManagedByValue, v1alpha1.NameLabel: config}
-}
 
 // ensureNamespace creates the namespace when it is missing; an existing one costs a read.
 func (p *Poller) ensureNamespace(ctx context.Context, name string) error {
@@ -61,34 +50,40 @@ func (p *Poller) applySecret(ctx context.Context, key types.NamespacedName, data
 	name := agent.ProtectedParametersSecretName(key.Name)
 	existing := &corev1.Secret{}
 	err := p.Client.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: name}, existing)
-	if err == nil && !isManaged(existing) {
-		return fmt.Errorf("secret %s/%s exists and was not created by fluxconfig-agent; it is left untouched", key.Namespace, name)
-	}
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("reading secret %s/%s: %w", key.Namespace, name, err)
 	}
+	if err == nil {
+		switch p.Identity.Owner(existing) {
+		case agent.NotAgent:
+			return &refusal{fmt.Sprintf("Secret %s/%s exists and was not created by fluxconfig-agent; it is left untouched: "+
+				"delete or rename it so the agent can write the protected settings there", key.Namespace, name)}
+		case agent.OtherAgent:
+			return &refusal{fmt.Sprintf("Secret %s/%s belongs to %s; it is left untouched", key.Namespace, name, agent.Describe(existing))}
+		}
+	}
 	secret := &corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: key.Namespace, Labels: managedLabels(key.Name)},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: key.Namespace, Labels: p.Identity.Labels(key.Name)},
 		Type:       corev1.SecretTypeOpaque,
 		Data:       data,
 	}
-	var live runtime.Object
-	if err == nil {
-		live = existing
+	if err != nil {
+		existing = nil
 	}
-	// The error names the Secret only; its data never reaches a message.
-	if _, err := ssa.ApplyIfChanged(ctx, p.Client, agent.FieldOwner, secret, live); err != nil {
-		return fmt.Errorf("applying secret %s/%s: the API server refused it (%s)", key.Namespace, name, apierrors.ReasonForError(err))
+	// The error names the Secret and fields only; its data never reaches a message.
+	if _, err := p.Desired.ApplySecret(ctx, p.Client, key, secret, existing); err != nil {
+		return secretRefusal(key, err)
 	}
 	return nil
 }
 
-// deleteSecret removes the protected parameters if the agent wrote them.
+// deleteSecret removes the protected parameters if this agent, or an agent before the
+// identity labels, wrote them; it is called only for a FluxConfig that is this agent's.
 func (p *Poller) deleteSecret(ctx context.Context, key types.NamespacedName) error {
 	secret := &corev1.Secret{}
 	err := p.Client.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: agent.ProtectedParametersSecretName(key.Name)}, secret)
-	if apierrors.IsNotFound(err) || (err == nil && !isManaged(secret)) {
+	if owner := p.Identity.Owner(secret); apierrors.IsNotFound(err) || (err == nil && owner != agent.Ours && owner != agent.Legacy) {
 		return nil
 	}
 	if err != nil {
@@ -105,43 +100,18 @@ func (p *Poller) applyFluxConfig(ctx context.Context, key types.NamespacedName, 
 	fc := &v1alpha1.FluxConfig{
 		TypeMeta: metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: v1alpha1.FluxConfigKind},
 		ObjectMeta: metav1.ObjectMeta{
-			Name: key.Name, Namespace: key.Namespace, Labels: managedLabels(key.Name), Annotations: ann,
+			Name: key.Name, Namespace: key.Namespace, Labels: p.Identity.Labels(key.Name), Annotations: ann,
 		},
 		Spec: spec,
 	}
-	var live runtime.Object
-	if existing != nil {
-		live = existing
-	}
-	applied, err := ssa.ApplyIfChanged(ctx, p.Client, agent.FieldOwner, fc, live)
+	applied, err := p.Desired.ApplyConfig(ctx, p.Client, fc, existing)
 	if err != nil {
+		p.event(existing, corev1.EventTypeWarning, EventFailed, "Not applied: %v", err)
 		return fmt.Errorf("applying FluxConfig %s: %w", key, err)
 	}
 	if applied != nil {
 		p.Log.V(1).Info("Applied FluxConfig", "FluxConfig", key, "operationId", spec.OperationID)
+		p.applied(applied, existing == nil)
 	}
 	return nil
-}
-
-// prune deletes managed FluxConfigs the endpoint no longer lists (forceDelete there).
-func (p *Poller) prune(ctx context.Context, keep map[types.NamespacedName]bool) error {
-	list := &v1alpha1.FluxConfigList{}
-	if err := p.Client.List(ctx, list, ctrlclient.MatchingLabels{v1alpha1.AgentManagedByLabel: v1alpha1.AgentManagedByValue}); err != nil {
-		return fmt.Errorf("listing managed FluxConfigs: %w", err)
-	}
-	var errs []error
-	for i := range list.Items {
-		fc := &list.Items[i]
-		key := types.NamespacedName{Namespace: fc.Namespace, Name: fc.Name}
-		if keep[key] || fc.DeletionTimestamp != nil {
-			continue
-		}
-		p.Log.Info("Pruning FluxConfig the endpoint no longer lists", "FluxConfig", key)
-		if err := p.Client.Delete(ctx, fc); ctrlclient.IgnoreNotFound(err) != nil {
-			errs = append(errs, fmt.Errorf("deleting FluxConfig %s: %w", key, err))
-			continue
-		}
-		errs = append(errs, p.deleteSecret(ctx, key))
-	}
-	return errors.Join(errs...)
 }

@@ -17,8 +17,12 @@ limitations under the License.
 // The agent's least privilege, generated into config/rbac/agent by `make generate`:
 // +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;create;update;patch;delete
-// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// Secrets: the protected parameters it writes, read by name (never listed), server-side applied
+// (patch, never update) and deleted with their config.
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;create;patch;delete
+// The leader election Lease, in the release namespace only ("system" is the placeholder
+// kustomize and hack/chart-rbac.sh replace).
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update,namespace=system
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
@@ -35,12 +39,16 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/agent"
+	"github.com/fluxconfig/fluxconfig/internal/agent/drift"
+	"github.com/fluxconfig/fluxconfig/internal/tenancy"
 )
 
 // DefaultMaxBackoff caps the wait between failed polls.
@@ -54,6 +62,11 @@ type Poller struct {
 	Config client.Agent
 	// Interval between polls, jittered by ±10%.
 	Interval time.Duration
+	// LongPollWait, above zero, makes each poll a long-poll: the endpoint holds it for up to
+	// this long (at most Interval and dpv1.MaxLongPollWait) and answers as soon as the
+	// desired set changes, and the next poll follows at once. Against an endpoint that
+	// answers at once the agent polls every Interval.
+	LongPollWait time.Duration
 	// Concurrency is how many configurations are applied at once; DefaultConcurrency
 	// when zero.
 	Concurrency int
@@ -62,14 +75,40 @@ type Poller struct {
 	// Now is the clock.
 	Now func() time.Time
 	Log logr.Logger
+	// Identity is stamped on every object the agent writes; only objects with it are
+	// updated, pruned and reported.
+	Identity agent.Identity
+	// PruneLimit is how many FluxConfigs one poll may prune without an authoritative list;
+	// DefaultPruneLimit when zero. More than half of the agent's configs is refused too.
+	PruneLimit int
+	// Protected are the namespaces no configuration may use; tenancy's defaults when nil.
+	Protected tenancy.Protected
+	// StateNamespace keeps the operations the agent ended Failed across restarts (the
+	// release namespace); in memory only when empty.
+	StateNamespace string
+	// Desired remembers what was applied, for drift repair; nil remembers nothing.
+	Desired *drift.Desired
+	// Recorder records events on the FluxConfigs the agent writes; nil records none.
+	Recorder events.EventRecorder
 
 	mu     sync.Mutex
 	health error
 	etag   string
-	// items is the last desired set, kept to finish deletions while the endpoint answers 304.
+	// longPollIgnored is set while the endpoint answers long-polls at once.
+	longPollIgnored bool
+	// items is the last desired set, kept to finish deletions and retries while the
+	// endpoint answers 304.
 	items []dpv1.DesiredConfiguration
 	// deleteReported remembers the delete operations whose completion was reported.
 	deleteReported map[string]string
+	// pendingPrune is a prune held back or not finished, nil when none is.
+	pendingPrune *pendingPrune
+	// retry holds the items waiting for their own retry; failed the operations ended Failed.
+	retry        map[string]retryState
+	failed       map[string]*failedOp
+	failedLoaded bool
+	failedSaved  *corev1.Secret
+	saveMu       sync.Mutex
 }
 
 var (
@@ -80,6 +119,11 @@ var (
 // NeedLeaderElection makes only the leader poll, so two replicas never fight over writes.
 func (p *Poller) NeedLeaderElection() bool { return true }
 
+// minLongPollGap is the least time between the starts of two polls when a changed set
+// makes the next one follow at once: an endpoint that ignored If-None-Match and wait alike
+// could otherwise make the agent poll in a busy loop.
+const minLongPollGap = time.Second
+
 // Start polls until ctx ends.
 func (p *Poller) Start(ctx context.Context) error {
 	p.mu.Lock()
@@ -89,13 +133,22 @@ func (p *Poller) Start(ctx context.Context) error {
 	p.mu.Unlock()
 	failures := 0
 	for {
+		start := time.Now()
+		again, err := p.poll(ctx, p.holdFor())
 		wait := jitter(p.Interval, 0.1)
-		if err := p.Poll(ctx); err != nil {
+		if err != nil {
 			failures++
 			wait = p.backoff(failures)
 			p.Log.Info("Polling the endpoint failed; the cluster keeps its current state", "error", err.Error(), "retryIn", wait.Round(time.Second))
 		} else {
 			failures = 0
+			if again {
+				wait = max(0, minLongPollGap-time.Since(start))
+			}
+			// An item retried on its own backoff may be due before the next poll.
+			if due, ok := p.NextRetry(); ok && due < wait {
+				wait = due
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -103,6 +156,24 @@ func (p *Poller) Start(ctx context.Context) error {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// holdFor is how long the next poll may be held: LongPollWait, jittered so a fleet woken
+// by one change does not poll in step, and at most Interval, so deletions, prunes and
+// retries checked each round keep their pace and an idle agent sends no more requests than
+// without long-poll; shortened so an item's own retry is not delayed; zero for a plain poll.
+func (p *Poller) holdFor() time.Duration {
+	if p.LongPollWait <= 0 {
+		return 0
+	}
+	wait := min(jitter(min(p.LongPollWait, p.Interval), 0.1), dpv1.MaxLongPollWait)
+	if due, ok := p.NextRetry(); ok && due < wait {
+		wait = due
+	}
+	if wait < time.Second {
+		return 0
+	}
+	return wait
 }
 
 // backoff doubles from one second per consecutive failure up to MaxBackoff, with jitter so
@@ -130,31 +201,72 @@ func jitter(d time.Duration, fraction float64) time.Duration {
 // Poll runs one round: fetch, converge on change, and finish pending deletions. A failed
 // fetch or a broken response changes nothing in the cluster.
 func (p *Poller) Poll(ctx context.Context) error {
-	start := time.Now()
-	defer func() { agent.PollDuration.Observe(time.Since(start).Seconds()) }()
+	_, err := p.poll(ctx, 0)
+	return err
+}
+
+// poll is Poll, long-polling for up to wait once the agent has an ETag. again is true when
+// the next round may start at once: the set changed, or the endpoint held the poll for its
+// wait. A 304 well before the wait means the endpoint ignores it (or is shutting down):
+// the agent then keeps its interval, so it never polls in a loop.
+func (p *Poller) poll(ctx context.Context, wait time.Duration) (again bool, err error) {
 	p.mu.Lock()
 	etag := p.etag
 	p.mu.Unlock()
 
-	res, err := p.Config.ListDesired(ctx, etag)
+	var opts []client.ListOption
+	held := wait > 0 && etag != ""
+	if held {
+		opts = append(opts, client.WithWait(wait))
+	}
+	sent := time.Now()
+	res, err := p.Config.ListDesired(ctx, etag, opts...)
+	answered, start := time.Now(), sent
+	if held {
+		// The metric times the agent's work, not the endpoint's wait for a change.
+		start = answered
+	}
+	defer func() { agent.PollDuration.Observe(time.Since(start).Seconds()) }()
 	if err != nil {
 		p.setHealth(err)
-		return err
+		return false, err
 	}
 	p.setHealth(nil)
 	if res.NotModified {
-		// Deletions wait on the controller's finalizer; check them with reads only.
-		return p.finishDeletions(ctx, p.lastItems())
+		if held {
+			again = answered.Sub(sent) >= wait/2
+			p.noteLongPoll(again)
+		}
+		// Deletions wait on the controller's finalizer; check them with reads only. Items
+		// retried on their own backoff, and a held or failed prune, are looked at again.
+		items := p.lastItems()
+		p.retryDue(ctx, items)
+		p.finishDeletions(ctx, items)
+		return again, errors.Join(p.prunePending(ctx), p.saveFailed(ctx))
 	}
-	if err := p.converge(ctx, res.Items); err != nil {
+	if err := p.converge(ctx, res.Items, res.Authoritative); err != nil {
 		agent.ApplyErrors.Inc()
-		return err
+		return false, err
 	}
 	p.mu.Lock()
 	// Keep the ETag only once the cluster matches it, so a failed round is redone.
 	p.etag, p.items = res.ETag, res.Items
 	p.mu.Unlock()
-	return nil
+	return p.LongPollWait > 0 && res.ETag != "" && res.ETag != etag, nil
+}
+
+// noteLongPoll logs when the endpoint starts or stops holding the agent's polls.
+func (p *Poller) noteLongPoll(honoured bool) {
+	p.mu.Lock()
+	changed := p.longPollIgnored == honoured
+	p.longPollIgnored = !honoured
+	p.mu.Unlock()
+	switch {
+	case changed && !honoured:
+		p.Log.Info("The endpoint answered a long-poll at once; polling every interval", "interval", p.Interval)
+	case changed:
+		p.Log.Info("The endpoint holds long-polls again")
+	}
 }
 
 func (p *Poller) lastItems() []dpv1.DesiredConfiguration {
@@ -184,11 +296,16 @@ func (p *Poller) setHealth(err error) {
 
 // ReadyCheck is a readiness probe: it fails with the reason of the last failed fetch, so
 // an unready pod says exactly what is wrong. A replica that is not the leader is ready.
+// A held prune makes the agent unready too: someone has to decide.
 func (p *Poller) ReadyCheck(_ *http.Request) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.health == nil {
-		return nil
+	var errs []error
+	if p.health != nil {
+		errs = append(errs, errors.New("UpstreamConnected=False: "+p.health.Error()))
 	}
-	return errors.New("UpstreamConnected=False: " + p.health.Error())
+	if p.pendingPrune != nil && p.pendingPrune.reason != "" {
+		errs = append(errs, errors.New(p.pendingPrune.reason))
+	}
+	return errors.Join(errs...)
 }

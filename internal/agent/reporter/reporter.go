@@ -50,13 +50,14 @@ type Reporter struct {
 	// operation and provisioning state.
 	Interval time.Duration
 	Now      func() time.Time
+	// Identity is the agent's: only the FluxConfigs it wrote are reported, never another
+	// agent's that happen to be in the same cluster.
+	Identity agent.Identity
 }
 
-// SetupWithManager watches the FluxConfigs labelled as managed by the agent.
+// SetupWithManager watches the FluxConfigs labelled as written by this agent.
 func (r *Reporter) SetupWithManager(mgr ctrl.Manager) error {
-	managed := predicate.NewPredicateFuncs(func(o ctrlclient.Object) bool {
-		return o.GetLabels()[v1alpha1.AgentManagedByLabel] == v1alpha1.AgentManagedByValue
-	})
+	managed := predicate.NewPredicateFuncs(func(o ctrlclient.Object) bool { return r.Identity.Owner(o) == agent.Ours })
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.FluxConfig{}, builder.WithPredicates(managed)).
 		Named("fluxconfig-status-reporter").
@@ -69,7 +70,7 @@ func (r *Reporter) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	if err := r.Client.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, ctrlclient.IgnoreNotFound(err)
 	}
-	if obj.Labels[v1alpha1.AgentManagedByLabel] != v1alpha1.AgentManagedByValue || obj.DeletionTimestamp != nil || obj.Spec.OperationID == "" {
+	if r.Identity.Owner(obj) != agent.Ours || obj.DeletionTimestamp != nil || obj.Spec.OperationID == "" {
 		// Deletions are reported by the poller once the object is gone.
 		return ctrl.Result{}, nil
 	}

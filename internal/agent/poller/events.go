@@ -1,0 +1,74 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package poller
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/agent"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
+)
+
+// Reasons of the events the agent records on the FluxConfigs it writes. Drift repairs record
+// drift.EventRepaired.
+const (
+	EventCreated = "Created"
+	EventUpdated = "Updated"
+	EventDeleted = "Deleted"
+	EventFailed  = "Failed"
+)
+
+// applied counts a write of a FluxConfig and records it on the object the API server answered.
+func (p *Poller) applied(fc *unstructured.Unstructured, created bool) {
+	reason, note := EventUpdated, "Updated by fluxconfig-agent from the configuration endpoint (operation %s)"
+	if created {
+		reason, note = EventCreated, "Created by fluxconfig-agent from the configuration endpoint (operation %s)"
+	}
+	agent.AppliesTotal.WithLabelValues(reason).Inc()
+	if p.Recorder != nil {
+		operation, _, _ := unstructured.NestedString(fc.Object, "spec", "operationId")
+		p.Recorder.Eventf(fc, nil, corev1.EventTypeNormal, reason, "Apply", note, operation)
+	}
+}
+
+// event records an event on fc, if there is one.
+func (p *Poller) event(fc *v1alpha1.FluxConfig, eventType, reason, note string, args ...any) {
+	if p.Recorder != nil && fc != nil {
+		p.Recorder.Eventf(fc, nil, eventType, reason, "Apply", note, args...)
+	}
+}
+
+// failedEvent tells of an operation that ended Failed on the FluxConfig it is about, when
+// that FluxConfig exists and is the agent's: a FluxConfig applied by hand gets no event
+// from the agent. The message never holds a secret value.
+func (p *Poller) failedEvent(ctx context.Context, item *dpv1.DesiredConfiguration, msg string) {
+	if p.Recorder == nil {
+		return
+	}
+	fc := &v1alpha1.FluxConfig{}
+	key := types.NamespacedName{Namespace: arm.Namespace(&item.Properties), Name: item.Name}
+	if err := p.Client.Get(ctx, key, fc); err != nil || p.Identity.Owner(fc) != agent.Ours {
+		return
+	}
+	p.event(fc, corev1.EventTypeWarning, EventFailed, "Operation %s failed: %s", item.OperationID, msg)
+}
