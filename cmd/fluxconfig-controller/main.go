@@ -16,7 +16,9 @@ limitations under the License.
 
 // Command fluxconfig-controller reconciles FluxConfig objects into Flux sources,
 // Kustomizations, auth Secrets and tenant RBAC. `fluxconfig-controller cleanup` is the chart's
-// pre-delete hook: it deletes every FluxConfig and waits until they are cleaned up.
+// pre-delete hook: it deletes the release's FluxConfigs and waits until they are cleaned up.
+// `fluxconfig-controller preflight` is its pre-install hook: it refuses a cluster that runs a
+// Flux this release would fight with.
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -37,13 +40,18 @@ import (
 
 	"github.com/fluxconfig/fluxconfig/internal/cleanup"
 	"github.com/fluxconfig/fluxconfig/internal/controller"
+	"github.com/fluxconfig/fluxconfig/internal/preflight"
 	"github.com/fluxconfig/fluxconfig/internal/render"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
+	"github.com/fluxconfig/fluxconfig/internal/tenancy"
 )
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "cleanup" {
 		os.Exit(runCleanup(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "preflight" {
+		os.Exit(runPreflight(os.Args[2:]))
 	}
 	var (
 		metricsAddr         string
@@ -57,6 +65,7 @@ func main() {
 		resync              time.Duration
 		reconcileTimeout    time.Duration
 		watchNamespace      string
+		protectedNamespaces string
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&healthAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
@@ -69,6 +78,9 @@ func main() {
 	flag.DurationVar(&resync, "resync-interval", 10*time.Minute, "How often a settled FluxConfig is reconciled again.")
 	flag.DurationVar(&reconcileTimeout, "reconcile-timeout", controller.DefaultReconcileTimeout, "How long one reconcile may take before it is cancelled and retried.")
 	flag.StringVar(&watchNamespace, "watch-namespace", "", "Reconcile only the FluxConfigs of this namespace; all namespaces when empty.")
+	flag.StringVar(&protectedNamespaces, "protected-namespaces", strings.Join(tenancy.DefaultProtectedNamespaces, ","),
+		"Comma-separated namespaces whose FluxConfigs are refused. The release namespace ("+tenancy.ReleaseNamespaceEnv+
+			") is added when all namespaces are watched.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -77,6 +89,17 @@ func main() {
 
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = float32(qps), burst
+	ctx := ctrl.SetupSignalHandler()
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		log.Error(err, "Unable to create a discovery client")
+		os.Exit(1)
+	}
+	fluxAPIs := controller.NewFluxAPIs(dc, controller.FluxGVKs())
+	if err := controller.ServeHealthWhile(healthAddr, func() error { return fluxAPIs.WaitForRequired(ctx, log) }); err != nil {
+		log.Error(err, "Stopped before the Flux CRDs were served")
+		os.Exit(1)
+	}
 	cacheOpts := controller.CacheOptions()
 	if watchNamespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{watchNamespace: {}}
@@ -104,6 +127,9 @@ func main() {
 		ResyncInterval:   resync,
 		ReconcileTimeout: reconcileTimeout,
 		WatchNamespace:   watchNamespace,
+		Protected: tenancy.ForWatch(tenancy.ParseList(protectedNamespaces),
+			tenancy.ReleaseNamespace(), watchNamespace),
+		FluxAPIs: fluxAPIs,
 	}
 	if err := reconciler.SetupWithManager(mgr, concurrency); err != nil {
 		log.Error(err, "Unable to set up the FluxConfig controller")
@@ -119,18 +145,19 @@ func main() {
 		os.Exit(1)
 	}
 	log.Info("Starting manager")
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "Manager stopped with an error")
 		os.Exit(1)
 	}
 }
 
-// runCleanup is the pre-delete hook: delete every FluxConfig, wait for the controller to
-// clean each one up, and fail (so the uninstall stops) if that does not happen in time.
+// runCleanup is the pre-delete hook: delete the release's FluxConfigs, wait for the controller
+// to clean each one up, and fail (so the uninstall stops) if that does not happen in time.
 func runCleanup(args []string) int {
 	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
 	timeout := fs.Duration("timeout", 10*time.Minute, "How long to wait for the FluxConfigs to be cleaned up.")
 	agent := fs.String("agent-deployment", "", "namespace/name of the fluxconfig-agent Deployment to stop first, if the release runs one.")
+	watchNamespace := fs.String("watch-namespace", "", "The release's watch namespace: only its FluxConfigs are deleted; all namespaces when empty.")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -150,9 +177,46 @@ func runCleanup(args []string) int {
 	}
 	ctx, cancel := context.WithCancel(ctrl.SetupSignalHandler())
 	defer cancel()
-	if err := cleanup.Run(ctx, c, cleanup.Options{Timeout: *timeout, Out: os.Stdout, Agent: agentKey}); err != nil {
+	if err := cleanup.Run(ctx, c, cleanup.Options{Timeout: *timeout, Out: os.Stdout, Agent: agentKey,
+		Namespace: *watchNamespace}); err != nil {
 		os.Stderr.WriteString(err.Error() + "\n")
 		return 1
 	}
+	return 0
+}
+
+// runPreflight is the pre-install hook: fail, saying what was found and what to do, when the
+// cluster runs Flux v1, a Flux v2 of its own while the chart would install another, or a
+// fluxconfig-controller whose watch scope overlaps the release's.
+func runPreflight(args []string) int {
+	fs := flag.NewFlagSet("preflight", flag.ContinueOnError)
+	var opts preflight.Options
+	fs.StringVar(&opts.Release, "release", "", "Name of the Helm release being installed.")
+	fs.StringVar(&opts.Namespace, "release-namespace", tenancy.ReleaseNamespace(), "Namespace of the release being installed (env POD_NAMESPACE).")
+	fs.BoolVar(&opts.FluxInstall, "flux-install", true, "The chart installs the Flux controllers (flux.install).")
+	fs.StringVar(&opts.WatchNamespace, "watch-namespace", "", "The release's watch namespace; all namespaces when empty.")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if opts.Release == "" || opts.Namespace == "" {
+		os.Stderr.WriteString("--release and --release-namespace are required\n")
+		return 2
+	}
+	c, err := client.New(ctrl.GetConfigOrDie(), client.Options{Scheme: scheme.New()})
+	if err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(ctrl.SetupSignalHandler(), 2*time.Minute)
+	defer cancel()
+	findings, err := preflight.Check(ctx, c, opts)
+	if err == nil {
+		err = findings.Err(opts)
+	}
+	if err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		return 1
+	}
+	os.Stdout.WriteString("No other Flux found; installing\n")
 	return 0
 }

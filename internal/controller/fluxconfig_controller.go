@@ -21,11 +21,9 @@ package controller
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
-	"sort"
 	"strings"
 	"time"
 
@@ -44,7 +42,7 @@ import (
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/render"
-	"github.com/fluxconfig/fluxconfig/internal/sshkey"
+	"github.com/fluxconfig/fluxconfig/internal/tenancy"
 )
 
 // FluxConfigReconciler reconciles FluxConfig objects.
@@ -66,9 +64,18 @@ type FluxConfigReconciler struct {
 	// WatchNamespace limits the cache of foreign Secrets to one namespace, as --watch-namespace
 	// limits the manager's cache; empty for all.
 	WatchNamespace string
+	// Protected are the namespaces configs are refused in; see tenancy.ForWatch.
+	Protected tenancy.Protected
+	// FluxAPIs tells which Flux kinds the API server serves; SetupWithManager discovers them
+	// when nil.
+	FluxAPIs *FluxAPIs
+	// CRDRecheckInterval is how often a config refused for a missing CRD looks again;
+	// DefaultCRDRecheckInterval when zero.
+	CRDRecheckInterval time.Duration
 
-	// foreignSecrets is set up by SetupWithManager.
+	// foreignSecrets and watches are set up by SetupWithManager.
 	foreignSecrets client.Reader
+	watches        *fluxWatches
 }
 
 // +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs,verbs=get;list;watch;update;patch
@@ -85,7 +92,9 @@ type FluxConfigReconciler struct {
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=cluster-admin
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // --leader-elect keeps a Lease and records core/v1 Events about it; the chart runs with it on.
-// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update
+// The Lease is in the release namespace ("system" is the placeholder kustomize and
+// hack/chart-rbac.sh replace), so the right is a Role there, not over every namespace's Leases.
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update,namespace=system
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // Reconcile brings one FluxConfig's Flux objects, Secrets and RBAC to what its spec declares.
@@ -149,25 +158,33 @@ func (r *FluxConfigReconciler) finishStatus(ctx context.Context, before, obj *v1
 	return client.IgnoreNotFound(r.patchStatus(ctx, before, obj))
 }
 
-// reconcile runs the steps and records their outcome in obj's status.
+// reconcile runs the steps and records their outcome in obj's status. A refused config
+// (protected namespace, scope conflict) applies nothing; if it ran before, its objects are
+// rendered suspended and without tenant RBAC, so it stops.
 func (r *FluxConfigReconciler) reconcile(ctx context.Context, obj *v1alpha1.FluxConfig) (ctrl.Result, error) {
+	if err := r.requireSourceAPI(ctx, obj); err != nil {
+		return r.fail(ctx, obj, err)
+	}
+	refusal, err := r.admit(ctx, obj)
+	if err == nil && refusal != nil {
+		err = r.refuseUnlessApplied(ctx, obj, refusal)
+	}
+	if err != nil {
+		return r.fail(ctx, obj, err)
+	}
 	in, err := r.resolveInputs(ctx, obj)
 	if err != nil {
 		return r.fail(ctx, obj, err)
 	}
-	conflict, err := r.scopeConflict(ctx, obj)
-	if err != nil {
-		return r.fail(ctx, obj, err)
-	}
-	rendered, err := render.Render(obj, in, render.Options{
-		MultiTenancy: r.MultiTenancy, ForceSuspend: conflict != nil, KnownHosts: r.KnownHosts,
+	rendered, err := render.Render(obj, in.Inputs, render.Options{
+		MultiTenancy: r.MultiTenancy, ForceSuspend: refusal != nil, KnownHosts: r.KnownHosts,
 	})
 	if err != nil {
 		return r.fail(ctx, obj, err)
 	}
 	changed, current, err := r.applyAll(ctx, obj, rendered.Objects)
 	if err != nil {
-		return r.fail(ctx, obj, err)
+		return r.fail(ctx, obj, r.noMatch(err))
 	}
 	if err := r.prune(ctx, obj, rendered.Objects); err != nil {
 		return r.fail(ctx, obj, err)
@@ -180,11 +197,42 @@ func (r *FluxConfigReconciler) reconcile(ctx context.Context, obj *v1alpha1.Flux
 	}
 	obj.Status.Inventory = inventoryOf(obj, rendered.Objects)
 	obj.Status.RepositoryPublicKey = rendered.RepositoryPublicKey
-	if conflict != nil {
-		return r.fail(ctx, obj, conflict)
+	r.announceRegeneratedKey(obj, in)
+	if refusal != nil {
+		return r.stop(ctx, obj, refusal)
 	}
 	r.observe(ctx, obj, current)
 	return ctrl.Result{RequeueAfter: jitter(r.ResyncInterval)}, nil
+}
+
+// refuseUnlessApplied returns the refusal when obj has nothing applied, so nothing is; nil
+// when it has, which must then be stopped. The labels find what was applied when a status
+// with its inventory was never written.
+func (r *FluxConfigReconciler) refuseUnlessApplied(ctx context.Context, obj *v1alpha1.FluxConfig, refusal error) error {
+	if obj.Status.Inventory != nil && len(obj.Status.Inventory.Entries) > 0 {
+		return nil
+	}
+	owned, err := r.owned(ctx, obj, false)
+	if err != nil {
+		return err
+	}
+	if len(owned) == 0 {
+		return refusal
+	}
+	return nil
+}
+
+// stop records a refusal of a config whose objects were just rendered suspended. In a
+// protected namespace every config is refused, so the namespace's tenant RBAC goes too, and
+// Flux objects its Kustomizations applied lose the account they ran as.
+func (r *FluxConfigReconciler) stop(ctx context.Context, obj *v1alpha1.FluxConfig, refusal error) (ctrl.Result, error) {
+	var protectedErr *ProtectedNamespaceError
+	if errors.As(refusal, &protectedErr) {
+		if err := r.releaseTenantRBAC(ctx, obj); err != nil {
+			return r.fail(ctx, obj, err)
+		}
+	}
+	return r.fail(ctx, obj, refusal)
 }
 
 // jitter spreads d by ±10 %, so configs created together do not all resync in the same second.
@@ -197,8 +245,8 @@ func jitter(d time.Duration) time.Duration {
 
 // resolveInputs reads the protected parameters, checks localAuthRef, and finds or generates
 // the SSH key the config keeps for its whole life.
-func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.FluxConfig) (render.Inputs, error) {
-	var in render.Inputs
+func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.FluxConfig) (inputs, error) {
+	var in inputs
 	if ref := obj.Spec.ProtectedParametersSecretRef; ref != nil {
 		secret := &corev1.Secret{}
 		if err := r.readSecret(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: ref.Name}, secret); err != nil {
@@ -211,26 +259,8 @@ func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.
 			return in, missingSecret(err, "localAuthRef", name)
 		}
 	}
-	if !render.NeedsGeneratedSSHKey(obj, in.ProtectedParameters) {
-		return in, nil
-	}
-	existing := &corev1.Secret{}
-	err := r.Get(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: render.AuthSecretName(obj.Name)}, existing)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return in, fmt.Errorf("reading the auth Secret: %w", err)
-	}
-	// The key is kept for the config's life; only a change of algorithm replaces it.
-	algorithm := render.GeneratedKeyAlgorithm(obj)
-	if err == nil && existing.Annotations[v1alpha1.GeneratedKeyAnnotation] == "true" && sshkey.Algorithm(existing.Data["identity"]) == algorithm {
-		in.GeneratedSSHKey = existing.Data["identity"]
-		return in, nil
-	}
-	key, err := sshkey.New(rand.Reader, algorithm, obj.Namespace+"/"+obj.Name)
-	if err != nil {
-		return in, err
-	}
-	in.GeneratedSSHKey = key
-	return in, nil
+	err := r.resolveSSHKey(ctx, obj, &in)
+	return in, err
 }
 
 // readSecret reads an input Secret from the cache, which holds it when it is labelled with
@@ -254,44 +284,6 @@ func missingSecret(err error, field, name string) error {
 		return &errSecretMissing{msg: fmt.Sprintf("%s: Secret %s not found in this namespace; create it", field, name)}
 	}
 	return fmt.Errorf("reading Secret %s: %w", name, err)
-}
-
-// ScopeConflictError refuses a namespace-scoped config: a cluster-scoped config in the same
-// namespace binds the shared flux-applier account to cluster-admin, which would silently give
-// the namespace-scoped config cluster-wide rights.
-type ScopeConflictError struct {
-	Namespace string
-	// ClusterScoped names the cluster-scoped configs of the namespace.
-	ClusterScoped []string
-}
-
-func (e *ScopeConflictError) Error() string {
-	names := strings.Join(e.ClusterScoped, ", ")
-	return fmt.Sprintf("namespace %s also holds the cluster-scoped FluxConfig %s, whose flux-applier account is "+
-		"cluster-admin; this config would run with those rights, so it is suspended. Move it to a namespace of its own "+
-		"or delete %s", e.Namespace, names, names)
-}
-
-// scopeConflict returns the conflict that refuses obj, or nil.
-func (r *FluxConfigReconciler) scopeConflict(ctx context.Context, obj *v1alpha1.FluxConfig) (*ScopeConflictError, error) {
-	if !r.MultiTenancy || obj.Spec.Scope != v1alpha1.ScopeNamespace {
-		return nil, nil
-	}
-	list := &v1alpha1.FluxConfigList{}
-	if err := r.List(ctx, list, client.InNamespace(obj.Namespace)); err != nil {
-		return nil, fmt.Errorf("listing FluxConfigs: %w", err)
-	}
-	var cluster []string
-	for _, other := range list.Items {
-		if other.Spec.Scope != v1alpha1.ScopeNamespace && other.Name != obj.Name {
-			cluster = append(cluster, other.Name)
-		}
-	}
-	if len(cluster) == 0 {
-		return nil, nil
-	}
-	sort.Strings(cluster)
-	return &ScopeConflictError{Namespace: obj.Namespace, ClusterScoped: cluster}, nil
 }
 
 // applyAll applies the rendered objects in order, names the ones it changed, and returns each
@@ -319,20 +311,29 @@ func (r *FluxConfigReconciler) applyAll(ctx context.Context, obj *v1alpha1.FluxC
 	return changed, current, nil
 }
 
-// fail records err in status: Stalled for input only a person can fix, Ready=False either way.
+// fail records err in status: Stalled for what only a person can fix, Ready=False either way.
 // A terminal error is returned as such, so it is logged and counted but not retried: a
 // change of the spec or of a watched object triggers the next attempt.
 func (r *FluxConfigReconciler) fail(ctx context.Context, obj *v1alpha1.FluxConfig, err error) (ctrl.Result, error) {
 	reason, terminal, wait := v1alpha1.ApplyFailedReason, false, time.Duration(0)
 	var invalidErr *render.InvalidSpecError
 	var conflictErr *ScopeConflictError
+	var protectedErr *ProtectedNamespaceError
 	var foreignErr *ForeignObjectError
 	var missingErr *errSecretMissing
+	var crdErr *CRDNotInstalledError
+	stalled := false
 	switch {
 	case errors.As(err, &invalidErr):
 		reason, terminal = v1alpha1.InvalidSpecReason, true
 	case errors.As(err, &conflictErr):
 		reason, terminal = v1alpha1.ScopeConflictReason, true
+	case errors.As(err, &protectedErr):
+		reason, terminal = v1alpha1.ProtectedNamespaceReason, true
+	case errors.As(err, &crdErr):
+		// Stalled until someone installs the CRD, but looked at again now and then, so a
+		// CRD installed later is found without a change to the config.
+		reason, stalled, wait = v1alpha1.CRDNotInstalledReason, true, r.crdRecheck()
 	case errors.As(err, &foreignErr):
 		reason, terminal = v1alpha1.ForeignObjectReason, true
 	case errors.As(err, &missingErr):
@@ -347,7 +348,7 @@ func (r *FluxConfigReconciler) fail(ctx context.Context, obj *v1alpha1.FluxConfi
 	obj.Status.ErrorMessage = msg
 	setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, reason, msg)
 	apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
-	if terminal {
+	if terminal || stalled {
 		setCondition(obj, v1alpha1.StalledCondition, metav1.ConditionTrue, reason, msg)
 	} else {
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.StalledCondition)
@@ -359,7 +360,7 @@ func (r *FluxConfigReconciler) fail(ctx context.Context, obj *v1alpha1.FluxConfi
 	case terminal:
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	case wait > 0:
-		ctrl.LoggerFrom(ctx).Info("Waiting for an input Secret", "reason", reason, "message", msg, "retryAfter", wait)
+		ctrl.LoggerFrom(ctx).Info("Waiting", "reason", reason, "message", msg, "retryAfter", wait)
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	return ctrl.Result{}, err

@@ -19,6 +19,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	. "github.com/onsi/gomega"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -53,6 +55,9 @@ func userWithRole(t *testing.T, g *WithT, name string, withRole bool) *rest.Conf
 		g.Expect(err).NotTo(HaveOccurred())
 		objs, err := testenv.DecodeManifests(data)
 		g.Expect(err).NotTo(HaveOccurred())
+		// role.yaml also holds the leader-election Role of the release namespace; only the
+		// ClusterRole matters here.
+		objs = slices.DeleteFunc(objs, func(o *unstructured.Unstructured) bool { return o.GetKind() != "ClusterRole" })
 		g.Expect(objs).To(HaveLen(1))
 		objs[0].SetName(name)
 		g.Expect(testenv.ApplyManifests(ctx, k8sClient, "test", objs)).To(Succeed())
@@ -134,7 +139,8 @@ func TestFluxConfigReconciler_ReadErrorIsReported(t *testing.T) {
 
 	nobody, err := client.New(userWithRole(t, g, "no-rights", false), client.Options{Scheme: scheme.New()})
 	g.Expect(err).NotTo(HaveOccurred())
-	r := &FluxConfigReconciler{Client: nobody, APIReader: nobody, Scheme: nobody.Scheme()}
+	// It watches what the running controller watches, and reads as nobody.
+	r := &FluxConfigReconciler{Client: nobody, APIReader: nobody, Scheme: nobody.Scheme(), watches: reconciler.watches}
 	r.observe(ctx, fc, nil)
 	ready := condition(fc, v1alpha1.ReadyCondition)
 	g.Expect(ready.Status).To(Equal(metav1.ConditionUnknown))

@@ -252,38 +252,6 @@ spec:
 	}, 2*time.Second, 200*time.Millisecond).Should(Succeed())
 }
 
-func TestFluxConfigReconciler_ScopesAndConflict(t *testing.T) {
-	g := NewWithT(t)
-	ctx := context.Background()
-	ns := newNamespace(t)
-	tenant := create(t, g, ns, `
-metadata: {name: tenant}
-spec:
-  scope: namespace
-  gitRepository: {url: "https://e.com/r"}
-  kustomizations: [{name: app}]
-`)
-	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: ns}}
-	g.Eventually(func(g Gomega) { get(g, rb) }, timeout, poll).Should(Succeed())
-	g.Expect(rb.RoleRef.Name).To(Equal("cluster-admin"))
-	err := k8sClient.Get(ctx, client.ObjectKey{Name: render.ClusterRoleBindingName(ns)}, &rbacv1.ClusterRoleBinding{})
-	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "a namespace-scoped tenant gets no cluster binding")
-
-	// A cluster-scoped config joins the namespace: the namespace-scoped one is refused and
-	// suspended rather than silently escalated.
-	create(t, g, ns, `{metadata: {name: platform}, spec: {gitRepository: {url: "https://e.com/p"}}}`)
-	app := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "tenant-app", Namespace: ns}}
-	g.Eventually(func(g Gomega) {
-		get(g, tenant)
-		stalled := condition(tenant, v1alpha1.StalledCondition)
-		g.Expect(stalled).NotTo(BeNil())
-		g.Expect(stalled.Reason).To(Equal(v1alpha1.ScopeConflictReason))
-		g.Expect(stalled.Message).To(ContainSubstring("cluster-scoped FluxConfig platform"))
-		get(g, app)
-		g.Expect(app.Spec.Suspend).To(BeTrue())
-	}, timeout, poll).Should(Succeed())
-}
-
 func TestFluxConfigReconciler_DeletionOrder(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()

@@ -17,8 +17,11 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
+	"strings"
+	"sync"
 	"time"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
@@ -31,22 +34,29 @@ import (
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/render"
+	"github.com/fluxconfig/fluxconfig/internal/scheme"
 )
+
+// fluxScheme maps the Flux types to their group versions.
+var fluxScheme = scheme.New()
 
 // DefaultReconcileTimeout bounds one reconcile, so no read or write can hold a worker forever.
 const DefaultReconcileTimeout = 2 * time.Minute
@@ -109,13 +119,18 @@ func isLabelFiltered(obj client.Object) bool {
 	return false
 }
 
-// SetupWithManager watches FluxConfigs and every object whose state they report.
+// SetupWithManager watches FluxConfigs and every object whose state they report: of the Flux
+// kinds, those the API server serves (GitRepository and Kustomization must be; a kind served
+// later is watched once a config needs it or a discovery finds it).
 // Each reconcile is bounded by ReconcileTimeout, DefaultReconcileTimeout when zero.
 func (r *FluxConfigReconciler) SetupWithManager(mgr ctrl.Manager, concurrency int) error {
 	for _, obj := range readFrom {
 		if _, err := mgr.GetCache().GetInformer(context.Background(), obj); err != nil {
 			return fmt.Errorf("starting the informer of %T: %w", obj, err)
 		}
+	}
+	if err := r.discoverFluxAPIs(mgr); err != nil {
+		return err
 	}
 	timeout := r.ReconcileTimeout
 	if timeout == 0 {
@@ -126,15 +141,140 @@ func (r *FluxConfigReconciler) SetupWithManager(mgr ctrl.Manager, concurrency in
 		return err
 	}
 	r.foreignSecrets = foreign
-	b := ctrl.NewControllerManagedBy(mgr).
+	c, err := ctrl.NewControllerManagedBy(mgr).
 		WatchesRawSource(foreignSource).
 		For(&v1alpha1.FluxConfig{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&v1alpha1.FluxConfig{}, r.neighbours()).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(configOfSecret))
-	for _, newObj := range fluxKinds {
-		b = b.Watches(newObj(), handler.EnqueueRequestsFromMapFunc(r.configOfFlux))
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(configOfSecret)).
+		Watches(&corev1.ServiceAccount{}, r.tenantReleased()).
+		WithOptions(controller.Options{MaxConcurrentReconciles: concurrency, ReconciliationTimeout: timeout}).
+		Build(r)
+	if err != nil {
+		return err
 	}
-	return b.WithOptions(controller.Options{MaxConcurrentReconciles: concurrency, ReconciliationTimeout: timeout}).Complete(r)
+	r.watches = &fluxWatches{controller: c, cache: mgr.GetCache(), handler: handler.EnqueueRequestsFromMapFunc(r.configOfFlux),
+		kinds: map[schema.GroupKind]bool{}}
+	return r.watchServedKinds(context.Background())
+}
+
+// discoverFluxAPIs finds which Flux kinds are served, unless the caller did (the command
+// waits for them with backoff before it builds the manager).
+func (r *FluxConfigReconciler) discoverFluxAPIs(mgr ctrl.Manager) error {
+	if r.FluxAPIs != nil {
+		return nil
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(mgr.GetConfig())
+	if err != nil {
+		return err
+	}
+	r.FluxAPIs = NewFluxAPIs(dc, FluxGVKs())
+	if err := r.FluxAPIs.Refresh(); err != nil {
+		return err
+	}
+	if missing := r.FluxAPIs.Missing(requiredFluxKinds); len(missing) > 0 {
+		return fmt.Errorf("the CRDs %s are not served; install Flux's source and kustomize CRDs", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// FluxGVKs are the Flux kinds the controller may watch.
+func FluxGVKs() []schema.GroupVersionKind {
+	var out []schema.GroupVersionKind
+	for gk, newObj := range fluxKinds {
+		gvk, err := apiutil.GVKForObject(newObj(), fluxScheme)
+		if err != nil {
+			panic(fmt.Sprintf("%s is not in the scheme: %v", gk, err))
+		}
+		out = append(out, gvk)
+	}
+	return out
+}
+
+// fluxWatches are the Flux kinds the controller watches, which may grow while it runs.
+type fluxWatches struct {
+	controller controller.Controller
+	cache      cache.Cache
+	handler    handler.EventHandler
+
+	mu    sync.Mutex
+	kinds map[schema.GroupKind]bool
+}
+
+// watching says whether gk is watched, and so may be read from the cache.
+func (r *FluxConfigReconciler) watching(gk schema.GroupKind) bool {
+	if r.watches == nil {
+		return false
+	}
+	r.watches.mu.Lock()
+	defer r.watches.mu.Unlock()
+	return r.watches.kinds[gk]
+}
+
+// watchServedKinds starts watching each Flux kind the last discovery found served and that is
+// not watched yet.
+func (r *FluxConfigReconciler) watchServedKinds(ctx context.Context) error {
+	w := r.watches
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for gk, newObj := range fluxKinds {
+		if w.kinds[gk] || !r.FluxAPIs.Served(gk) {
+			continue
+		}
+		src := source.Kind(w.cache, newObj(), w.handler)
+		if err := w.controller.Watch(src); err != nil {
+			return fmt.Errorf("watching %s: %w", gk, err)
+		}
+		w.kinds[gk] = true
+	}
+	return nil
+}
+
+// requireSourceAPI refuses a config whose source kind is not served, discovering again (at
+// most once per FluxAPIs.Interval) before it says so, and watches a kind found served late.
+func (r *FluxConfigReconciler) requireSourceAPI(ctx context.Context, obj *v1alpha1.FluxConfig) error {
+	gk := render.SourceOf(obj).GVK.GroupKind()
+	if r.watching(gk) && r.FluxAPIs.Served(gk) {
+		return nil
+	}
+	served, err := r.FluxAPIs.Ensure(gk)
+	if err != nil {
+		return err
+	}
+	if !served {
+		return &CRDNotInstalledError{CRD: CRDName(gk)}
+	}
+	ctrl.LoggerFrom(ctx).Info("A Flux CRD is served now; watching it", "crd", CRDName(gk))
+	return r.watchServedKinds(ctx)
+}
+
+// noMatch turns the API server's NoMatch for a Flux kind (its CRD removed, or not served yet
+// after a restart of the API server) into CRDNotInstalled, and has the kind discovered again.
+func (r *FluxConfigReconciler) noMatch(err error) error {
+	var noKind *apimeta.NoKindMatchError
+	if !errors.As(err, &noKind) {
+		return err
+	}
+	r.FluxAPIs.Forget(noKind.GroupKind)
+	return &CRDNotInstalledError{CRD: CRDName(noKind.GroupKind)}
+}
+
+func (r *FluxConfigReconciler) crdRecheck() time.Duration {
+	if r.CRDRecheckInterval > 0 {
+		return r.CRDRecheckInterval
+	}
+	return DefaultCRDRecheckInterval
+}
+
+// tenantReleased re-reconciles the configs of a namespace whose flux-applier account went:
+// a config refused for the other scope may now claim the namespace.
+func (r *FluxConfigReconciler) tenantReleased() handler.EventHandler {
+	return handler.Funcs{
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			if e.Object.GetLabels()[v1alpha1.TenantRBACLabel] == "true" {
+				r.enqueueNeighbours(ctx, e.Object, q)
+			}
+		},
+	}
 }
 
 // configOfLabels maps a managed object to its FluxConfig.
@@ -178,38 +318,37 @@ func configOfSecret(ctx context.Context, obj client.Object) []reconcile.Request 
 	return configOfLabels(ctx, obj)
 }
 
-// neighbours re-reconciles the configs of a namespace that depend on one that came or went.
-// A cluster-scoped config arriving changes whether the namespace-scoped ones conflict; a
-// config going (or starting to go) may lift a conflict or leave shared RBAC to the others.
-// Other arrivals concern nobody else, which keeps a namespace of many configs from
-// reconciling all of them for each one created.
+// neighbours re-reconciles the configs of a namespace when one starts to go or goes: it may
+// leave shared RBAC to the others. Arrivals concern nobody else (the first config of a
+// namespace decides its scope), which keeps a namespace of many configs from reconciling all
+// of them for each one created.
 func (r *FluxConfigReconciler) neighbours() handler.EventHandler {
 	type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
 	return handler.Funcs{
-		CreateFunc: func(ctx context.Context, e event.CreateEvent, q queue) {
-			if fc, ok := e.Object.(*v1alpha1.FluxConfig); ok && fc.Spec.Scope != v1alpha1.ScopeNamespace {
-				r.enqueueNeighbours(ctx, e.Object, q, true)
-			}
-		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q queue) {
 			if !e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp()) {
-				r.enqueueNeighbours(ctx, e.ObjectNew, q, false)
+				r.enqueueNeighbours(ctx, e.ObjectNew, q)
 			}
 		},
 		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q queue) {
-			r.enqueueNeighbours(ctx, e.Object, q, false)
+			r.enqueueNeighbours(ctx, e.Object, q)
 		},
 	}
 }
 
-func (r *FluxConfigReconciler) enqueueNeighbours(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request], namespacedOnly bool) {
+// enqueueNeighbours enqueues the configs of obj's namespace, but obj itself.
+func (r *FluxConfigReconciler) enqueueNeighbours(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	self := ""
+	if _, ok := obj.(*v1alpha1.FluxConfig); ok {
+		self = obj.GetName()
+	}
 	list := &v1alpha1.FluxConfigList{}
 	if err := r.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Cannot list the FluxConfigs that share a namespace", "namespace", obj.GetNamespace())
 		return
 	}
 	for _, fc := range list.Items {
-		if fc.Name != obj.GetName() && (!namespacedOnly || fc.Spec.Scope == v1alpha1.ScopeNamespace) {
+		if fc.Name != self {
 			q.Add(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&fc)})
 		}
 	}

@@ -23,8 +23,8 @@ import (
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/klog/v2"
@@ -47,10 +47,18 @@ const deletionPoll = 2 * time.Second
 // an object applied just before a crash, which no inventory lists yet. All reads are from the
 // cache.
 func (r *FluxConfigReconciler) owned(ctx context.Context, obj *v1alpha1.FluxConfig, kustomizationsOnly bool) ([]client.Object, error) {
+	return r.ownedIn(ctx, r.Client, obj, kustomizationsOnly)
+}
+
+// ownedIn is owned, reading through rd.
+func (r *FluxConfigReconciler) ownedIn(ctx context.Context, rd client.Reader, obj *v1alpha1.FluxConfig, kustomizationsOnly bool) ([]client.Object, error) {
 	lists := []client.ObjectList{&kustomizev1.KustomizationList{}}
 	if !kustomizationsOnly {
 		for _, s := range render.FluxSources() {
-			lists = append(lists, s.NewList())
+			// A kind that is not served has no objects, and its list would fail.
+			if r.watching(s.GVK.GroupKind()) {
+				lists = append(lists, s.NewList())
+			}
 		}
 		lists = append(lists, &corev1.SecretList{})
 	}
@@ -64,7 +72,7 @@ func (r *FluxConfigReconciler) owned(ctx context.Context, obj *v1alpha1.FluxConf
 	}
 	if inv := obj.Status.Inventory; inv != nil {
 		for _, e := range inv.Entries {
-			o, err := r.inventoryObject(ctx, e, kustomizationsOnly)
+			o, err := r.inventoryObject(ctx, rd, e, kustomizationsOnly)
 			if err != nil {
 				return nil, err
 			}
@@ -74,7 +82,7 @@ func (r *FluxConfigReconciler) owned(ctx context.Context, obj *v1alpha1.FluxConf
 		}
 	}
 	for _, list := range lists {
-		if err := r.List(ctx, list, client.InNamespace(obj.Namespace), client.MatchingLabels(render.Labels(obj.Namespace, obj.Name))); err != nil {
+		if err := rd.List(ctx, list, client.InNamespace(obj.Namespace), client.MatchingLabels(render.Labels(obj.Namespace, obj.Name))); err != nil {
 			return nil, fmt.Errorf("listing managed objects: %w", err)
 		}
 		items, err := apimetaExtract(list)
@@ -90,18 +98,18 @@ func (r *FluxConfigReconciler) owned(ctx context.Context, obj *v1alpha1.FluxConf
 
 // inventoryObject reads the live object an inventory entry names, or returns nil when it is
 // gone or of a kind the controller does not render.
-func (r *FluxConfigReconciler) inventoryObject(ctx context.Context, e v1alpha1.ResourceRef, kustomizationsOnly bool) (client.Object, error) {
+func (r *FluxConfigReconciler) inventoryObject(ctx context.Context, rd client.Reader, e v1alpha1.ResourceRef, kustomizationsOnly bool) (client.Object, error) {
 	parts := strings.Split(e.ID, "_")
 	if len(parts) != 4 {
 		return nil, nil
 	}
 	gk := schema.GroupKind{Group: parts[2], Kind: parts[3]}
 	newObj, ok := renderedKinds()[gk]
-	if !ok || (kustomizationsOnly && gk.Kind != kustomizev1.KustomizationKind) {
+	if !ok || (kustomizationsOnly && gk.Kind != kustomizev1.KustomizationKind) || (gk.Group != "" && !r.watching(gk)) {
 		return nil, nil
 	}
 	o := newObj()
-	if err := r.Get(ctx, client.ObjectKey{Namespace: parts[0], Name: parts[1]}, o); err != nil {
+	if err := rd.Get(ctx, client.ObjectKey{Namespace: parts[0], Name: parts[1]}, o); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, nil
 		}
@@ -146,7 +154,8 @@ func (r *FluxConfigReconciler) prune(ctx context.Context, obj *v1alpha1.FluxConf
 }
 
 func (r *FluxConfigReconciler) delete(ctx context.Context, o client.Object) error {
-	if err := r.Delete(ctx, o); client.IgnoreNotFound(err) != nil {
+	// A kind no longer served has no objects left to delete.
+	if err := r.Delete(ctx, o); client.IgnoreNotFound(err) != nil && !apimeta.IsNoMatchError(err) {
 		return fmt.Errorf("deleting %s: %w", objectKey(r, o), err)
 	}
 	gvk, _ := apiutil.GVKForObject(o, r.Scheme)
@@ -159,11 +168,24 @@ func objectKey(r *FluxConfigReconciler, o client.Object) string {
 	return gvk.Kind + "/" + o.GetNamespace() + "/" + o.GetName()
 }
 
+// Reasons of the events that tell the stages of a deletion, one event per stage.
+const (
+	EventDeletingKustomizations = "DeletingKustomizations"
+	EventDeletingSource         = "DeletingSource"
+	EventReleasedTenantRBAC     = "ReleasedTenantRBAC"
+	EventFinalized              = "Finalized"
+)
+
 // finalize removes the config in order: Kustomizations first, waiting until Flux has pruned
 // what they applied while flux-applier still exists; then the source and Secrets; then the
 // namespace's RBAC unless another config still needs it; then the finalizer. Every step
 // re-reads the cluster, so a restart at any point resumes where it stopped. The status is
 // written by Reconcile's deferred step.
+//
+// Its reads go to the API server, not the cache: right after a restart of the controller or
+// of the API server, the cache may not yet hold an object applied a moment before, and a
+// finalizer removed on that word would leave the object without its config for good.
+// Deletion is rare, so the direct reads cost little.
 func (r *FluxConfigReconciler) finalize(ctx context.Context, obj *v1alpha1.FluxConfig) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
 		return ctrl.Result{}, nil
@@ -171,7 +193,7 @@ func (r *FluxConfigReconciler) finalize(ctx context.Context, obj *v1alpha1.FluxC
 	log := ctrl.LoggerFrom(ctx)
 	obj.Status.ProvisioningState = v1alpha1.ProvisioningDeleting
 	setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.DeletingReason, "deleting the Flux objects")
-	kustomizations, err := r.owned(ctx, obj, true)
+	kustomizations, err := r.ownedIn(ctx, r.APIReader, obj, true)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -189,18 +211,21 @@ func (r *FluxConfigReconciler) finalize(ctx context.Context, obj *v1alpha1.FluxC
 		}
 		if len(deleting) > 0 {
 			log.Info("Deleting the Kustomizations first", "kustomizations", deleting)
+			r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, EventDeletingKustomizations, "Delete",
+				"Deleting Kustomization %s first; the source, Secrets and RBAC stay until Flux has pruned what they applied", strings.Join(deleting, ", "))
 		}
 		if len(waiting) > 0 {
 			log.Info("Waiting for Flux to finalize the Kustomizations", "kustomizations", waiting)
 		}
 		return ctrl.Result{RequeueAfter: deletionPoll}, nil
 	}
-	rest, err := r.owned(ctx, obj, false)
+	rest, err := r.ownedIn(ctx, r.APIReader, obj, false)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	if len(rest) > 0 {
 		log.Info("Deleting the source and Secrets", "count", len(rest))
+		r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, EventDeletingSource, "Delete", "Deleting %s", r.kindNames(rest))
 	}
 	for _, o := range rest {
 		if err := r.delete(ctx, o); err != nil {
@@ -216,55 +241,7 @@ func (r *FluxConfigReconciler) finalize(ctx context.Context, obj *v1alpha1.FluxC
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	log.Info("Removed the finalizer: every object of the config is deleted")
+	r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, EventFinalized, "Delete", "Every object of the config is deleted; the finalizer is removed")
 	deleteInfo(obj)
 	return ctrl.Result{}, nil
-}
-
-// releaseTenantRBAC deletes the namespace's shared RBAC that no remaining config needs.
-// Configs still being deleted count as remaining: their Kustomizations may still be pruning
-// as flux-applier.
-func (r *FluxConfigReconciler) releaseTenantRBAC(ctx context.Context, obj *v1alpha1.FluxConfig) error {
-	list := &v1alpha1.FluxConfigList{}
-	if err := r.List(ctx, list, client.InNamespace(obj.Namespace)); err != nil {
-		return fmt.Errorf("listing FluxConfigs: %w", err)
-	}
-	needAccount, needCluster, needNamespace := false, false, false
-	for _, other := range list.Items {
-		if other.Name == obj.Name || !r.MultiTenancy {
-			continue
-		}
-		needAccount = true
-		if other.Spec.Scope == v1alpha1.ScopeNamespace {
-			needNamespace = true
-		} else {
-			needCluster = true
-		}
-	}
-	candidates := []struct {
-		obj    client.Object
-		needed bool
-	}{
-		{&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ClusterRoleBindingName(obj.Namespace)}}, needCluster},
-		{&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: obj.Namespace}}, needNamespace},
-		{&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: obj.Namespace}}, needAccount},
-	}
-	for _, c := range candidates {
-		if c.needed {
-			continue
-		}
-		if err := r.Get(ctx, client.ObjectKeyFromObject(c.obj), c.obj); err != nil {
-			if apierrors.IsNotFound(err) {
-				continue
-			}
-			return err
-		}
-		if c.obj.GetLabels()[v1alpha1.TenantRBACLabel] != "true" {
-			continue // not ours: never delete a foreign object
-		}
-		ctrl.LoggerFrom(ctx).Info("Releasing the namespace's tenant RBAC, which no other config needs", "object", objectKey(r, c.obj))
-		if err := r.delete(ctx, c.obj); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -141,7 +141,7 @@ func (r *FluxConfigReconciler) read(ctx context.Context, gk schema.GroupKind, ns
 	appliedBy *v1alpha1.ObjectReference, current map[string]client.Object) (u *unstructured.Unstructured, o compliance.Object, ok bool) {
 	o = compliance.Object{Kind: gk.Kind, Name: name, Namespace: ns, AppliedBy: appliedBy}
 	newObj, ok := fluxKinds[gk]
-	if !ok {
+	if !ok || !r.watching(gk) {
 		return nil, o, false
 	}
 	var err error

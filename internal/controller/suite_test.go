@@ -20,13 +20,13 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -34,7 +34,16 @@ import (
 
 	"github.com/fluxconfig/fluxconfig/internal/render"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
+	"github.com/fluxconfig/fluxconfig/internal/tenancy"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
+)
+
+const (
+	// releaseNamespace plays the namespace the controller was installed into.
+	releaseNamespace = "fluxconfig-system"
+	// protectedTestNamespace is protected by the running controller, for the tests of a
+	// config applied before its namespace became protected.
+	protectedTestNamespace = "ctrl-protected"
 )
 
 var (
@@ -48,7 +57,7 @@ var (
 	// logs captures everything the controller logged, to scan for planted secrets.
 	logs lockedBuffer
 	// recorder captures events; eventLog keeps their text.
-	recorder *events.FakeRecorder
+	recorder = &eventRecorder{text: &eventLog}
 	eventLog lockedBuffer
 )
 
@@ -149,16 +158,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	recorder = events.NewFakeRecorder(100)
-	go func() {
-		for e := range recorder.Events {
-			_, _ = eventLog.Write([]byte(e + "\n"))
-		}
-	}()
 	reconciler = &FluxConfigReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(),
 		Recorder: recorder, MultiTenancy: true, KnownHosts: render.BuiltInKnownHosts,
 		ResyncInterval: time.Hour,
+		Protected:      tenancy.ForWatch(append(slices.Clone(tenancy.DefaultProtectedNamespaces), protectedTestNamespace), releaseNamespace, ""),
 	}
 	if err := reconciler.SetupWithManager(mgr, 2); err != nil {
 		fmt.Fprintln(os.Stderr, err)

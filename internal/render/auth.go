@@ -97,6 +97,56 @@ func sshHost(url string) string {
 	return host
 }
 
+// KeptKeyDataKey holds, in the auth Secret, the generated SSH key while the source does not
+// use it. Flux reads no such key.
+const KeptKeyDataKey = "fluxconfig-generated-identity"
+
+// GeneratedKeyOf returns the generated SSH key an auth Secret holds, in use or kept, or nil.
+func GeneratedKeyOf(secret *corev1.Secret) []byte {
+	if secret.Annotations[v1alpha1.GeneratedKeyAnnotation] != "true" {
+		return nil
+	}
+	if key := secret.Data[KeptKeyDataKey]; len(key) > 0 {
+		return key
+	}
+	return secret.Data["identity"]
+}
+
+// keepUnusedKey stores a generated key the source no longer uses in the auth Secret, which it
+// renders when the source needs none, unless the user's localAuthRef takes that name.
+func keepUnusedKey(fc *v1alpha1.FluxConfig, auth *authResult, key []byte) {
+	if len(key) == 0 {
+		return
+	}
+	for _, o := range auth.secrets {
+		if s := o.(*corev1.Secret); s.Name == AuthSecretName(fc.Name) {
+			s.Data[KeptKeyDataKey] = key
+			if s.Annotations == nil {
+				s.Annotations = map[string]string{}
+			}
+			s.Annotations[v1alpha1.GeneratedKeyAnnotation] = "true"
+			return
+		}
+	}
+	if fc.LocalAuthRef() == AuthSecretName(fc.Name) {
+		return
+	}
+	auth.secrets = append(auth.secrets, authSecret(fc, AuthSecretName(fc.Name),
+		map[string][]byte{KeptKeyDataKey: key}, map[string]string{v1alpha1.GeneratedKeyAnnotation: "true"}))
+}
+
+// noteRegeneratedKey records on the auth Secret why its generated key replaced another.
+func noteRegeneratedKey(fc *v1alpha1.FluxConfig, auth *authResult, note string) {
+	if note == "" {
+		return
+	}
+	for _, o := range auth.secrets {
+		if o.GetName() == AuthSecretName(fc.Name) && o.GetAnnotations()[v1alpha1.GeneratedKeyAnnotation] == "true" {
+			o.GetAnnotations()[v1alpha1.KeyRegeneratedAnnotation] = note
+		}
+	}
+}
+
 func gitAuth(fc *v1alpha1.FluxConfig, p protected, generatedKey, defaultKnownHosts []byte) (authResult, error) {
 	g := fc.Spec.GitRepository
 	if g.LocalAuthRef != "" {

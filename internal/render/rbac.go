@@ -37,13 +37,30 @@ func tenantLabels(namespace string) map[string]string {
 	}
 }
 
+// ScopeOf is scope as the API server defaults it: cluster unless namespace.
+func ScopeOf(scope v1alpha1.Scope) v1alpha1.Scope {
+	if scope == v1alpha1.ScopeNamespace {
+		return scope
+	}
+	return v1alpha1.ScopeCluster
+}
+
+// TenantServiceAccount is the flux-applier account of a namespace, annotated with the scope
+// its configs run with.
+func TenantServiceAccount(namespace string, scope v1alpha1.Scope) *corev1.ServiceAccount {
+	return &corev1.ServiceAccount{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name: ApplierServiceAccount, Namespace: namespace, Labels: tenantLabels(namespace),
+			Annotations: map[string]string{v1alpha1.TenantScopeAnnotation: string(ScopeOf(scope))},
+		},
+	}
+}
+
 // TenantRBAC is the flux-applier ServiceAccount of a namespace and its binding to
 // cluster-admin: cluster-wide for scope cluster, inside the namespace for scope namespace.
 func TenantRBAC(namespace string, scope v1alpha1.Scope) []client.Object {
-	sa := &corev1.ServiceAccount{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
-		ObjectMeta: metav1.ObjectMeta{Name: ApplierServiceAccount, Namespace: namespace, Labels: tenantLabels(namespace)},
-	}
+	sa := TenantServiceAccount(namespace, scope)
 	subjects := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: ApplierServiceAccount, Namespace: namespace}}
 	roleRef := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: ApplierClusterRole}
 	if scope == v1alpha1.ScopeNamespace {

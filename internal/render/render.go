@@ -46,14 +46,23 @@ type Inputs struct {
 	// GeneratedSSHKey is the controller-held private key (OpenSSH PEM), used when the source
 	// needs an SSH key and none was given. See NeedsGeneratedSSHKey.
 	GeneratedSSHKey []byte
+	// KeptSSHKey is a key generated earlier that the source does not use now (the URL is
+	// https for a while, or the user gave a key). It stays in the auth Secret under
+	// KeptKeyDataKey, so switching back to the generated key finds the one already
+	// registered.
+	KeptSSHKey []byte
+	// KeyRegenerated says why the generated key replaced an earlier one, if it did; it is kept
+	// on the auth Secret with the key.
+	KeyRegenerated string
 }
 
 // Options are controller-wide settings.
 type Options struct {
 	// MultiTenancy runs every Kustomization as flux-applier and renders its RBAC.
 	MultiTenancy bool
-	// ForceSuspend renders the source and Kustomizations suspended, whatever the spec says;
-	// used while a config is refused so it cannot act with more rights than it asked for.
+	// ForceSuspend renders the source and Kustomizations suspended, whatever the spec says,
+	// and no tenant RBAC; used while a config is refused so it cannot act, let alone with
+	// more rights than it asked for.
 	ForceSuspend bool
 	// KnownHosts is the known_hosts used when the spec has none.
 	KnownHosts []byte
@@ -86,13 +95,15 @@ func Render(fc *v1alpha1.FluxConfig, in Inputs, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	var res Result
-	if opts.MultiTenancy {
+	if opts.MultiTenancy && !opts.ForceSuspend {
 		res.Objects = append(res.Objects, TenantRBAC(fc.Namespace, fc.Spec.Scope)...)
 	}
 	auth, err := renderAuth(fc, in, opts)
 	if err != nil {
 		return Result{}, err
 	}
+	keepUnusedKey(fc, &auth, in.KeptSSHKey)
+	noteRegeneratedKey(fc, &auth, in.KeyRegenerated)
 	res.RepositoryPublicKey = auth.publicKey
 	res.Objects = append(res.Objects, auth.secrets...)
 

@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
@@ -425,4 +426,34 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("want RBAC, the source and Kustomizations, got %d objects", len(res.Objects))
 		}
 	})
+}
+
+// A generated key the source does not use now stays in the auth Secret, under its own key,
+// so a switch back to ssh finds it; Flux's own keys do not carry it.
+func TestRender_KeepsUnusedGeneratedKey(t *testing.T) {
+	g := NewWithT(t)
+	key := testKey(t)
+	for doc, params := range map[string]map[string][]byte{
+		`{metadata: {name: a, namespace: n}, spec: {gitRepository: {url: "https://h/r"}}}`: nil,
+		`{metadata: {name: a, namespace: n}, spec: {gitRepository: {url: "https://h/r", httpsUser: bot}, protectedParametersSecretRef: {name: p}}}`: {
+			v1alpha1.ProtectedHTTPSKey: []byte("t"),
+		},
+	} {
+		res, err := Render(config(t, doc), Inputs{KeptSSHKey: key, ProtectedParameters: params}, Options{})
+		g.Expect(err).NotTo(HaveOccurred())
+		var auth *corev1.Secret
+		for _, o := range res.Objects {
+			if s, ok := o.(*corev1.Secret); ok && s.Name == "a-auth" {
+				auth = s
+			}
+		}
+		g.Expect(auth).NotTo(BeNil(), doc)
+		g.Expect(auth.Data).NotTo(HaveKey("identity"))
+		g.Expect(GeneratedKeyOf(auth)).To(Equal(key))
+	}
+	// A user's localAuthRef of that very name is never overwritten.
+	fc := config(t, `{metadata: {name: a, namespace: n}, spec: {gitRepository: {url: "https://h/r", localAuthRef: a-auth}}}`)
+	res, err := Render(fc, Inputs{KeptSSHKey: key}, Options{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Objects).To(HaveLen(1))
 }

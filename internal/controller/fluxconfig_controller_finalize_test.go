@@ -1,0 +1,83 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"testing"
+
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
+)
+
+// unseenKustomizations reads like a cache that has not yet seen any Kustomization, as after a restart
+// of the controller or of the API server: reads of them find nothing.
+type unseenKustomizations struct{ client.Client }
+
+func (c unseenKustomizations) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if _, ok := obj.(*kustomizev1.Kustomization); ok {
+		return apierrors.NewNotFound(kustomizev1.GroupVersion.WithResource("kustomizations").GroupResource(), key.Name)
+	}
+	return c.Client.Get(ctx, key, obj, opts...)
+}
+
+func (c unseenKustomizations) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	if _, ok := list.(*kustomizev1.KustomizationList); ok {
+		return nil
+	}
+	return c.Client.List(ctx, list, opts...)
+}
+
+// A config being deleted keeps its finalizer, and its source, while a Kustomization of it
+// exists, even when the cache has not seen that Kustomization: otherwise the Kustomization
+// (and what it applied) would outlive its config for good.
+func TestFluxConfigReconciler_FinalizeDoesNotTrustALaggingCache(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	fc := create(t, g, ns, `{metadata: {name: lag}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: app}]}}`)
+	k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "lag-app", Namespace: ns}}
+	g.Eventually(func(g Gomega) { get(g, k) }, timeout, poll).Should(Succeed())
+	// Flux's finalizer holds the Kustomization, so the running controller waits on it.
+	controllerutil.AddFinalizer(k, "finalizers.fluxcd.io")
+	g.Expect(k8sClient.Update(ctx, k)).To(Succeed())
+	t.Cleanup(func() {
+		if k8sClient.Get(ctx, client.ObjectKeyFromObject(k), k) == nil {
+			controllerutil.RemoveFinalizer(k, "finalizers.fluxcd.io")
+			_ = k8sClient.Update(ctx, k)
+		}
+	})
+	g.Expect(k8sClient.Delete(ctx, fc)).To(Succeed())
+	get(g, fc)
+
+	lagging := *reconciler
+	lagging.Client = unseenKustomizations{reconciler.Client}
+	res, err := lagging.finalize(ctx, fc)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.RequeueAfter).To(BeNumerically(">", 0), "finalize must wait for the Kustomization it cannot see in the cache")
+
+	get(g, fc)
+	g.Expect(controllerutil.ContainsFinalizer(fc, v1alpha1.Finalizer)).To(BeTrue(), "the finalizer was removed while a Kustomization remains")
+	get(g, &sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "lag", Namespace: ns}})
+}
