@@ -14,10 +14,16 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package cleanup is what the chart's pre-delete hook runs: it deletes every FluxConfig and
-// waits until the controller has finished with them, so that uninstalling leaves no Flux
-// objects or tenant RBAC behind. It only talks to the API server; the controller (still
-// running while pre-delete hooks run) does the actual clean-up through its finalizer.
+// Package cleanup is what the chart's pre-delete hook runs: it deletes the FluxConfigs of its
+// release and waits until the controller has finished with them, so that uninstalling leaves
+// no Flux objects or tenant RBAC behind. It only talks to the API server; the controller
+// (still running while pre-delete hooks run) does the actual clean-up through its finalizer.
+//
+// A release's FluxConfigs are those its controller reconciles: the ones in its watch
+// namespace, or every one when it watches all namespaces. The agent, which the chart runs only
+// with watchAllNamespaces, writes inside that scope, so what it manages is included. Another
+// release's configs, in its own watch namespace, are never touched: deleting them would make
+// that release's controller prune its tenants' workloads.
 package cleanup
 
 import (
@@ -39,9 +45,13 @@ import (
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 )
 
+// The chart binds the ClusterRole cluster-wide only when the release watches all namespaces;
+// otherwise with a RoleBinding in the watch namespace, so the API server enforces the scope too.
 // +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs,verbs=list;delete
-// The agent re-creates the FluxConfigs it is told about; the hook stops it first, and only it.
-// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;delete,resourceNames=fluxconfig-agent
+// The agent re-creates the FluxConfigs it is told about; the hook stops it first, and only it:
+// a Role in the release namespace (the placeholder "system", as kustomize and
+// hack/chart-rbac.sh replace it), limited to the release's agent by name.
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;delete,resourceNames=fluxconfig-agent,namespace=system
 
 // Options tunes Run.
 type Options struct {
@@ -54,10 +64,13 @@ type Options struct {
 	// Agent is the fluxconfig-agent Deployment to delete, and wait for, before anything else;
 	// empty when the release runs no agent.
 	Agent types.NamespacedName
+	// Namespace is the release's watch namespace: only the FluxConfigs there are deleted.
+	// Empty when the release watches all namespaces, and so owns every FluxConfig.
+	Namespace string
 }
 
-// Run deletes every FluxConfig in the cluster and returns once none is left. A cluster without
-// the FluxConfig CRD has nothing to clean up.
+// Run deletes the release's FluxConfigs and returns once none is left. A cluster without the
+// FluxConfig CRD has nothing to clean up.
 func Run(ctx context.Context, c client.Client, opts Options) error {
 	if opts.Poll <= 0 {
 		opts.Poll = 2 * time.Second
@@ -71,7 +84,7 @@ func Run(ctx context.Context, c client.Client, opts Options) error {
 	if err := stopAgent(ctx, c, opts); err != nil {
 		return err
 	}
-	left, err := remaining(ctx, c)
+	left, err := remaining(ctx, c, opts.Namespace)
 	if err != nil || len(left) == 0 {
 		return err
 	}
@@ -88,7 +101,7 @@ func Run(ctx context.Context, c client.Client, opts Options) error {
 	// and the last successful one names what is left.
 	last := left
 	err = wait.PollUntilContextTimeout(ctx, opts.Poll, opts.Timeout, true, func(ctx context.Context) (bool, error) {
-		items, err := remaining(ctx, c)
+		items, err := remaining(ctx, c, opts.Namespace)
 		if err != nil {
 			fmt.Fprintf(opts.Out, "%v; retrying\n", err)
 			return false, nil
@@ -102,7 +115,7 @@ func Run(ctx context.Context, c client.Client, opts Options) error {
 		}
 		return err
 	}
-	fmt.Fprintln(opts.Out, "Every FluxConfig is gone")
+	fmt.Fprintf(opts.Out, "Every FluxConfig %s is gone\n", scope(opts.Namespace))
 	return nil
 }
 
@@ -130,15 +143,23 @@ func stopAgent(ctx context.Context, c client.Client, opts Options) error {
 	return nil
 }
 
-func remaining(ctx context.Context, c client.Client) ([]v1alpha1.FluxConfig, error) {
+// remaining lists the release's FluxConfigs: those of namespace, or all when it is empty.
+func remaining(ctx context.Context, c client.Client, namespace string) ([]v1alpha1.FluxConfig, error) {
 	list := &v1alpha1.FluxConfigList{}
-	if err := c.List(ctx, list); err != nil {
+	if err := c.List(ctx, list, client.InNamespace(namespace)); err != nil {
 		if apimeta.IsNoMatchError(err) || apierrors.IsNotFound(err) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("listing FluxConfigs: %w", err)
 	}
 	return list.Items, nil
+}
+
+func scope(namespace string) string {
+	if namespace == "" {
+		return "of the cluster"
+	}
+	return "of namespace " + namespace
 }
 
 func names(list []v1alpha1.FluxConfig) string {
