@@ -19,6 +19,7 @@ package arm_test
 import (
 	"encoding/base64"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +150,8 @@ func TestParseISODuration(t *testing.T) {
 	cases := map[string]time.Duration{
 		"PT30M": 30 * time.Minute, "PT1H": time.Hour, "P1D": 24 * time.Hour, "PT1H30M15S": time.Hour + 30*time.Minute + 15*time.Second,
 		"P1DT2H": 26 * time.Hour,
+		// The longest duration a time.Duration holds, to the second.
+		"P106751DT85636S": 106751*24*time.Hour + 85636*time.Second,
 	}
 	for in, want := range cases {
 		got, err := arm.ParseISODuration(in)
@@ -159,6 +162,14 @@ func TestParseISODuration(t *testing.T) {
 	for _, bad := range []string{"", "P", "PT", "30m", "PT1.5H", "P1W", "P1DT"} {
 		if _, err := arm.ParseISODuration(bad); err == nil {
 			t.Errorf("ParseISODuration(%q) succeeded; want an error", bad)
+		}
+	}
+	// Overflow is refused, never wrapped to a negative or a shorter duration.
+	for _, long := range []string{"P106752D", "P106751DT85637S", "PT2562048H", "PT153722868M", "PT9223372037S",
+		"P99999999999999999999D", "P106751DT23H59M60S", "P53376DT1281024H"} {
+		got, err := arm.ParseISODuration(long)
+		if err == nil || !strings.Contains(err.Error(), "longer than the longest duration") {
+			t.Errorf("ParseISODuration(%q) = %v, %v; want a refusal saying it is too long", long, got, err)
 		}
 	}
 }
