@@ -36,25 +36,29 @@ type controller struct {
 	Requeue, SSH bool
 	// Events sends events to notification-controller when it is enabled.
 	Events bool
+	// Fetches sources or secrets from a cloud: workloadIdentity.enable gives it the identity.
+	Fetches bool
 }
 
 // controllers in the order the chart renders them. Source-, kustomize- and helm-controller
 // are built and run by the tests at the versions the Makefile pins, so their manifests come
 // from those modules. notification-controller's module is served only at an older version
 // (NOTIFICATION_MANIFEST_VERSION), whose config/manager is the base for the image the chart
-// pins. The image controllers' modules are not served at all: they share kustomize-controller's
+// pins. Source-controller fetches sources, kustomize-controller decrypts with cloud key
+// services, and the image controllers read registries and push to Git: those get the workload
+// identity. The image controllers' modules are not served at all: they share kustomize-controller's
 // shape (metrics and health ports, /tmp), plus a /data volume for the reflector's database.
 var controllers = []controller{
 	{Name: "source-controller", Key: "sourceController", Module: "github.com/fluxcd/source-controller", Flag: "source",
-		SSH: true, Events: true},
+		SSH: true, Events: true, Fetches: true},
 	{Name: "kustomize-controller", Key: "kustomizeController", Module: "github.com/fluxcd/kustomize-controller", Flag: "kustomize",
-		NoCrossNamespaceRefs: true, DefaultServiceAccount: true, Requeue: true, Events: true},
+		NoCrossNamespaceRefs: true, DefaultServiceAccount: true, Requeue: true, Events: true, Fetches: true},
 	{Name: "helm-controller", Key: "helmController", Module: "github.com/fluxcd/helm-controller", Flag: "helm",
 		NoCrossNamespaceRefs: true, DefaultServiceAccount: true, Requeue: true, Events: true},
 	{Name: "notification-controller", Key: "notificationController", Module: "github.com/fluxcd/notification-controller", Flag: "notification",
 		NoCrossNamespaceRefs: true},
 	{Name: "image-reflector-controller", Key: "imageReflectorController", From: "kustomize-controller",
-		StoragePath: true, NoCrossNamespaceRefs: true, Events: true},
+		StoragePath: true, NoCrossNamespaceRefs: true, Events: true, Fetches: true},
 	{Name: "image-automation-controller", Key: "imageAutomationController", From: "kustomize-controller",
-		NoCrossNamespaceRefs: true, SSH: true, Events: true},
+		NoCrossNamespaceRefs: true, SSH: true, Events: true, Fetches: true},
 }

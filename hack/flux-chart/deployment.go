@@ -21,8 +21,10 @@ import (
 	"strings"
 )
 
-// layerDeployment lays the chart's values and lockdown flags over an upstream Deployment.
-// Everything else (ports, probes, env, volumes, grace period, strategy) stays upstream's.
+// layerDeployment lays the chart's values and lockdown flags over an upstream Deployment:
+// pod labels (and the workload identity label), the proxy's environment and CA, and each
+// controller's env, extraVolumes and extraVolumeMounts after upstream's. Everything else
+// (ports, probes, upstream's env and volumes, grace period, strategy) stays upstream's.
 func layerDeployment(t *templater, c controller, d map[string]any) error {
 	layerMetadata(t, d, c.Name)
 	spec, err := field(d, "spec")
@@ -43,6 +45,7 @@ func layerDeployment(t *templater, c controller, d map[string]any) error {
 	}
 	labels["app.kubernetes.io/part-of"] = "flux"
 	labels["app.kubernetes.io/component"] = c.Name
+	labels[t.block(fmt.Sprintf(`{{- with include "fluxconfig.fluxPodLabels" (list $ $v %t) | trim }}{{ . | nindent %%d }}{{ end }}`, c.Fetches))] = ""
 	pod, err := field(tmpl, "spec")
 	if err != nil {
 		return err
@@ -83,7 +86,19 @@ func layerDeployment(t *templater, c controller, d map[string]any) error {
 		volumes, _ := pod["volumes"].([]any)
 		pod["volumes"] = append(volumes, map[string]any{"name": "data", "emptyDir": map[string]any{}})
 	}
+	appendBlocks(manager, "env", t, "fluxconfig.proxyEnv", "env")
+	appendBlocks(manager, "volumeMounts", t, "fluxconfig.proxyVolumeMounts", "extraVolumeMounts")
+	appendBlocks(pod, "volumes", t, "fluxconfig.proxyVolumes", "extraVolumes")
 	return nil
+}
+
+// appendBlocks appends to the list obj[key] what the chart's helper renders, then the
+// controller's own value of that name.
+func appendBlocks(obj map[string]any, key string, t *templater, helper, value string) {
+	list, _ := obj[key].([]any)
+	obj[key] = append(list,
+		t.block(fmt.Sprintf(`{{- with include %q $ | trim }}{{ . | nindent %%d }}{{ end }}`, helper)),
+		t.block(fmt.Sprintf(`{{- with $v.%s }}{{ toYaml . | nindent %%d }}{{ end }}`, value)))
 }
 
 // layerArgs templates the watch scope and log level upstream sets, keeps the rest of

@@ -134,7 +134,7 @@ func render(c controller, objs []map[string]any) (string, error) {
 	if err := layerDeployment(t, c, deployment); err != nil {
 		return "", err
 	}
-	docs := []map[string]any{serviceAccount(t, c.Name), deployment}
+	docs := []map[string]any{serviceAccount(t, c), deployment}
 	for _, s := range services {
 		layerMetadata(t, s, c.Name)
 		docs = append(docs, s)
@@ -154,9 +154,17 @@ func render(c controller, objs []map[string]any) (string, error) {
 	return b.String(), nil
 }
 
-func serviceAccount(t *templater, name string) map[string]any {
-	sa := map[string]any{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": map[string]any{"name": name}}
-	layerMetadata(t, sa, name)
+// serviceAccount is the controller's ServiceAccount, with its annotations (and the workload
+// identity's client ID) from the values.
+func serviceAccount(t *templater, c controller) map[string]any {
+	meta := map[string]any{"name": c.Name}
+	meta[t.block(
+		fmt.Sprintf(`{{- with include "fluxconfig.fluxServiceAccountAnnotations" (list $ $v %t) | trim }}`, c.Fetches),
+		"annotations:",
+		"  {{- . | nindent (int (add %d 2)) }}",
+		"{{- end }}")] = ""
+	sa := map[string]any{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}
+	layerMetadata(t, sa, c.Name)
 	return sa
 }
 

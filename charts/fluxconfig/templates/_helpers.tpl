@@ -66,3 +66,98 @@ affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+POD_NAMESPACE: the release namespace, which the controller and the agent always add to the
+protected namespaces.
+*/}}
+{{- define "fluxconfig.podNamespaceEnv" -}}
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+{{- end }}
+
+{{/* Whether proxy.caBundle names a ConfigMap or Secret. */}}
+{{- define "fluxconfig.proxyCA" -}}
+{{- $ca := .Values.proxy.caBundle }}
+{{- if and $ca.configMapName $ca.secretName }}{{ fail "set at most one of proxy.caBundle.configMapName and proxy.caBundle.secretName" }}{{ end }}
+{{- if or $ca.configMapName $ca.secretName }}true{{ end }}
+{{- end }}
+
+{{/*
+The proxy settings of a container that talks out. NO_PROXY always holds the API server's
+address (a service variable, expanded by the kubelet) and the cluster's service domains, so
+in-cluster traffic never reaches the proxy. An extra CA goes into SSL_CERT_DIR next to the
+system directories, so Go trusts it besides the system roots instead of in their place.
+*/}}
+{{- define "fluxconfig.proxyEnv" -}}
+{{- $p := .Values.proxy }}
+{{- if $p.httpsProxy }}
+- name: HTTPS_PROXY
+  value: {{ $p.httpsProxy | quote }}
+{{- end }}
+{{- if $p.httpProxy }}
+- name: HTTP_PROXY
+  value: {{ $p.httpProxy | quote }}
+{{- end }}
+{{- if or $p.httpsProxy $p.httpProxy }}
+- name: NO_PROXY
+  value: {{ join "," (compact (list $p.noProxy "$(KUBERNETES_SERVICE_HOST)" ".svc" ".cluster.local" ".cluster.local.")) | quote }}
+{{- end }}
+{{- if include "fluxconfig.proxyCA" . }}
+- name: SSL_CERT_DIR
+  value: /etc/ssl/certs:/etc/pki/tls/certs:/var/run/fluxconfig/proxy-ca
+{{- end }}
+{{- end }}
+
+{{- define "fluxconfig.proxyVolumeMounts" -}}
+{{- if include "fluxconfig.proxyCA" . }}
+- name: proxy-ca
+  mountPath: /var/run/fluxconfig/proxy-ca
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "fluxconfig.proxyVolumes" -}}
+{{- $ca := .Values.proxy.caBundle }}
+{{- if $ca.secretName }}
+- name: proxy-ca
+  secret:
+    secretName: {{ $ca.secretName }}
+    items:
+      - key: {{ $ca.key }}
+        path: proxy-ca.crt
+{{- else if $ca.configMapName }}
+- name: proxy-ca
+  configMap:
+    name: {{ $ca.configMapName }}
+    items:
+      - key: {{ $ca.key }}
+        path: proxy-ca.crt
+{{- end }}
+{{- end }}
+
+{{/*
+A Flux controller's ServiceAccount annotations: its own, and with workloadIdentity.enable the
+client ID, for the controllers that fetch sources. Arguments: $, the controller's values, and
+whether it fetches sources.
+*/}}
+{{- define "fluxconfig.fluxServiceAccountAnnotations" -}}
+{{- $ := index . 0 }}{{ $v := index . 1 }}{{ $fetches := index . 2 }}
+{{- $a := deepCopy (default dict $v.serviceAccount.annotations) }}
+{{- if and $fetches $.Values.workloadIdentity.enable }}
+{{- $_ := set $a "azure.workload.identity/client-id" $.Values.workloadIdentity.clientId }}
+{{- end }}
+{{- with $a }}{{ toYaml . }}{{ end }}
+{{- end }}
+
+{{/* A Flux controller's pod labels: its own, and the workload identity label. */}}
+{{- define "fluxconfig.fluxPodLabels" -}}
+{{- $ := index . 0 }}{{ $v := index . 1 }}{{ $fetches := index . 2 }}
+{{- $l := deepCopy (default dict $v.podLabels) }}
+{{- if and $fetches $.Values.workloadIdentity.enable }}
+{{- $_ := set $l "azure.workload.identity/use" "true" }}
+{{- end }}
+{{- with $l }}{{ toYaml . }}{{ end }}
+{{- end }}
