@@ -66,9 +66,31 @@ func Start() (*Environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	return start(dirs)
+}
+
+// StartWithFluxCRDs is Start with only the named files of the Flux CRD directory (e.g.
+// source.toolkit.fluxcd.io_gitrepositories.yaml): a cluster where only part of Flux is
+// installed.
+func StartWithFluxCRDs(files ...string) (*Environment, error) {
+	dirs, err := CRDDirs()
+	if err != nil {
+		return nil, err
+	}
+	paths := []string{dirs[0]}
+	for _, f := range files {
+		paths = append(paths, FluxCRDPath(f))
+	}
+	return start(paths)
+}
+
+// FluxCRDPath is the path of one file of the Flux CRD directory.
+func FluxCRDPath(file string) string { return filepath.Join(os.Getenv(FluxCRDsEnv), file) }
+
+func start(crdPaths []string) (*Environment, error) {
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: os.Getenv(AssetsEnv),
-		CRDDirectoryPaths:     dirs,
+		CRDDirectoryPaths:     crdPaths,
 		ErrorIfCRDPathMissing: true,
 	}
 	cfg, err := env.Start()

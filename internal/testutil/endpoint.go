@@ -17,6 +17,7 @@ limitations under the License.
 package testutil
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/pem"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/fluxconfig/fluxconfig/internal/dashboard"
 	"github.com/fluxconfig/fluxconfig/internal/endpoint"
 )
 
@@ -103,6 +105,11 @@ type EndpointOptions struct {
 	Wrap func(http.Handler) http.Handler
 	// TLS serves HTTPS with a self-signed certificate (see Endpoint.CAFile).
 	TLS bool
+	// Authoritative marks the desired sets as complete (fluxconfig-endpoint --authoritative).
+	Authoritative bool
+	// AgentPollInterval is what the dashboard and the cluster registry take as the agents'
+	// poll interval; their default when zero.
+	AgentPollInterval time.Duration
 }
 
 // Endpoint is the real reference endpoint over a bbolt file, served on 127.0.0.1.
@@ -111,6 +118,8 @@ type Endpoint struct {
 	Server *endpoint.Server
 	Store  *endpoint.BoltStore
 	Tokens *TokenDir
+	// Dashboard is the dashboard served at URL/ui/.
+	Dashboard *dashboard.Dashboard
 	// CAFile holds the PEM certificate of a TLS endpoint.
 	CAFile string
 	http   *httptest.Server
@@ -130,7 +139,16 @@ func StartEndpoint(dir string, o EndpointOptions) (*Endpoint, error) {
 		o.Now = time.Now
 	}
 	e := &Endpoint{Store: store, Tokens: tokens,
-		Server: &endpoint.Server{Store: store, Tokens: tokens.Tokens(), Now: o.Now, Log: logr.Discard()}}
+		Server: &endpoint.Server{Store: store, Tokens: tokens.Tokens(), Now: o.Now, Log: logr.Discard(), Authoritative: o.Authoritative}}
+	if e.Server.Registry, err = endpoint.NewRegistry(context.Background(), store); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	e.Server.Registry.PollInterval = o.AgentPollInterval
+	if e.Dashboard, err = dashboard.Mount(context.Background(), e.Server, dashboard.Options{PollInterval: o.AgentPollInterval}); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
 	handler := e.Server.Handler()
 	if o.Wrap != nil {
 		handler = o.Wrap(handler)
@@ -149,8 +167,9 @@ func StartEndpoint(dir string, o EndpointOptions) (*Endpoint, error) {
 	return e, nil
 }
 
-// Close stops serving and closes the store.
+// Close ends the held polls, stops serving and closes the store.
 func (e *Endpoint) Close() {
+	e.Server.EndLongPolls()
 	e.http.Close()
 	_ = e.Store.Close()
 }
