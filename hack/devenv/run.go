@@ -191,7 +191,7 @@ func writeKubeconfig(env *testenv.Environment, dir string) (string, error) {
 // watchHelp is printed while the samples settle.
 func watchHelp(stateDir, kubeconfig string, up *upstream) string {
 	return fmt.Sprintf("\nIn another shell:\n\n  export KUBECONFIG=%s\n  kubectl get fluxconfigs -A\n\n%s\nLogs are in %s.\n\n",
-		kubeconfig, up.curlHelp(), stateDir)
+		kubeconfig, up.cliHelp(), stateDir)
 }
 
 var errNoSamples = errors.New("no samples to create")

@@ -47,7 +47,9 @@ const devCluster = "local"
 // upstream is the endpoint and the agent devenv runs next to the controller.
 type upstream struct {
 	url, adminTokenFile string
-	endpoint, agent     *process
+	// cli is the fluxconfig CLI next to the endpoint binary; cliConfig its config file.
+	cli, cliConfig  string
+	endpoint, agent *process
 }
 
 // startUpstream starts fluxconfig-endpoint on a free 127.0.0.1 port with fresh tokens in
@@ -63,7 +65,8 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "clusters"), 0o700); err != nil {
 		return nil, err
 	}
-	u := &upstream{adminTokenFile: filepath.Join(dir, "admin-token")}
+	u := &upstream{adminTokenFile: filepath.Join(dir, "admin-token"), cli: filepath.Join(filepath.Dir(o.endpoint), "fluxconfig"),
+		cliConfig: filepath.Join(dir, "fluxconfig.yaml")}
 	agentToken := filepath.Join(dir, "agent-token")
 	tok := newToken()
 	for path, value := range map[string]string{u.adminTokenFile: newToken(), filepath.Join(dir, "clusters", devCluster): tok, agentToken: tok} {
@@ -76,9 +79,15 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 		return nil, err
 	}
 	u.url = "http://" + addr
+	// What the fluxconfig CLI needs to manage the samples: FLUXCONFIG_CONFIG=<this file>.
+	cliConfig := fmt.Sprintf("endpoint: %s\ntoken-file: %s\ncluster: %s\n", u.url, u.adminTokenFile, devCluster)
+	if err := os.WriteFile(u.cliConfig, []byte(cliConfig), 0o600); err != nil {
+		return nil, err
+	}
 	u.endpoint, err = startProcess("fluxconfig-endpoint", o.endpoint, kubeconfig, filepath.Join(o.stateDir, "endpoint.log"), nil,
 		"--listen="+addr, "--data="+filepath.Join(dir, "store.db"),
-		"--admin-token-file="+u.adminTokenFile, "--cluster-tokens-dir="+filepath.Join(dir, "clusters"))
+		"--admin-token-file="+u.adminTokenFile, "--cluster-tokens-dir="+filepath.Join(dir, "clusters"),
+		"--agent-poll-interval=5s")
 	if err != nil {
 		return nil, err
 	}
@@ -195,11 +204,13 @@ func protectedFromSamples(objs []*unstructured.Unstructured, fc *v1alpha1.FluxCo
 	return out
 }
 
-// curlHelp is printed once everything runs.
-func (u *upstream) curlHelp() string {
-	return fmt.Sprintf("The configuration endpoint serves %s (cluster %q). For example:\n\n"+
-		"  curl -s -H \"Authorization: Bearer $(cat %s)\" %s/v1/clusters/%s/fluxConfigurations\n"+
-		"  curl -s -X PATCH -H \"Authorization: Bearer $(cat %s)\" -d '{\"properties\":{\"suspend\":true}}' \\\n"+
-		"    %s/v1/clusters/%s/fluxConfigurations/cluster-config\n",
-		u.url, devCluster, u.adminTokenFile, u.url, devCluster, u.adminTokenFile, u.url, devCluster)
+// cliHelp is printed once everything runs.
+func (u *upstream) cliHelp() string {
+	return fmt.Sprintf("The configuration endpoint serves %s (cluster %q). The fluxconfig CLI manages the samples there:\n\n"+
+		"  export FLUXCONFIG_CONFIG=%s\n"+
+		"  %[4]s list\n"+
+		"  %[4]s deployed-object list -n cluster-config\n"+
+		"  %[4]s update -n cluster-config --suspend\n\n"+
+		"The compliance dashboard is %[1]s/ui/ (sign in with the token in %[5]s).\n",
+		u.url, devCluster, u.cliConfig, u.cli, u.adminTokenFile)
 }
