@@ -21,6 +21,7 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 
 	"os"
 	"path/filepath"
@@ -33,6 +34,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/types"
+	"golang.org/x/crypto/ssh"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -209,6 +211,31 @@ var _ = Describe("GitOps with the real Flux controllers", Ordered, func() {
 			WithTransform(conditionMessages, ContainSubstring("unable to authenticate"))))
 	}, SpecTimeout(3*time.Minute))
 
+	// Azure DevOps accepts only RSA keys; sshKeyAlgorithm asks for one where the host does not
+	// tell (our server runs on 127.0.0.1).
+	It("3b: over SSH with sshKeyAlgorithm rsa-4096, generates an RSA key the git server accepts as a deploy key", func(ctx SpecContext) {
+		sha := commit("ssh-rsa", map[string]string{"ssh-rsa/settings.yaml": configMapYAML("e2e-ssh-rsa", "rsa-settings", "1")})
+		start := time.Now()
+		st.put(ctx, "rsa-deploy", properties(map[string]any{
+			"namespace": "e2e-ssh-rsa",
+			"gitRepository": map[string]any{
+				"url": st.ssh.URL("fleet"), "sshKnownHosts": b64(st.ssh.KnownHosts()), "sshKeyAlgorithm": "rsa-4096",
+				"syncIntervalInSeconds": 2, "repositoryRef": map[string]any{"branch": "main"},
+			},
+			"kustomizations": map[string]any{"rsa": map[string]any{"path": "./ssh-rsa", "retryIntervalInSeconds": 2}},
+		}))
+		Eventually(st.observed("rsa-deploy")).WithTimeout(scenarioTimeout).Should(HaveField("RepositoryPublicKey", HavePrefix("ssh-rsa ")))
+		publicKey := st.observed("rsa-deploy")().RepositoryPublicKey
+		Expect(rsaBits(publicKey)).To(Equal(4096))
+		record("scenario 3b: PUT → RSA-4096 public key at the endpoint %s", time.Since(start).Round(100*time.Millisecond))
+
+		start = time.Now()
+		Expect(st.ssh.Authorize(publicKey)).To(Succeed())
+		Eventually(configMapVersion(ctx, "e2e-ssh-rsa", "rsa-settings")).WithTimeout(scenarioTimeout).Should(Equal("1"))
+		Eventually(st.observed("rsa-deploy")).WithTimeout(scenarioTimeout).Should(compliantAt(sha))
+		record("scenario 3b: RSA deploy key registered → applied and Compliant %s", time.Since(start).Round(100*time.Millisecond))
+	}, SpecTimeout(3*time.Minute))
+
 	It("4: a namespace-scoped configuration applies in its namespace and is refused in another", func(ctx SpecContext) {
 		sha := commit("tenant", map[string]string{
 			"tenant/own/settings.yaml":    configMapYAML("e2e-tenant", "own-settings", "1"),
@@ -243,7 +270,24 @@ var _ = Describe("GitOps with the real Flux controllers", Ordered, func() {
 	It("8: every source kind and auth method, and a config applying every Flux kind, reach Compliant", func(ctx SpecContext) {
 		runKindCases(ctx, st, kindCases(ctx, st))
 	}, SpecTimeout(4*time.Minute))
+
+	It("9: docs/quickstart.sh creates, inspects, changes and deletes a configuration with the fluxconfig CLI", func(ctx SpecContext) {
+		runQuickstart(ctx, st)
+	}, SpecTimeout(10*time.Minute))
 })
+
+// rsaBits is the modulus size of an RSA public key in authorized_keys format, 0 for any
+// other key.
+func rsaBits(authorizedKey string) int {
+	key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
+	Expect(err).NotTo(HaveOccurred())
+	crypto, ok := key.(ssh.CryptoPublicKey)
+	Expect(ok).To(BeTrue())
+	if rsaKey, ok := crypto.CryptoPublicKey().(*rsa.PublicKey); ok {
+		return rsaKey.N.BitLen()
+	}
+	return 0
+}
 
 // conditionMessages joins every condition message the endpoint reports for a configuration.
 func conditionMessages(p dpv1.FluxConfigurationProperties) string {

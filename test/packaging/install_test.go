@@ -64,9 +64,20 @@ var valueSets = []valueSet{
 			isFlux := slices.Contains(fluxControllers, o.GetName())
 			g.Expect(o.GetLabels()["app.kubernetes.io/part-of"] == "flux").To(Equal(isFlux), o.GetName())
 		}
-		g.Expect(names(objs, "Job")).To(ConsistOf("fluxconfig-cleanup"))
+		g.Expect(names(objs, "Job")).To(ConsistOf("fluxconfig-cleanup", "fluxconfig-preflight"))
+		g.Expect(jobArgs(g, objs, "fluxconfig-preflight")).To(ConsistOf("preflight", "--release=defaults",
+			"--release-namespace="+ns, "--flux-install=true"))
 		g.Expect(names(objs, "Service")).To(ConsistOf("fluxconfig-controller-metrics", "source-controller",
 			"notification-controller", "webhook-receiver"))
+		// Protected namespaces and the release namespace, for the controller.
+		g.Expect(controller.Args).To(ContainElement("--protected-namespaces=kube-system,kube-public,kube-node-lease"))
+		g.Expect(controller.Env).To(ContainElement(podNamespaceEnv))
+		// Flux's own NetworkPolicies; no proxy and no workload identity unless asked for.
+		g.Expect(names(objs, "NetworkPolicy")).To(ConsistOf("allow-egress", "allow-scraping", "allow-webhooks"))
+		for _, name := range fluxControllers {
+			g.Expect(envNames(container(g, objs, name))).NotTo(ContainElements("HTTPS_PROXY", "NO_PROXY", "SSL_CERT_DIR"), name)
+			g.Expect(podLabels(g, objs, name)).NotTo(HaveKey(workloadIdentityUse), name)
+		}
 	}},
 	{name: "agent", check: func(g *WithT, ns string, objs []*unstructured.Unstructured) {
 		agent := container(g, objs, "fluxconfig-agent")
@@ -75,11 +86,17 @@ var valueSets = []valueSet{
 		g.Expect(resources(agent)).To(Equal("5m/30Mi/50m/150Mi"))
 		g.Expect(names(objs, "ClusterRole")).To(ContainElement("fluxconfig-agent-" + ns))
 		g.Expect(names(objs, "Service")).To(ContainElement("fluxconfig-agent-metrics"))
+		g.Expect(agent.Args).To(ContainElements("--prune-limit=10", "--protected-namespaces=kube-system,kube-public,kube-node-lease",
+			"--poll-interval=30s", "--long-poll-wait=30s"))
+		g.Expect(agent.Env).To(ContainElement(podNamespaceEnv))
 	}},
+	{name: "identity-proxy", check: checkIdentityProxy},
 	{name: "no-flux", check: func(g *WithT, ns string, objs []*unstructured.Unstructured) {
 		g.Expect(names(objs, "Deployment")).To(ConsistOf("fluxconfig-controller"))
 		g.Expect(names(objs, "CustomResourceDefinition")).To(ConsistOf("fluxconfigs.clusterconfig.azure.com"))
 		g.Expect(names(objs, "ClusterRole")).NotTo(ContainElement(HavePrefix("crd-controller")))
+		g.Expect(names(objs, "NetworkPolicy")).To(BeEmpty(), "an existing Flux install brings its own")
+		g.Expect(jobArgs(g, objs, "fluxconfig-preflight")).To(ContainElement("--flux-install=false"))
 	}},
 	{name: "no-multitenancy", check: func(g *WithT, ns string, objs []*unstructured.Unstructured) {
 		g.Expect(container(g, objs, "fluxconfig-controller").Args).To(ContainElement("--multi-tenancy-enforce=false"))
@@ -111,8 +128,13 @@ var valueSets = []valueSet{
 			g.Expect(container(g, objs, name).Args).To(ContainElement("--watch-all-namespaces=false"), name)
 		}
 		// The Flux controllers hold their rights in the release namespace only.
-		g.Expect(names(objs, "RoleBinding")).To(ConsistOf("crd-controller-"+ns, "cluster-reconciler-"+ns))
+		g.Expect(names(objs, "RoleBinding")).To(ContainElements("crd-controller-"+ns, "cluster-reconciler-"+ns))
 		g.Expect(names(objs, "ClusterRoleBinding")).NotTo(ContainElement(Or(HavePrefix("crd-controller"), HavePrefix("cluster-reconciler"))))
+		// So does the pre-delete hook, which deletes the FluxConfigs of the release namespace only.
+		g.Expect(jobArgs(g, objs, "fluxconfig-cleanup")).To(ContainElement("--watch-namespace=" + ns))
+		g.Expect(names(objs, "RoleBinding")).To(ContainElement("fluxconfig-cleanup-" + ns))
+		g.Expect(names(objs, "ClusterRoleBinding")).NotTo(ContainElement(HavePrefix("fluxconfig-cleanup")))
+		g.Expect(jobArgs(g, objs, "fluxconfig-preflight")).To(ContainElement("--watch-namespace=" + ns))
 	}},
 	{name: "minimal", check: func(g *WithT, ns string, objs []*unstructured.Unstructured) {
 		g.Expect(names(objs, "CustomResourceDefinition")).To(BeEmpty())

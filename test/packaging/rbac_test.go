@@ -20,8 +20,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"os"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -46,10 +48,13 @@ import (
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	dpclient "github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/agent"
+	"github.com/fluxconfig/fluxconfig/internal/agent/drift"
 	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
 	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
 	"github.com/fluxconfig/fluxconfig/internal/cleanup"
 	"github.com/fluxconfig/fluxconfig/internal/controller"
+	"github.com/fluxconfig/fluxconfig/internal/preflight"
 	"github.com/fluxconfig/fluxconfig/internal/render"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
@@ -120,9 +125,20 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 			rbac = append(rbac, o)
 		}
 	}
-	g.Expect(names(rbac, "ServiceAccount")).To(ConsistOf("fluxconfig-controller", "fluxconfig-agent", "fluxconfig-cleanup"))
+	g.Expect(names(rbac, "ServiceAccount")).To(ConsistOf("fluxconfig-controller", "fluxconfig-agent", "fluxconfig-cleanup",
+		"fluxconfig-preflight"))
+	// What is about the release namespace alone (Leases, the agent's Deployment) is in Roles there.
+	g.Expect(names(rbac, "Role")).To(ConsistOf("fluxconfig-controller", "fluxconfig-agent", "fluxconfig-cleanup"))
 	install(t, admin, rbac)
 	ctrl.SetLogger(logr.Discard())
+
+	// The pre-install hook, as its ServiceAccount, before anything runs.
+	preflightForbidden := &forbiddenLog{}
+	preflightClient, err := client.New(asServiceAccount(ns, "fluxconfig-preflight", preflightForbidden), client.Options{Scheme: scheme.New()})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = preflight.Check(ctx, preflightClient, preflight.Options{Release: release, Namespace: ns, FluxInstall: false})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(preflightForbidden.all()).To(BeEmpty(), "requests of the preflight hook refused")
 
 	// The controller, as main.go builds it, as its ServiceAccount.
 	controllerForbidden := &forbiddenLog{}
@@ -157,10 +173,15 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 	agentAPI, err := dpclient.New(dpclient.Options{Endpoint: ep.URL, TokenFile: ep.agentToken})
 	g.Expect(err).NotTo(HaveOccurred())
 	cc := agentAPI.Cluster(cluster)
+	identity, err := agent.NewIdentity(ep.URL, cluster)
+	g.Expect(err).NotTo(HaveOccurred())
+	recorder, desired := agentMgr.GetEventRecorder(agent.FieldOwner), &drift.Desired{}
 	g.Expect(agentMgr.Add(&poller.Poller{Client: agentMgr.GetClient(), Config: cc, Interval: time.Second,
-		Now: time.Now, Log: logr.Discard()})).To(Succeed())
+		Now: time.Now, Log: logr.Discard(), Identity: identity, StateNamespace: ns, Desired: desired, Recorder: recorder})).To(Succeed())
+	g.Expect((&drift.Repairer{Client: agentMgr.GetClient(), Reader: agentMgr.GetAPIReader(), Desired: desired,
+		Recorder: recorder}).SetupWithManager(agentMgr)).To(Succeed())
 	g.Expect((&reporter.Reporter{Client: agentMgr.GetClient(), Config: cc, Interval: time.Second,
-		Now: time.Now}).SetupWithManager(agentMgr)).To(Succeed())
+		Now: time.Now, Identity: identity}).SetupWithManager(agentMgr)).To(Succeed())
 	agentCtx, stopAgent := context.WithCancel(ctx)
 	agentDone := make(chan struct{})
 	go func() { defer close(agentDone); _ = agentMgr.Start(agentCtx) }()
@@ -238,6 +259,7 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 	escalate := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "escalate"},
 		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "configmap-writer"},
 		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: "default"}}}
+	var allowed []string
 	for what, err := range map[string]error{
 		"controller binds a ClusterRole other than cluster-admin": controllerClient.Create(bg, escalate),
 		"controller creates a ClusterRole":                        controllerClient.Create(bg, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "mine"}}),
@@ -245,6 +267,16 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 		"controller creates a Deployment":                         controllerClient.Create(bg, deployment("default")),
 		"controller deletes a namespace":                          controllerClient.Delete(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}}),
 		"agent lists Secrets":                                     agentClient.List(bg, &corev1.SecretList{}),
+		"agent updates a Secret (it server-side applies)": agentClient.Update(bg, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "default"}}),
+		"controller takes a Lease outside the release namespace": controllerClient.Create(bg, lease("default")),
+		"controller lists Leases":                                controllerClient.List(bg, &coordinationv1.LeaseList{}, client.InNamespace(ns)),
+		"agent takes a Lease outside the release namespace":      agentClient.Create(bg, lease("default")),
+		"agent deletes a Lease":                                  agentClient.Delete(bg, lease(ns)),
+		"hook deletes the agent Deployment of another namespace": hook.Delete(bg, &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: "fluxconfig-agent", Namespace: "default"}}),
+		"preflight reads a Secret":       preflightClient.Get(bg, client.ObjectKey{Namespace: ns, Name: "agent-token"}, &corev1.Secret{}),
+		"preflight deletes a Deployment": preflightClient.Delete(bg, deployment(ns)),
 		"agent creates a Kustomization": agentClient.Create(bg, &kustomizev1.Kustomization{
 			ObjectMeta: metav1.ObjectMeta{Name: "k", Namespace: "default"}}),
 		"agent creates a RoleBinding": agentClient.Create(bg, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rb", Namespace: "default"},
@@ -254,8 +286,16 @@ func TestChart_RBACIsEnoughAndNoMore(t *testing.T) {
 		"hook deletes a namespace":                       hook.Delete(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}}),
 		"hook deletes a Deployment other than the agent": hook.Delete(bg, deployment(ns)),
 	} {
-		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%s: want Forbidden, got %v", what, err)
+		if !apierrors.IsForbidden(err) {
+			allowed = append(allowed, fmt.Sprintf("%s: want Forbidden, got %v", what, err))
+		}
 	}
+	sort.Strings(allowed)
+	g.Expect(allowed).To(BeEmpty())
+}
+
+func lease(namespace string) *coordinationv1.Lease {
+	return &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "fluxconfig", Namespace: namespace}}
 }
 
 func deployment(namespace string) *appsv1.Deployment {

@@ -76,6 +76,12 @@ func TestChart_SchemaRejectsBadValues(t *testing.T) {
 		"endpoint URL":          {"agent": map[string]any{"endpoint": "config.example.com"}},
 		"pull policy":           {"flux": map[string]any{"sourceController": map[string]any{"image": map[string]any{"pullPolicy": "Sometimes"}}}},
 		"ssh algorithms":        {"flux": map[string]any{"sourceController": map[string]any{"sshHostKeyAlgos": "rsa-sha2-512"}}},
+		"proxy URL":             {"proxy": map[string]any{"httpsProxy": "proxy.corp:3128"}},
+		"client ID":             {"workloadIdentity": map[string]any{"enable": true, "clientId": "my-identity"}},
+		"protected namespace":   {"multiTenancy": map[string]any{"protectedNamespaces": []any{"Kube_System"}}},
+		"env without a name":    {"agent": map[string]any{"env": []any{map[string]any{"value": "1"}}}},
+		"prune limit":           {"agent": map[string]any{"pruneLimit": 0}},
+		"long-poll wait":        {"agent": map[string]any{"longPollWait": "30"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := renderChart(chrt, "schema", "flux-system", values)
