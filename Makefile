@@ -39,6 +39,8 @@ AZURITE ?= $(LOCALBIN)/azurite-$(AZURITE_VERSION)/node_modules/.bin/azurite-blob
 AZURITE_IF_NPM = $(if $(shell command -v npm),$(AZURITE))
 FLUX_CONTROLLERS := $(SOURCE_CONTROLLER) $(KUSTOMIZE_CONTROLLER) $(HELM_CONTROLLER)
 BINARIES := fluxconfig-controller fluxconfig-agent fluxconfig-endpoint
+# The command line for the endpoint's management API; built with the binaries, not an image.
+CLI := fluxconfig
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
 # The pinned toolchain builds everything; never fetch another.
@@ -52,7 +54,9 @@ KUBE_APISERVER := $(LOCALBIN)/kube-apiserver-$(KUBE_VERSION)/kube-apiserver
 ENVTEST_ASSETS := $(LOCALBIN)/envtest-$(KUBE_VERSION)-$(ETCD_VERSION)
 FLUX_CRDS := $(LOCALBIN)/flux-crds-source-$(SOURCE_CONTROLLER_VERSION)-kustomize-$(KUSTOMIZE_CONTROLLER_VERSION)-helm-$(HELM_CONTROLLER_VERSION)-notification-$(NOTIFICATION_API_VERSION)-image-$(IMAGE_API_VERSION)
 TEST_ASSETS := $(ENVTEST_ASSETS)/.complete $(FLUX_CRDS)/.complete
-TEST_ENV = KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) FLUXCONFIG_FLUX_CRDS=$(FLUX_CRDS)
+# envtest's 20 s default start budget is too short when the suites run side by side on 2 cores.
+TEST_ENV = KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) FLUXCONFIG_FLUX_CRDS=$(FLUX_CRDS) \
+	KUBEBUILDER_CONTROLPLANE_START_TIMEOUT=3m KUBEBUILDER_CONTROLPLANE_STOP_TIMEOUT=1m
 
 .DEFAULT_GOAL := help
 
@@ -71,6 +75,7 @@ generate: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(FLUX_CRDS)/.complete ## Generate d
 	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-agent paths=./internal/agent/... output:rbac:dir=config/rbac/agent
 	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-controller paths=./internal/controller/... output:rbac:dir=config/rbac/controller
 	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-cleanup paths=./internal/cleanup/... output:rbac:dir=config/rbac/cleanup
+	$(CONTROLLER_GEN) rbac:roleName=fluxconfig-preflight paths=./internal/preflight/... output:rbac:dir=config/rbac/preflight
 	hack/chart-crds.sh config/crd/bases charts/fluxconfig/templates/crds .Values.crds.enabled fluxconfig.labels
 	hack/chart-crds.sh $(FLUX_CRDS) charts/fluxconfig/templates/flux-crds '(and .Values.crds.enabled .Values.flux.install)' fluxconfig.fluxLabels
 	go run ./hack/flux-chart -out charts/fluxconfig/templates/flux-controllers.yaml \
@@ -79,6 +84,7 @@ generate: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(FLUX_CRDS)/.complete ## Generate d
 	hack/chart-rbac.sh config/rbac/controller/role.yaml fluxconfig-controller true charts/fluxconfig/templates/rbac/controller.yaml
 	hack/chart-rbac.sh config/rbac/agent/role.yaml fluxconfig-agent '(include "fluxconfig.agentEnabled" .)' charts/fluxconfig/templates/rbac/agent.yaml
 	hack/chart-rbac.sh config/rbac/cleanup/role.yaml fluxconfig-cleanup .Values.cleanup.enabled charts/fluxconfig/templates/rbac/cleanup.yaml
+	hack/chart-rbac.sh config/rbac/preflight/role.yaml fluxconfig-preflight .Values.preflight.enabled charts/fluxconfig/templates/rbac/preflight.yaml pre-install
 	go run ./hack/openapi-gen api/dataplane/v1/openapi.yaml
 	$(CRD_REF_DOCS) --log-level=ERROR --source-path=./api/v1alpha1 --config=hack/api-docs/config.yaml --renderer=markdown --output-path=docs/api-reference.md
 
@@ -93,6 +99,7 @@ fmt: ## Format the Go code.
 vet: ## Run go vet, including the e2e suite.
 	go vet ./...
 	go vet -tags e2e ./test/...
+	go vet -tags chaos ./test/chaos
 
 .PHONY: verify
 verify: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(FLUX_CRDS)/.complete ## Fail when generated files, go.mod/go.sum or formatting are stale.
@@ -100,8 +107,15 @@ verify: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(FLUX_CRDS)/.complete ## Fail when ge
 
 ##@ Test
 
+# What `make test` runs after verify, side by side: the suites spend much of their time waiting on
+# processes, so two cores run them in about half the time of one after the other.
+TEST_PARTS ?= lint lint-chart vet test-unit test-fuzz test-e2e test-chaos-short
+TEST_JOBS ?= 4
+
 .PHONY: test
-test: verify lint lint-chart vet test-unit test-fuzz test-e2e ## Run everything CI runs.
+# verify first and alone: it regenerates files that the other parts compile.
+test: verify ## Run everything CI runs.
+	$(MAKE) -j$(TEST_JOBS) --output-sync=target $(TEST_PARTS)
 
 .PHONY: lint
 # --allow-serial-runners: a second run (another worktree) waits for the first instead of failing.
@@ -140,9 +154,27 @@ test-e2e: build $(CONTROLLER_GEN) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) $(TEST_A
 		FLUXCONFIG_AZURITE=$(AZURITE_IF_NPM) go test $(GO_TEST_FLAGS) -tags e2e ./test/e2e -ginkgo.v
 	@cat $(LOCALBIN)/e2e-figures.txt 2>/dev/null || true
 
+# The fault-injection suite (test/chaos): faults from a printed SEED for DURATION over
+# CHAOS_CONFIGS configurations, then invariants; every process's log is kept in
+# bin/chaos/<seed>/. The short form is what `make test` runs.
+SEED ?= 1
+DURATION ?= 10m
+CHAOS_CONFIGS ?= 300
+CHAOS_TIMEOUT ?= 90m
+CHAOS_ENV = $(TEST_ENV) FLUXCONFIG_BIN_DIR=$(LOCALBIN) CHAOS_DIR=$(LOCALBIN)/chaos CHAOS_SEED=$(SEED)
+
+.PHONY: test-chaos
+test-chaos: build $(TEST_ASSETS) ## Run the fault-injection suite: SEED=1 DURATION=10m of kills, a kube-apiserver restart, proxy and full-disk faults over 300 FluxConfigs.
+	$(CHAOS_ENV) CHAOS_DURATION=$(DURATION) CHAOS_CONFIGS=$(CHAOS_CONFIGS) \
+		go test -count=1 -timeout $(CHAOS_TIMEOUT) -tags chaos ./test/chaos -run '^TestChaos$$' -v
+
+.PHONY: test-chaos-short
+test-chaos-short: build $(TEST_ASSETS) ## The chaos suite's short form (60 configs, 75s of faults, under 3 minutes), part of make test.
+	$(CHAOS_ENV) CHAOS_SHORT=1 go test -count=1 -timeout 15m -tags chaos ./test/chaos -run '^TestChaos$$' -v
+
 .PHONY: test-env
 test-env: $(CONTROLLER_GEN) $(TEST_ASSETS) ## Print the environment to run `go test` by hand.
-	@echo "export KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) FLUXCONFIG_FLUX_CRDS=$(FLUX_CRDS)"
+	@echo "export $(TEST_ENV)"
 
 ##@ Benchmarks
 
@@ -159,7 +191,7 @@ bench: $(CONTROLLER_GEN) $(TEST_ASSETS) ## Measure converge against a bare-clien
 ##@ Build
 
 .PHONY: build
-build: $(addprefix $(LOCALBIN)/,$(BINARIES)) ## Build the three binaries into bin/.
+build: $(addprefix $(LOCALBIN)/,$(BINARIES) $(CLI)) ## Build the three binaries and the fluxconfig CLI into bin/.
 
 $(LOCALBIN)/%: FORCE
 	CGO_ENABLED=0 go build -trimpath -o $@ ./cmd/$*

@@ -28,4 +28,11 @@ if [[ -n "$unformatted" ]]; then
   echo "$unformatted" >&2
   exit 1
 fi
-echo "verify: generated files, go.mod and formatting are current"
+# A built binary committed by mistake makes a push too large to land; nothing we write is 1 MiB.
+large=$(git ls-files -co --exclude-standard -z | xargs -0 -r sh -c 'find "$@" -maxdepth 0 -type f -size +1024k 2>/dev/null' sh || true)
+if [[ -n "$large" ]]; then
+  echo "verify: these files are over 1 MiB; build outputs belong in bin/ (ignored), not in git:" >&2
+  echo "$large" >&2
+  exit 1
+fi
+echo "verify: generated files, go.mod, formatting and file sizes are current"
