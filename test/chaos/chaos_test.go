@@ -147,8 +147,11 @@ func TestChaos(t *testing.T) {
 	}
 	defer px.close()
 
+	// The store is never partly restored here, so its lists are whole: --authoritative lets
+	// the agent carry out the churn's mass deletions (the full-disk fault removes up to 200
+	// configs at once), which its prune limit would otherwise hold back by design.
 	endpoint, err := newSupervised(dir, o.binDir, "fluxconfig-endpoint", "", append([]string{"--listen=" + endpointAddr,
-		"--data=" + filepath.Join(disk.dir, "store.db"), "--sweep-interval=5s"}, tokens.EndpointFlags()...)...)
+		"--data=" + filepath.Join(disk.dir, "store.db"), "--sweep-interval=5s", "--authoritative"}, tokens.EndpointFlags()...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
