@@ -18,6 +18,7 @@ package endpoint_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -30,15 +31,17 @@ import (
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 )
 
-// refused expects err to be an answer with code whose message holds every want.
-func refused(g *WithT, err error, code int, want ...string) *client.Error {
+// refused expects err to be an answer with code whose message holds every want, and
+// returns the endpoint's error.
+func refused(g *WithT, err error, code int, want ...string) dpv1.ErrorDetail {
 	g.THelper()
 	g.Expect(client.StatusCode(err)).To(Equal(code), "%v", err)
-	ce := err.(*client.Error)
+	var ce *client.Error
+	g.Expect(errors.As(err, &ce)).To(BeTrue())
 	for _, w := range want {
 		g.Expect(ce.Detail.Message).To(ContainSubstring(w))
 	}
-	return ce
+	return ce.Detail
 }
 
 func TestFleetNameClashesAreRefusedNamingBoth(t *testing.T) {
@@ -96,6 +99,7 @@ func TestFleetSubstitutesPerCluster(t *testing.T) {
 		"cluster_label_tier": "pinned",
 		"missing":            "${cluster_label_nope}",
 	}
+	f.Properties.Kustomizations["opt-in"] = &dpv1.KustomizationDefinition{Path: "./opt-in", PostBuild: &dpv1.PostBuildDefinition{}}
 	e.putFleet("web", f)
 	for cluster, region := range map[string]string{"east-1": "eu-west", "east-2": "eu-north"} {
 		d := e.entry(cluster, "web")
@@ -107,6 +111,8 @@ func TestFleetSubstitutesPerCluster(t *testing.T) {
 			"missing":                                     "${cluster_label_nope}",
 		}), cluster)
 		g.Expect(d.Properties.Kustomizations["infra"].PostBuild).To(BeNil(), "no substitution where none was asked for")
+		g.Expect(d.Properties.Kustomizations["opt-in"].PostBuild.Substitute).To(HaveKeyWithValue("cluster_name", cluster),
+			"an empty postBuild opts in")
 	}
 
 	// A relabel that changes a value is a new operation; the same values are none.
@@ -127,7 +133,7 @@ func TestFleetSubstitutesPerCluster(t *testing.T) {
 	}
 	_, err := e.admin.PutFleet(context.Background(), "web", big)
 	ce := refused(g, err, http.StatusBadRequest, "for cluster a-cluster-with-a-long-name", "more than 16384")
-	g.Expect(ce.Detail.Target).To(Equal("properties.kustomizations[apps].postBuild.substitute.v"))
+	g.Expect(ce.Target).To(Equal("properties.kustomizations[apps].postBuild.substitute.v"))
 	g.Expect(e.entry("east-1", "web").OperationID).To(Equal(d.OperationID), "no cluster got the refused change")
 }
 
@@ -204,9 +210,9 @@ func TestFleetValidation(t *testing.T) {
 		_, err := e.admin.PutFleet(ctx, "web", f)
 		ce := refused(g, err, http.StatusBadRequest, tc.want)
 		if tc.target != "" {
-			g.Expect(ce.Detail.Target).To(Equal(tc.target))
+			g.Expect(ce.Target).To(Equal(tc.target))
 		}
-		g.Expect(ce.Detail.Message).NotTo(ContainSubstring("c2VjcmV0"), "a secret value is never echoed")
+		g.Expect(ce.Message).NotTo(ContainSubstring("c2VjcmV0"), "a secret value is never echoed")
 	}
 	g.Expect(e.entry("east-1", "web")).To(BeNil())
 

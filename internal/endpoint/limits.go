@@ -188,6 +188,10 @@ func (s *Server) checkSizes(ctx context.Context, recs []*Record) error {
 		}
 		after := maps.Clone(sizes)
 		for _, rec := range recs {
+			if rec.Deleting {
+				// A removal is never refused, even from a set already over the limit.
+				continue
+			}
 			if after[rec.Name], err = entrySize(rec); err != nil {
 				return err
 			}

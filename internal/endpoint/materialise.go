@@ -107,7 +107,7 @@ func fleetRecord(name string, f *FleetRecord, c *ClusterRecord, selected bool, r
 // planFleet returns the writes that bring every registered cluster in line with fleet
 // configuration name at f (nil: deleted). Callers hold s.mu.
 func (s *Server) planFleet(ctx context.Context, name string, f *FleetRecord, correlation string) ([]*Record, error) {
-	var sel labels.Selector = labels.Nothing()
+	sel := labels.Nothing()
 	if f != nil {
 		var err error
 		if sel, err = clusterSelector(f.Placement); err != nil {
