@@ -18,8 +18,9 @@ package endpoint_test
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,108 +30,6 @@ import (
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
-
-// fleetEnv is a real endpoint with registered clusters and their agents' typed clients.
-type fleetEnv struct {
-	*registryEndpoint
-	agents map[string]*client.Cluster
-	tokens map[string]string
-}
-
-func newFleetEnv(t *testing.T) *fleetEnv {
-	return &fleetEnv{registryEndpoint: newRegistry(t), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}
-}
-
-// cluster registers name with labels and keeps a client with its agent token.
-func (e *fleetEnv) cluster(name string, labels map[string]string) {
-	e.t.Helper()
-	e.tokens[name] = e.register(name, labels).Token
-	e.connect(name)
-}
-
-// connect (re)builds the typed client of cluster's agent for the current endpoint.
-func (e *fleetEnv) connect(name string) {
-	e.t.Helper()
-	c, err := client.New(client.Options{Endpoint: e.http.URL, Token: e.tokens[name]})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.agents[name] = c.Cluster(name)
-}
-
-// relabel replaces a registered cluster's labels.
-func (e *fleetEnv) relabel(name string, labels map[string]string) error {
-	_, _, err := e.admin.RegisterCluster(context.Background(), name, labels)
-	return err
-}
-
-// entry is configuration name in cluster's desired set as its agent polls it; nil if absent.
-func (e *fleetEnv) entry(cluster, name string) *dpv1.DesiredConfiguration {
-	e.t.Helper()
-	res, err := e.agents[cluster].ListDesired(context.Background(), "")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for i := range res.Items {
-		if res.Items[i].Name == name {
-			return &res.Items[i]
-		}
-	}
-	return nil
-}
-
-// fleetSpec is a valid fleet configuration placed by sel: a Git source, a kustomization
-// with postBuild and one without.
-func fleetSpec(sel *dpv1.LabelSelector) *dpv1.FleetConfiguration {
-	var f dpv1.FleetConfiguration
-	err := json.Unmarshal([]byte(`{"properties": {
-		"scope": "cluster", "namespace": "team-a", "sourceKind": "GitRepository",
-		"gitRepository": {"url": "https://git.example.com/org/repo", "repositoryRef": {"branch": "main"},
-			"localAuthRef": "git-auth"},
-		"kustomizations": {
-			"infra": {"path": "./infra"},
-			"apps": {"path": "./apps", "dependsOn": ["infra"], "postBuild": {"substitute": {"env": "prod"}}}}}}`), &f)
-	if err != nil {
-		panic(err)
-	}
-	f.Placement.ClusterSelector = sel
-	return &f
-}
-
-func matchLabels(kv ...string) *dpv1.LabelSelector {
-	sel := &dpv1.LabelSelector{MatchLabels: map[string]string{}}
-	for i := 0; i+1 < len(kv); i += 2 {
-		sel.MatchLabels[kv[i]] = kv[i+1]
-	}
-	return sel
-}
-
-func (e *fleetEnv) putFleet(name string, f *dpv1.FleetConfiguration) *dpv1.FleetConfiguration {
-	e.t.Helper()
-	out, err := e.admin.PutFleet(context.Background(), name, f)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return out
-}
-
-// placed lists the clusters whose agents see name, not being deleted.
-func (e *fleetEnv) placed(name string) []string {
-	e.t.Helper()
-	var out []string
-	for _, c := range []string{"east-1", "east-2", "west-1"} {
-		if d := e.entry(c, name); d != nil && !d.Deleting {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (e *fleetEnv) threeClusters() {
-	e.cluster("east-1", map[string]string{"region": "eu", "tier": "prod"})
-	e.cluster("east-2", map[string]string{"region": "eu", "tier": "dev"})
-	e.cluster("west-1", map[string]string{"region": "us", "tier": "prod", "canary": "true"})
-}
 
 func TestFleetPlacesByMatchLabelsAndExpressions(t *testing.T) {
 	g := NewWithT(t)
@@ -259,4 +158,37 @@ func TestFleetSurvivesRestart(t *testing.T) {
 	g.Expect(again.Revision).To(Equal(int64(2)))
 	code, _, _ := e.do(http.MethodGet, "/v1/fleetConfigurations", tokenA, nil)
 	g.Expect(code).To(Equal(http.StatusForbidden), "an agent token is no admin token")
+}
+
+// Relabelling clusters while the fleet configuration changes ends with every cluster placed
+// by its last labels: the two paths take the same locks in the same order.
+func TestFleetPlacementUnderConcurrentChanges(t *testing.T) {
+	g := NewWithT(t)
+	e := newFleetEnv(t)
+	ctx := context.Background()
+	e.threeClusters()
+	var wg sync.WaitGroup
+	for _, c := range []string{"east-1", "east-2", "west-1"} {
+		wg.Go(func() {
+			for i := range 10 {
+				region := []string{"eu", "us"}[i%2]
+				if err := e.relabel(c, map[string]string{"region": region}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 10 {
+			f := fleetSpec(matchLabels("region", "us"))
+			f.Properties.Kustomizations["infra"].Path = fmt.Sprintf("./infra/v%d", i)
+			if _, err := e.admin.PutFleet(ctx, "web", f); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	// Each cluster's last label was "us" (i = 9).
+	g.Expect(e.placed("web")).To(Equal([]string{"east-1", "east-2", "west-1"}))
+	g.Expect(e.entry("east-1", "web").Properties.Kustomizations["infra"].Path).To(Equal("./infra/v9"))
 }
