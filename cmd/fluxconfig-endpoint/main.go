@@ -115,9 +115,15 @@ func main() {
 		os.Exit(1)
 	}
 	srv.Registry.PollInterval = agentPoll
+	srv.Fleets = store
 	if _, err := dashboard.Mount(context.Background(), srv, dashboard.Options{PollInterval: agentPoll}); err != nil {
 		_ = store.Close()
 		log.Error(err, "Unable to index the store for the dashboard")
+		os.Exit(1)
+	}
+	if err := srv.ReconcileFleets(context.Background()); err != nil {
+		_ = store.Close()
+		log.Error(err, "Unable to place the fleet configurations")
 		os.Exit(1)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -45,7 +45,7 @@ func OpenBolt(path string) (*BoltStore, error) {
 	// Durability is the point of this store; never trade it for speed.
 	db.NoSync = false
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{recordsBucket, clustersBucket} {
+		for _, b := range [][]byte{recordsBucket, clustersBucket, fleetsBucket, fleetRevisionsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -93,13 +93,16 @@ func (s *Server) putCluster(w http.ResponseWriter, r *http.Request, _ Role) {
 	reg := s.Registry
 	reg.write.Lock()
 	defer reg.write.Unlock()
+	// The fleet configurations follow the labels under the records' lock: no fleet change
+	// can place by labels that are about to change.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	name := r.PathValue("cluster")
 	if old := reg.get(name); old != nil {
 		if !maps.Equal(old.Labels, body.Labels) {
 			next := *old
 			next.Labels = body.Labels
-			if err := reg.put(r.Context(), &next); err != nil {
-				s.writeInternal(w, r, err)
+			if !s.placeCluster(w, r, name, &next, func() error { return reg.put(r.Context(), &next) }) {
 				return
 			}
 			old = &next
@@ -110,8 +113,7 @@ func (s *Server) putCluster(w http.ResponseWriter, r *http.Request, _ Role) {
 	token, hash := newAgentToken()
 	now := s.Now().UTC()
 	rec := &ClusterRecord{Name: name, Labels: body.Labels, CreatedAt: now, TokenHash: hash, TokenIssuedAt: now}
-	if err := reg.put(r.Context(), rec); err != nil {
-		s.writeInternal(w, r, err)
+	if !s.placeCluster(w, r, name, rec, func() error { return reg.put(r.Context(), rec) }) {
 		return
 	}
 	view := s.clusterView(rec)
@@ -128,19 +130,22 @@ func (s *Server) getCluster(w http.ResponseWriter, r *http.Request, _ Role) {
 	writeJSON(w, http.StatusOK, s.clusterView(rec))
 }
 
-// deleteCluster removes a registration; its tokens stop working at once. The cluster's
-// configurations are not touched: they belong to the fluxConfigurations API.
+// deleteCluster removes a registration; its tokens stop working at once. The cluster's own
+// configurations are not touched: they belong to the fluxConfigurations API. Those of fleet
+// configurations are marked Deleting, as the cluster is no longer selected: an agent that
+// still polls with a token file removes them.
 func (s *Server) deleteCluster(w http.ResponseWriter, r *http.Request, _ Role) {
 	reg := s.Registry
 	reg.write.Lock()
 	defer reg.write.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	name := r.PathValue("cluster")
 	if reg.get(name) == nil {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if err := reg.remove(r.Context(), name); err != nil {
-		s.writeInternal(w, r, err)
+	if !s.placeCluster(w, r, name, nil, func() error { return reg.remove(r.Context(), name) }) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)

@@ -143,6 +143,9 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, _ Role) {
 		s.writeInternal(w, r, err)
 		return
 	}
+	if fleetOwned(w, rec) {
+		return
+	}
 	if r.URL.Query().Get("forceDelete") == "true" {
 		if err := s.deleteRecord(r.Context(), cluster, name); err != nil {
 			s.writeInternal(w, r, err)

@@ -173,3 +173,37 @@ func (s *Server) unsized(cluster, name string) {
 		delete(sizes, name)
 	}
 }
+
+// checkSizes refuses writes that would make a cluster's desired set larger than its agent
+// accepts; a set already over the limit may still shrink. Callers hold s.mu.
+func (s *Server) checkSizes(ctx context.Context, recs []*Record) error {
+	byCluster := map[string][]*Record{}
+	for _, rec := range recs {
+		byCluster[rec.Cluster] = append(byCluster[rec.Cluster], rec)
+	}
+	for cluster, recs := range byCluster {
+		sizes, err := s.clusterSizes(ctx, cluster)
+		if err != nil {
+			return err
+		}
+		after := maps.Clone(sizes)
+		for _, rec := range recs {
+			if rec.Deleting {
+				// A removal is never refused, even from a set already over the limit.
+				continue
+			}
+			if after[rec.Name], err = entrySize(rec); err != nil {
+				return err
+			}
+		}
+		// No record is named "": these are the totals of every entry.
+		total, before := setTotal(after, "", 0), setTotal(sizes, "", 0)
+		if total > dpv1.MaxClusterSetBytes && total > before {
+			return &planError{code: http.StatusRequestEntityTooLarge, errCode: "ClusterSetTooLarge", target: "properties",
+				message: fmt.Sprintf("cluster %s's desired set would be %d bytes, over the limit of %d "+
+					"(its agent refuses an answer over %d); shrink or remove configurations of this cluster first",
+					cluster, total, dpv1.MaxClusterSetBytes, dpv1.MaxResponseBytes)}
+		}
+	}
+	return nil
+}

@@ -19,6 +19,7 @@ package endpoint
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 
@@ -49,6 +50,9 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, _ Role) {
 	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		s.writeInternal(w, r, err)
+		return
+	}
+	if fleetOwned(w, existing) {
 		return
 	}
 	s.save(w, r, existing, body.Properties, correlation)
@@ -87,6 +91,9 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
 	}
 	if err != nil {
 		s.writeInternal(w, r, err)
+		return
+	}
+	if fleetOwned(w, existing) {
 		return
 	}
 	props, err := mergeProperties(existing.Properties, raw.Properties)
@@ -225,4 +232,16 @@ func setDefaults(p *dpv1.FluxConfigurationProperties) {
 		}
 		k.Name = name
 	}
+}
+
+// fleetOwned answers 409 when rec belongs to a fleet configuration: only that may change
+// it. Once the fleet let it go (Deleting), it is the cluster's to finish deleting.
+func fleetOwned(w http.ResponseWriter, rec *Record) bool {
+	if rec == nil || rec.Fleet == "" || rec.Deleting {
+		return false
+	}
+	writeError(w, http.StatusConflict, "Conflict", "", fmt.Sprintf("configuration %s of cluster %s belongs to fleet "+
+		"configuration %s; change it with PUT /v1/fleetConfigurations/%s, or take the cluster out of its placement",
+		rec.Name, rec.Cluster, rec.Fleet, rec.Fleet))
+	return true
 }

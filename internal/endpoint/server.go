@@ -61,6 +61,10 @@ type Server struct {
 	// Registry, when set, serves the cluster registry at /v1/clusters and accepts the
 	// tokens it issued next to the token files.
 	Registry *Registry
+	// Fleets, when set with Registry, serves fleet configurations at
+	// /v1/fleetConfigurations: one configuration written into every registered cluster
+	// its placement selects.
+	Fleets FleetStore
 	// LastContact, when set, tells the registry a cluster's latest agent contact, as
 	// recorded through AgentSeen.
 	LastContact func(cluster string) (Contact, bool)
@@ -91,6 +95,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE "+item, s.auth(RoleAdmin, s.delete))
 	mux.HandleFunc("PUT "+item+"/status", s.auth(RoleAgent, s.seen(s.putStatus)))
 	s.routeClusters(mux)
+	s.routeFleets(mux)
 	if s.UI != nil {
 		mux.Handle("/ui/", s.UI)
 	}

@@ -50,6 +50,11 @@ type Record struct {
 	OperationTimedOut bool `json:"operationTimedOut,omitempty"`
 	// Deleting is set by a DELETE until the agent reports the FluxConfig gone.
 	Deleting bool `json:"deleting,omitempty"`
+	// Fleet names the fleet configuration this record materialises, if any: only that
+	// fleet configuration may change it.
+	Fleet string `json:"fleet,omitempty"`
+	// FleetRevision is the revision of Fleet the record was last made from.
+	FleetRevision int64 `json:"fleetRevision,omitempty"`
 }
 
 // Store keeps records durably: a call that returned nil survives a crash of the process.

@@ -139,7 +139,8 @@ func StartEndpoint(dir string, o EndpointOptions) (*Endpoint, error) {
 		o.Now = time.Now
 	}
 	e := &Endpoint{Store: store, Tokens: tokens,
-		Server: &endpoint.Server{Store: store, Tokens: tokens.Tokens(), Now: o.Now, Log: logr.Discard(), Authoritative: o.Authoritative}}
+		Server: &endpoint.Server{Store: store, Tokens: tokens.Tokens(), Now: o.Now, Log: logr.Discard(), Authoritative: o.Authoritative,
+			Fleets: store}}
 	if e.Server.Registry, err = endpoint.NewRegistry(context.Background(), store); err != nil {
 		_ = store.Close()
 		return nil, err

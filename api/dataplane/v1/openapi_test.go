@@ -52,6 +52,9 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 		"/v1/clusters",
 		"/v1/clusters/{cluster}",
 		"/v1/clusters/{cluster}/rotateToken",
+		"/v1/fleetConfigurations",
+		"/v1/fleetConfigurations/{name}",
+		"/v1/fleetConfigurations/{name}/revisions",
 	} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("path %s is not documented", p)
@@ -72,6 +75,12 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 		"ClusterRegistration":         dpv1.ClusterRegistration{},
 		"Cluster":                     dpv1.Cluster{},
 		"ClusterList":                 dpv1.ClusterList{},
+		"FleetConfiguration":          dpv1.FleetConfiguration{},
+		"FleetPlacement":              dpv1.FleetPlacement{},
+		"LabelSelector":               dpv1.LabelSelector{},
+		"FleetConfigurationList":      dpv1.FleetConfigurationList{},
+		"FleetRevision":               dpv1.FleetRevision{},
+		"FleetRevisionList":           dpv1.FleetRevisionList{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]

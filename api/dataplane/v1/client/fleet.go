@@ -1,0 +1,119 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package client
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+)
+
+// Fleet configurations' management API; every call needs the admin token.
+
+// FleetsPath is the collection of fleet configurations.
+const FleetsPath = "/v1/fleetConfigurations"
+
+// FleetPath is one fleet configuration.
+func FleetPath(name string) string { return FleetsPath + "/" + url.PathEscape(name) }
+
+// PutFleet creates or changes a fleet configuration and returns it with its revision. A
+// body identical to the current revision changes nothing and returns it as it is.
+func (c *Client) PutFleet(ctx context.Context, name string, fleet *dpv1.FleetConfiguration) (*dpv1.FleetConfiguration, error) {
+	if err := fleetNamed(name, http.MethodPut, c.base+FleetPath(name)); err != nil {
+		return nil, err
+	}
+	return callClient[dpv1.FleetConfiguration](ctx, c, http.MethodPut, FleetPath(name), fleet)
+}
+
+// GetFleet reads a fleet configuration; IsNotFound(err) when it does not exist.
+func (c *Client) GetFleet(ctx context.Context, name string) (*dpv1.FleetConfiguration, error) {
+	if err := fleetNamed(name, http.MethodGet, c.base+FleetPath(name)); err != nil {
+		return nil, err
+	}
+	return callClient[dpv1.FleetConfiguration](ctx, c, http.MethodGet, FleetPath(name), nil)
+}
+
+// DeleteFleet removes a fleet configuration at once; each cluster's copy is removed as a
+// per-cluster delete removes it, once its agent reports it gone. Deleting a missing one
+// succeeds.
+func (c *Client) DeleteFleet(ctx context.Context, name string) error {
+	if err := fleetNamed(name, http.MethodDelete, c.base+FleetPath(name)); err != nil {
+		return err
+	}
+	_, err := c.send(ctx, http.MethodDelete, FleetPath(name), nil, nil)
+	return err
+}
+
+// ListFleetsOptions page ListFleets.
+type ListFleetsOptions struct {
+	// Limit is the page size; zero takes the endpoint's default (100).
+	Limit int
+	// Continue is the previous page's FleetConfigurationList.Continue.
+	Continue string
+}
+
+// ListFleets returns one page of fleet configurations ordered by name; pass its Continue
+// in the options for the next page, until it is empty.
+func (c *Client) ListFleets(ctx context.Context, opts ListFleetsOptions) (*dpv1.FleetConfigurationList, error) {
+	q := url.Values{}
+	if opts.Limit > 0 {
+		q.Set("limit", strconv.Itoa(opts.Limit))
+	}
+	if opts.Continue != "" {
+		q.Set("continue", opts.Continue)
+	}
+	path := FleetsPath
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	out, err := callClient[dpv1.FleetConfigurationList](ctx, c, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if out == nil || out.Value == nil {
+		return nil, &Error{Method: http.MethodGet, URL: c.base + path, Reason: ReasonInvalidResponse, Err: errMissingValue}
+	}
+	return out, nil
+}
+
+// ListFleetRevisions returns the kept revisions of a fleet configuration (the last ten),
+// newest first.
+func (c *Client) ListFleetRevisions(ctx context.Context, name string) ([]dpv1.FleetRevision, error) {
+	path := FleetPath(name) + "/revisions"
+	if err := fleetNamed(name, http.MethodGet, c.base+path); err != nil {
+		return nil, err
+	}
+	out, err := callClient[dpv1.FleetRevisionList](ctx, c, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if out == nil || out.Value == nil {
+		return nil, &Error{Method: http.MethodGet, URL: c.base + path, Reason: ReasonInvalidResponse, Err: errMissingValue}
+	}
+	return out.Value, nil
+}
+
+func fleetNamed(name, method, u string) error {
+	if name == "" {
+		return &Error{Method: method, URL: u, Reason: ReasonRequestRefused, Err: errors.New("the fleet configuration name is required")}
+	}
+	return nil
+}

@@ -1,0 +1,235 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package endpoint
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/internal/arm"
+)
+
+// The fleet configurations' management API.
+
+// FleetsPath is the collection of fleet configurations.
+const FleetsPath = "/v1/fleetConfigurations"
+
+// routeFleets adds the fleet configurations' routes when the registry and a FleetStore are
+// on: a fleet configuration places itself by the registry's labels.
+func (s *Server) routeFleets(mux *http.ServeMux) {
+	if s.Registry == nil || s.Fleets == nil {
+		return
+	}
+	const item = FleetsPath + "/{name}"
+	mux.HandleFunc("GET "+FleetsPath, s.adminOnly(s.listFleets))
+	mux.HandleFunc("PUT "+item, s.adminOnly(s.putFleet))
+	mux.HandleFunc("GET "+item, s.adminOnly(s.getFleet))
+	mux.HandleFunc("DELETE "+item, s.adminOnly(s.deleteFleet))
+	mux.HandleFunc("GET "+item+"/revisions", s.adminOnly(s.listFleetRevisions))
+}
+
+// putFleet creates or changes a fleet configuration and writes it into every selected
+// cluster's list, taking it out of clusters no longer selected, all in one write. A body
+// identical to the current revision writes nothing.
+func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
+	data, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var body dpv1.FleetConfiguration
+	if err := decodeStrict(data, &body); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	name := r.PathValue("name")
+	props := body.Properties
+	if err := checkFleetSpec(name, &props, body.Placement); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	if err := s.protected().Check(props.Namespace); err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidRequestContent", "properties.namespace", "properties.namespace: "+err.Error())
+		return
+	}
+	correlation, ok := correlationID(w, r)
+	if !ok {
+		return
+	}
+	if correlation == "" {
+		// One id for every cluster's operation, so they can be told apart from others.
+		correlation = newOperationID()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.Fleets.GetFleet(r.Context(), name)
+	if errors.Is(err, ErrFleetNotFound) {
+		cur, err = nil, nil
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	next := &FleetRecord{Name: name, Revision: 1, Properties: props, Placement: body.Placement, CreatedAt: s.Now().UTC()}
+	code := http.StatusCreated
+	if cur != nil {
+		if cur.Properties.Scope != props.Scope || cur.Properties.Namespace != props.Namespace {
+			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "properties.namespace", fmt.Sprintf(
+				"properties.scope and properties.namespace are create-only (currently %s and %s); "+
+					"delete and recreate the fleet configuration to change them", cur.Properties.Scope, cur.Properties.Namespace))
+			return
+		}
+		if sameSpec(cur.Properties, props) && samePlacement(cur.Placement, body.Placement) {
+			writeJSON(w, http.StatusOK, fleetView(cur))
+			return
+		}
+		next.Revision, code = cur.Revision+1, http.StatusOK
+	}
+	recs, err := s.planFleet(r.Context(), name, next, correlation)
+	if err != nil {
+		s.writePlanError(w, r, err)
+		return
+	}
+	// The records first: should the fleet write fail, a retry of the same PUT still
+	// differs from the stored revision and writes both again.
+	if err := s.putRecords(r.Context(), recs); err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	if err := s.Fleets.PutFleet(r.Context(), next); err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	writeJSON(w, code, fleetView(next))
+}
+
+func (s *Server) getFleet(w http.ResponseWriter, r *http.Request, _ Role) {
+	f, err := s.Fleets.GetFleet(r.Context(), r.PathValue("name"))
+	if errors.Is(err, ErrFleetNotFound) {
+		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "fleet configuration "+r.PathValue("name")+" does not exist")
+		return
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, fleetView(f))
+}
+
+// deleteFleet removes a fleet configuration at once, and starts removing it from every
+// cluster as a per-cluster DELETE does: each record goes when its agent reports the
+// FluxConfig gone.
+func (s *Server) deleteFleet(w http.ResponseWriter, r *http.Request, _ Role) {
+	name := r.PathValue("name")
+	correlation, ok := correlationID(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.Fleets.GetFleet(r.Context(), name); errors.Is(err, ErrFleetNotFound) {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	} else if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	recs, err := s.planFleet(r.Context(), name, nil, correlation)
+	if err != nil {
+		s.writePlanError(w, r, err)
+		return
+	}
+	if err := s.putRecords(r.Context(), recs); err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	if err := s.Fleets.DeleteFleet(r.Context(), name); err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// listFleets serves the fleet configurations ordered by name in pages, as listClusters.
+func (s *Server) listFleets(w http.ResponseWriter, r *http.Request, _ Role) {
+	q := r.URL.Query()
+	limit := DefaultClusterPage
+	if v := q.Get("limit"); v != "" {
+		var err error
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxClusterPage {
+			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "limit",
+				fmt.Sprintf("limit: %q is not a whole number from 1 to %d", v, MaxClusterPage))
+			return
+		}
+	}
+	after := ""
+	if v := q.Get("continue"); v != "" {
+		name, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || arm.Name(string(name)) != nil {
+			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "continue",
+				"continue: is not a token this endpoint issued; pass the continue value of the previous page unchanged")
+			return
+		}
+		after = string(name)
+	}
+	fleets, err := s.Fleets.ListFleets(r.Context())
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	out := dpv1.FleetConfigurationList{Value: []dpv1.FleetConfiguration{}}
+	for _, f := range fleets {
+		if f.Name <= after {
+			continue
+		}
+		if len(out.Value) == limit {
+			out.Continue = base64.RawURLEncoding.EncodeToString([]byte(out.Value[limit-1].Name))
+			break
+		}
+		out.Value = append(out.Value, fleetView(f))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// listFleetRevisions serves the kept revisions, newest first.
+func (s *Server) listFleetRevisions(w http.ResponseWriter, r *http.Request, _ Role) {
+	name := r.PathValue("name")
+	revs, err := s.Fleets.ListFleetRevisions(r.Context(), name)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	if len(revs) == 0 {
+		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "fleet configuration "+name+" does not exist")
+		return
+	}
+	out := dpv1.FleetRevisionList{Value: []dpv1.FleetRevision{}}
+	for _, f := range revs {
+		out.Value = append(out.Value, dpv1.FleetRevision{Revision: f.Revision, CreatedAt: f.CreatedAt, Properties: f.Properties, Placement: f.Placement})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// fleetView is the management view of f.
+func fleetView(f *FleetRecord) dpv1.FleetConfiguration {
+	at := f.CreatedAt
+	return dpv1.FleetConfiguration{ID: FleetsPath + "/" + f.Name, Name: f.Name, Properties: f.Properties,
+		Placement: f.Placement, Revision: f.Revision, UpdatedAt: &at}
+}

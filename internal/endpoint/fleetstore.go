@@ -1,0 +1,174 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package endpoint
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+)
+
+// ErrFleetNotFound is returned by a FleetStore for a fleet configuration it does not hold.
+var ErrFleetNotFound = errors.New("fleet configuration not found")
+
+// MaxFleetRevisions is how many revisions of a fleet configuration are kept.
+const MaxFleetRevisions = 10
+
+// FleetRecord is one revision of a fleet configuration: the current one, or one of its
+// history. It never holds a secret: fleet configurations refuse protected settings.
+type FleetRecord struct {
+	Name       string                           `json:"name"`
+	Revision   int64                            `json:"revision"`
+	Properties dpv1.FluxConfigurationProperties `json:"properties"`
+	Placement  dpv1.FleetPlacement              `json:"placement"`
+	// CreatedAt is when this revision was accepted.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// FleetStore keeps fleet configurations and their recent revisions durably: a call that
+// returned nil survives a crash of the process. Implementations must be safe for
+// concurrent use. The records a fleet configuration materialises live in the Store.
+type FleetStore interface {
+	// GetFleet returns the current revision of name or ErrFleetNotFound.
+	GetFleet(ctx context.Context, name string) (*FleetRecord, error)
+	// ListFleets returns the current revision of every fleet configuration, ordered by name.
+	ListFleets(ctx context.Context) ([]*FleetRecord, error)
+	// PutFleet makes f the current revision of f.Name and adds it to the history, keeping
+	// the last MaxFleetRevisions, in one durable write.
+	PutFleet(ctx context.Context, f *FleetRecord) error
+	// ListFleetRevisions returns the kept revisions of name, newest first; none when the
+	// fleet configuration does not exist.
+	ListFleetRevisions(ctx context.Context, name string) ([]*FleetRecord, error)
+	// DeleteFleet removes a fleet configuration and its history; deleting a missing one is
+	// not an error.
+	DeleteFleet(ctx context.Context, name string) error
+}
+
+var (
+	fleetsBucket         = []byte("fleets")
+	fleetRevisionsBucket = []byte("fleetRevisions")
+)
+
+var _ FleetStore = (*BoltStore)(nil)
+
+// revisionKey orders a fleet's revisions oldest first; NUL cannot occur in a name.
+func revisionKey(name string, revision int64) []byte {
+	k := append([]byte(name), 0)
+	return binary.BigEndian.AppendUint64(k, uint64(revision))
+}
+
+// GetFleet implements FleetStore.
+func (s *BoltStore) GetFleet(_ context.Context, name string) (*FleetRecord, error) {
+	var f *FleetRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(fleetsBucket).Get([]byte(name))
+		if v == nil {
+			return ErrFleetNotFound
+		}
+		f = &FleetRecord{}
+		return json.Unmarshal(v, f)
+	})
+	return f, err
+}
+
+// ListFleets implements FleetStore; bbolt keeps keys sorted.
+func (s *BoltStore) ListFleets(_ context.Context) ([]*FleetRecord, error) {
+	var out []*FleetRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(fleetsBucket).ForEach(func(k, v []byte) error {
+			f := &FleetRecord{}
+			if err := json.Unmarshal(v, f); err != nil {
+				return fmt.Errorf("decoding fleet configuration %q: %w", k, err)
+			}
+			out = append(out, f)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutFleet implements FleetStore in one fsync'd transaction.
+func (s *BoltStore) PutFleet(_ context.Context, f *FleetRecord) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(fleetsBucket).Put([]byte(f.Name), data); err != nil {
+			return err
+		}
+		revs := tx.Bucket(fleetRevisionsBucket)
+		if err := revs.Put(revisionKey(f.Name, f.Revision), data); err != nil {
+			return err
+		}
+		if f.Revision <= MaxFleetRevisions {
+			return nil
+		}
+		// Drop what falls out of the window; keys are big-endian, so they sort by revision.
+		prefix, keepFrom := append([]byte(f.Name), 0), revisionKey(f.Name, f.Revision-MaxFleetRevisions+1)
+		c := revs.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k, keepFrom) < 0; k, _ = c.Next() {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ListFleetRevisions implements FleetStore.
+func (s *BoltStore) ListFleetRevisions(_ context.Context, name string) ([]*FleetRecord, error) {
+	prefix := append([]byte(name), 0)
+	var out []*FleetRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(fleetRevisionsBucket).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			f := &FleetRecord{}
+			if err := json.Unmarshal(v, f); err != nil {
+				return fmt.Errorf("decoding revision %q: %w", k, err)
+			}
+			out = append([]*FleetRecord{f}, out...)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeleteFleet implements FleetStore.
+func (s *BoltStore) DeleteFleet(_ context.Context, name string) error {
+	prefix := append([]byte(name), 0)
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(fleetsBucket).Delete([]byte(name)); err != nil {
+			return err
+		}
+		c := tx.Bucket(fleetRevisionsBucket).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
