@@ -40,6 +40,7 @@ func main() {
 	var (
 		listen        string
 		dataFile      string
+		databaseURL   string
 		adminToken    string
 		clusterTokens string
 		tlsCert       string
@@ -54,6 +55,8 @@ func main() {
 	serve := endpoint.DefaultServeOptions()
 	flag.StringVar(&listen, "listen", "127.0.0.1:8443", "Address to serve on.")
 	flag.StringVar(&dataFile, "data", "fluxconfig-endpoint.db", "File of the durable store.")
+	flag.StringVar(&databaseURL, "database-url", "", "PostgreSQL URL (postgres://user@host:5432/db) of a store that several replicas share, "+
+		"instead of --data; $"+databaseURLEnv+" is read when the flag is absent, which keeps a password out of the process list.")
 	flag.StringVar(&adminToken, "admin-token-file", "", "File holding the management API's bearer token.")
 	flag.StringVar(&clusterTokens, "cluster-tokens-dir", "", "Directory with one bearer-token file per cluster, named after the cluster; "+
 		"optional beside the cluster registry's tokens (PUT /v1/clusters/{cluster}).")
@@ -90,13 +93,20 @@ func main() {
 		log.Error(errors.New("--tls-cert-file and --tls-key-file go together"), "Invalid flags")
 		os.Exit(2)
 	}
+	if databaseURL == "" {
+		databaseURL = os.Getenv(databaseURLEnv)
+	}
+	if databaseURL != "" && flagSet("data") {
+		log.Error(errors.New("--database-url (or $"+databaseURLEnv+") and --data are mutually exclusive: the store is either PostgreSQL or a bbolt file"), "Invalid flags")
+		os.Exit(2)
+	}
 	serve.CertFile, serve.KeyFile = tlsCert, tlsKey
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		log.Error(err, "Unable to listen", "address", listen)
 		os.Exit(1)
 	}
-	store, err := endpoint.OpenBolt(dataFile)
+	store, err := openStore(context.Background(), dataFile, databaseURL)
 	if err != nil {
 		log.Error(err, "Unable to open the store")
 		os.Exit(1)
