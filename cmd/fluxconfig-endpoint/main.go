@@ -125,12 +125,17 @@ func main() {
 		os.Exit(1)
 	}
 	srv.Registry.PollInterval = agentPoll
-	if _, err := dashboard.Mount(context.Background(), srv, dashboard.Options{PollInterval: agentPoll}); err != nil {
+	dash, err := dashboard.Mount(context.Background(), srv, dashboard.Options{PollInterval: agentPoll})
+	if err != nil {
 		_ = store.Close()
 		log.Error(err, "Unable to index the store for the dashboard")
 		os.Exit(1)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopReplica := func() {}
+	if pg, ok := store.(*endpoint.PgStore); ok {
+		stopReplica = endpoint.Replicate(ctx, srv, pg, dash.Index().Changed)
+	}
 	sweeping := make(chan struct{})
 	go func() { defer close(sweeping); srv.Run(ctx, sweepInterval) }()
 	persisting := make(chan struct{})
@@ -144,6 +149,7 @@ func main() {
 	// ended and the last polls are persisted.
 	<-sweeping
 	<-persisting
+	stopReplica()
 	if closeErr := store.Close(); closeErr != nil {
 		err = errors.Join(err, closeErr)
 	}

@@ -18,6 +18,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,8 +52,8 @@ func TestRun_DatabaseURLAndDataAreExclusive(t *testing.T) {
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
-	g.Expect(err).To(BeAssignableToTypeOf(exit))
-	g.Expect(err.(*exec.ExitError).ExitCode()).To(Equal(2))
+	g.Expect(errors.As(err, &exit)).To(BeTrue(), "%v", err)
+	g.Expect(exit.ExitCode()).To(Equal(2))
 	g.Expect(string(out)).To(ContainSubstring("--database-url (or $FLUXCONFIG_DATABASE_URL) and --data are mutually exclusive"))
 }
 

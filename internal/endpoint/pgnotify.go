@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +29,9 @@ import (
 // notifyChannel is where every write announces the cluster it changed. PostgreSQL delivers
 // a NOTIFY at commit, never for a write rolled back, and folds repeats in one transaction.
 const notifyChannel = "fluxconfig_changes"
+
+// ListenerApplicationName is the application_name of each replica's listening connection.
+const ListenerApplicationName = "fluxconfig-endpoint-listener"
 
 const notifySQL = "SELECT pg_notify('" + notifyChannel + "', $1)"
 
@@ -98,7 +102,10 @@ func (p *PgStore) Listen(ctx context.Context, on func(Change), onErr func(error)
 }
 
 func (p *PgStore) listenOnce(ctx context.Context, on func(Change)) error {
-	conn, err := pgx.ConnectConfig(ctx, p.pool.Config().ConnConfig.Copy())
+	cfg := p.pool.Config().ConnConfig.Copy()
+	// Named, so an operator (or a test) can tell it in pg_stat_activity.
+	cfg.RuntimeParams["application_name"] = ListenerApplicationName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -127,3 +134,38 @@ func (p *PgStore) listenOnce(ctx context.Context, on func(Change)) error {
 		}
 	}
 }
+
+// Replicate makes srv one of the replicas sharing p: its writes are serialised per cluster
+// with theirs, one of them sweeps, and every change any of them commits reaches srv's
+// caches, then each of also (the dashboard's index). It returns once the replica listens,
+// or after listenStartup while it keeps trying. The returned stop waits, once ctx ended,
+// for the listener to end, and gives the sweep lead up.
+func Replicate(ctx context.Context, srv *Server, p *PgStore, also ...func(context.Context, Change) error) (stop func()) {
+	srv.Locker = p
+	leader := p.Leader()
+	srv.Leader = leader
+	done, listening := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	go func() {
+		defer close(done)
+		p.Listen(ctx, func(c Change) {
+			defer once.Do(func() { close(listening) })
+			for _, apply := range append([]func(context.Context, Change) error{srv.Changed}, also...) {
+				if err := apply(ctx, c); err != nil && ctx.Err() == nil {
+					srv.Log.Error(err, "Rereading a change committed by a replica failed", "cluster", c.Cluster)
+				}
+			}
+		}, func(err error) {
+			srv.Log.Error(err, "Lost the connection that hears the replicas' changes; reconnecting")
+		})
+	}()
+	select {
+	case <-listening:
+	case <-done:
+	case <-time.After(listenStartup):
+	}
+	return func() { <-done; leader.Close() }
+}
+
+// listenStartup bounds how long Replicate waits for the first listening connection.
+const listenStartup = 10 * time.Second
