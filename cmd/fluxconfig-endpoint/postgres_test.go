@@ -19,9 +19,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -94,4 +97,83 @@ func TestRun_PostgresStore(t *testing.T) {
 	// The process ran in this package's directory, where the default --data would be.
 	_, err = os.Stat("fluxconfig-endpoint.db")
 	g.Expect(os.IsNotExist(err)).To(BeTrue(), "no bbolt file is created beside PostgreSQL")
+}
+
+// TestRun_TwoReplicasSurviveKill9OfOne: two processes serve one database while PATCHes go
+// to both; one is killed -9 in the middle. The other keeps serving, and every PATCH either
+// replica acknowledged is in the result: none was lost, none waits on a lock the dead
+// replica held.
+func TestRun_TwoReplicasSurviveKill9OfOne(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	url := testutil.PostgresDB(t)
+	dir := t.TempDir()
+	const admin = "admin-token"
+	tokens, err := testutil.WriteTokenDir(dir, admin, map[string]string{"cluster-a": "cluster-a-token"})
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Setenv(runMainEnv, "1")
+	t.Setenv(databaseURLEnv, url)
+	var procs []*testutil.Process
+	var admins []*client.Cluster
+	for i := range 2 {
+		addr, err := testutil.FreeAddr()
+		g.Expect(err).NotTo(HaveOccurred())
+		p, err := testutil.StartProcess(os.Args[0], testutil.ProcessOptions{LogPath: filepath.Join(dir, fmt.Sprintf("endpoint-%d.log", i))},
+			append(tokens.EndpointFlags(), "--listen="+addr)...)
+		g.Expect(err).NotTo(HaveOccurred())
+		t.Cleanup(func() { _ = p.Stop(time.Second) })
+		g.Expect(testutil.WaitHTTP(ctx, "http://"+addr+"/healthz", 30*time.Second)).To(Succeed())
+		c, err := client.New(client.Options{Endpoint: "http://" + addr, Token: admin})
+		g.Expect(err).NotTo(HaveOccurred())
+		procs, admins = append(procs, p), append(admins, c.Cluster("cluster-a"))
+	}
+	_, err = admins[0].Put(ctx, "app", appConfig("main"))
+	g.Expect(err).NotTo(HaveOccurred())
+
+	const workers, each = 4, 10
+	var (
+		mu      sync.Mutex
+		acked   = map[string]bool{"apps": true}
+		failedB []error
+		failedA int
+		wg      sync.WaitGroup
+		kill    sync.Once
+	)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				name := fmt.Sprintf("w%d-%d", w, i)
+				_, err := admins[w%2].Patch(ctx, "app", map[string]any{"properties": map[string]any{
+					"kustomizations": map[string]any{name: map[string]any{"path": "./" + name}}}})
+				mu.Lock()
+				switch {
+				case err == nil:
+					acked[name] = true
+				case w%2 == 1:
+					failedB = append(failedB, err)
+				default:
+					failedA++
+				}
+				n := len(acked)
+				mu.Unlock()
+				if n > workers*each/4 {
+					kill.Do(func() { _ = procs[0].Cmd.Process.Kill() })
+				}
+			}
+		})
+	}
+	wg.Wait()
+	g.Eventually(procs[0].Done(), 10*time.Second).Should(BeClosed())
+	g.Expect(failedA).To(BeNumerically(">", 0), "the replica was killed while PATCHes were still sent to it")
+	g.Expect(failedB).To(BeEmpty(), "the surviving replica answered every PATCH")
+
+	got, err := admins[1].Get(ctx, "app")
+	g.Expect(err).NotTo(HaveOccurred())
+	for name := range acked {
+		g.Expect(got.Properties.Kustomizations).To(HaveKey(name), "an acknowledged PATCH is stored")
+	}
+	for name := range got.Properties.Kustomizations {
+		// A PATCH to the killed replica may have committed without being answered.
+		g.Expect(acked[name] || strings.HasPrefix(name, "w0-") || strings.HasPrefix(name, "w2-")).To(BeTrue(), name)
+	}
 }
