@@ -40,6 +40,7 @@ func main() {
 	var (
 		listen        string
 		dataFile      string
+		databaseURL   string
 		adminToken    string
 		clusterTokens string
 		tlsCert       string
@@ -54,6 +55,8 @@ func main() {
 	serve := endpoint.DefaultServeOptions()
 	flag.StringVar(&listen, "listen", "127.0.0.1:8443", "Address to serve on.")
 	flag.StringVar(&dataFile, "data", "fluxconfig-endpoint.db", "File of the durable store.")
+	flag.StringVar(&databaseURL, "database-url", "", "PostgreSQL URL (postgres://user@host:5432/db) of a store that several replicas share, "+
+		"instead of --data; $"+databaseURLEnv+" is read when the flag is absent, which keeps a password out of the process list.")
 	flag.StringVar(&adminToken, "admin-token-file", "", "File holding the management API's bearer token.")
 	flag.StringVar(&clusterTokens, "cluster-tokens-dir", "", "Directory with one bearer-token file per cluster, named after the cluster; "+
 		"optional beside the cluster registry's tokens (PUT /v1/clusters/{cluster}).")
@@ -90,13 +93,20 @@ func main() {
 		log.Error(errors.New("--tls-cert-file and --tls-key-file go together"), "Invalid flags")
 		os.Exit(2)
 	}
+	if databaseURL == "" {
+		databaseURL = os.Getenv(databaseURLEnv)
+	}
+	if databaseURL != "" && flagSet("data") {
+		log.Error(errors.New("--database-url (or $"+databaseURLEnv+") and --data are mutually exclusive: the store is either PostgreSQL or a bbolt file"), "Invalid flags")
+		os.Exit(2)
+	}
 	serve.CertFile, serve.KeyFile = tlsCert, tlsKey
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		log.Error(err, "Unable to listen", "address", listen)
 		os.Exit(1)
 	}
-	store, err := endpoint.OpenBolt(dataFile)
+	store, err := openStore(context.Background(), dataFile, databaseURL)
 	if err != nil {
 		log.Error(err, "Unable to open the store")
 		os.Exit(1)
@@ -116,17 +126,25 @@ func main() {
 	}
 	srv.Registry.PollInterval = agentPoll
 	srv.Fleets = store
-	if _, err := dashboard.Mount(context.Background(), srv, dashboard.Options{PollInterval: agentPoll}); err != nil {
+	dash, err := dashboard.Mount(context.Background(), srv, dashboard.Options{PollInterval: agentPoll})
+	if err != nil {
 		_ = store.Close()
 		log.Error(err, "Unable to index the store for the dashboard")
 		os.Exit(1)
 	}
-	if err := srv.ReconcileFleets(context.Background()); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopReplica := func() {}
+	if pg, ok := store.(*endpoint.PgStore); ok {
+		stopReplica = endpoint.Replicate(ctx, srv, pg, dash.Index().Changed)
+	}
+	// After Replicate: with PostgreSQL, the placement takes the fleet lock across replicas.
+	if err := srv.ReconcileFleets(ctx); err != nil {
+		stop()
+		stopReplica()
 		_ = store.Close()
 		log.Error(err, "Unable to place the fleet configurations")
 		os.Exit(1)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	sweeping := make(chan struct{})
 	go func() { defer close(sweeping); srv.Run(ctx, sweepInterval) }()
 	persisting := make(chan struct{})
@@ -140,6 +158,7 @@ func main() {
 	// ended and the last polls are persisted.
 	<-sweeping
 	<-persisting
+	stopReplica()
 	if closeErr := store.Close(); closeErr != nil {
 		err = errors.Join(err, closeErr)
 	}

@@ -44,7 +44,9 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	testutil.StopPostgres()
+	os.Exit(code)
 }
 
 func TestRun_SIGTERMAnswersTheRequestInFlight(t *testing.T) {

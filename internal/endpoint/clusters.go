@@ -90,14 +90,15 @@ func (s *Server) putCluster(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeFieldError(w, err)
 		return
 	}
-	reg := s.Registry
-	reg.write.Lock()
-	defer reg.write.Unlock()
-	// The fleet configurations follow the labels under the records' lock: no fleet change
-	// can place by labels that are about to change.
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	name := r.PathValue("cluster")
+	reg, name := s.Registry, r.PathValue("cluster")
+	// The fleet configurations follow the labels under the fleet lock: no fleet change can
+	// place by labels that are about to change.
+	unlock, err := s.lockRegistry(r.Context(), name)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	defer unlock()
 	if old := reg.get(name); old != nil {
 		if !maps.Equal(old.Labels, body.Labels) {
 			next := *old
@@ -135,12 +136,13 @@ func (s *Server) getCluster(w http.ResponseWriter, r *http.Request, _ Role) {
 // configurations are marked Deleting, as the cluster is no longer selected: an agent that
 // still polls with a token file removes them.
 func (s *Server) deleteCluster(w http.ResponseWriter, r *http.Request, _ Role) {
-	reg := s.Registry
-	reg.write.Lock()
-	defer reg.write.Unlock()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	name := r.PathValue("cluster")
+	reg, name := s.Registry, r.PathValue("cluster")
+	unlock, err := s.lockRegistry(r.Context(), name)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	defer unlock()
 	if reg.get(name) == nil {
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -166,8 +168,12 @@ func (s *Server) rotateClusterToken(w http.ResponseWriter, r *http.Request, _ Ro
 		grace = d
 	}
 	reg := s.Registry
-	reg.write.Lock()
-	defer reg.write.Unlock()
+	unlock, err := s.lockRegistry(r.Context(), r.PathValue("cluster"))
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	defer unlock()
 	old := reg.get(r.PathValue("cluster"))
 	if old == nil {
 		notRegistered(w, r.PathValue("cluster"))

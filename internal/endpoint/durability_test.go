@@ -30,6 +30,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/fluxconfig/fluxconfig/internal/endpoint"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // childDirEnv makes the test binary serve the endpoint as a child process instead of running
@@ -41,7 +42,9 @@ func TestMain(m *testing.M) {
 		serveChild(dir)
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	testutil.StopPostgres()
+	os.Exit(code)
 }
 
 // serveChild serves the store in dir on a free 127.0.0.1 port and writes the address to

@@ -77,8 +77,12 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 		// One id for every cluster's operation, so they can be told apart from others.
 		correlation = newOperationID()
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lockFleet(r.Context())
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	defer unlock()
 	cur, err := s.Fleets.GetFleet(r.Context(), name)
 	if errors.Is(err, ErrFleetNotFound) {
 		cur, err = nil, nil
@@ -142,8 +146,12 @@ func (s *Server) deleteFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lockFleet(r.Context())
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	defer unlock()
 	if _, err := s.Fleets.GetFleet(r.Context(), name); errors.Is(err, ErrFleetNotFound) {
 		w.WriteHeader(http.StatusNoContent)
 		return

@@ -35,8 +35,11 @@ func (s *Server) records(r *http.Request, cluster string) ([]*Record, error) {
 	if err != nil || !slices.ContainsFunc(recs, func(rec *Record) bool { return expired(rec, s.Now()) }) {
 		return recs, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock(r.Context(), cluster)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if recs, err = s.Store.List(r.Context(), cluster); err != nil {
 		return nil, err
 	}
@@ -132,8 +135,12 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, _ Role) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock(r.Context(), cluster)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	defer unlock()
 	rec, err := s.Store.Get(r.Context(), cluster, name)
 	if errors.Is(err, ErrNotFound) {
 		w.WriteHeader(http.StatusNoContent)
@@ -184,9 +191,13 @@ func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
 			"provisioningState must be Succeeded, Failed, Creating or Updating")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	cluster, name := r.PathValue("cluster"), r.PathValue("name")
+	unlock, err := s.lock(r.Context(), cluster)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	defer unlock()
 	rec, err := s.Store.Get(r.Context(), cluster, name)
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "configuration "+name+" does not exist")

@@ -45,8 +45,12 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, _ Role) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock(r.Context(), r.PathValue("cluster"))
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	defer unlock()
 	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		s.writeInternal(w, r, err)
@@ -82,8 +86,12 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock(r.Context(), r.PathValue("cluster"))
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	defer unlock()
 	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "configuration "+r.PathValue("name")+" does not exist; create it with PUT")

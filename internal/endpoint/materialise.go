@@ -198,8 +198,11 @@ func (s *Server) ReconcileFleets(ctx context.Context) error {
 	if s.Fleets == nil || s.Registry == nil {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lockFleet(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	fleets, err := s.Fleets.ListFleets(ctx)
 	if err != nil {
 		return err

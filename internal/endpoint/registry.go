@@ -235,8 +235,13 @@ func (s *Server) PersistContacts(ctx context.Context) error {
 		return nil
 	}
 	reg := s.Registry
-	reg.write.Lock()
-	defer reg.write.Unlock()
+	// Whole registrations are written: reread under the lock, a relabel made by another
+	// replica is kept, not overwritten by this replica's older copy.
+	unlock, err := s.lockRegistry(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var changed []*ClusterRecord
 	for _, rec := range reg.all() {
 		last, version := s.contact(rec)

@@ -68,6 +68,10 @@ type Server struct {
 	// LastContact, when set, tells the registry a cluster's latest agent contact, as
 	// recorded through AgentSeen.
 	LastContact func(cluster string) (Contact, bool)
+	// Locker and Leader, when set, let replicas share the store (see replica.go): Locker
+	// serialises each cluster's writes across them, Leader picks the one that sweeps.
+	Locker Locker
+	Leader Leader
 
 	// mu serialises read-modify-write of records; the reference server favours simple
 	// correctness over write concurrency.
@@ -147,6 +151,9 @@ func (s *Server) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if s.Leader != nil && !s.Leader.Leading(ctx) {
+				continue
+			}
 			if err := s.sweepOnce(ctx); err != nil {
 				s.Log.Error(err, "Sweeping expired operations failed")
 			}
@@ -178,8 +185,15 @@ func (s *Server) Sweep(ctx context.Context) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	clusters := make([]string, 0, len(recs))
+	for _, rec := range recs {
+		clusters = append(clusters, rec.Cluster)
+	}
+	unlock, err := s.lock(ctx, clusters...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var changed []*Record
 	for _, stale := range recs {
 		rec, err := s.Store.Get(ctx, stale.Cluster, stale.Name)

@@ -107,6 +107,9 @@ type EndpointOptions struct {
 	TLS bool
 	// Authoritative marks the desired sets as complete (fluxconfig-endpoint --authoritative).
 	Authoritative bool
+	// DatabaseURL, when set, serves from this PostgreSQL database, as one replica of those
+	// sharing it (fluxconfig-endpoint --database-url), instead of a bbolt file.
+	DatabaseURL string
 	// AgentPollInterval is what the dashboard and the cluster registry take as the agents'
 	// poll interval; their default when zero.
 	AgentPollInterval time.Duration
@@ -116,13 +119,18 @@ type EndpointOptions struct {
 type Endpoint struct {
 	URL    string
 	Server *endpoint.Server
-	Store  *endpoint.BoltStore
-	Tokens *TokenDir
+	// Store is the bbolt store; nil with DatabaseURL, which PgStore is then opened on.
+	Store   *endpoint.BoltStore
+	PgStore *endpoint.PgStore
+	Tokens  *TokenDir
 	// Dashboard is the dashboard served at URL/ui/.
 	Dashboard *dashboard.Dashboard
 	// CAFile holds the PEM certificate of a TLS endpoint.
 	CAFile string
 	http   *httptest.Server
+	// stopReplica ends the replication of a PostgreSQL endpoint.
+	stopReplica func()
+	closeStore  func() error
 }
 
 // StartEndpoint serves an endpoint with its state below dir; Close stops it.
@@ -131,16 +139,28 @@ func StartEndpoint(dir string, o EndpointOptions) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := endpoint.OpenBolt(filepath.Join(dir, "store.db"))
-	if err != nil {
-		return nil, err
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	e := &Endpoint{Store: store, Tokens: tokens,
-		Server: &endpoint.Server{Store: store, Tokens: tokens.Tokens(), Now: o.Now, Log: logr.Discard(), Authoritative: o.Authoritative,
-			Fleets: store}}
+	e := &Endpoint{Tokens: tokens, stopReplica: func() {}}
+	var store interface {
+		endpoint.Store
+		endpoint.ClusterStore
+		endpoint.FleetStore
+	}
+	if o.DatabaseURL != "" {
+		e.PgStore, err = endpoint.OpenPostgres(context.Background(), o.DatabaseURL)
+		store = e.PgStore
+	} else {
+		e.Store, err = endpoint.OpenBolt(filepath.Join(dir, "store.db"))
+		store = e.Store
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.closeStore = store.Close
+	e.Server = &endpoint.Server{Store: store, Tokens: tokens.Tokens(), Now: o.Now, Log: logr.Discard(), Authoritative: o.Authoritative,
+		Fleets: store}
 	if e.Server.Registry, err = endpoint.NewRegistry(context.Background(), store); err != nil {
 		_ = store.Close()
 		return nil, err
@@ -149,6 +169,11 @@ func StartEndpoint(dir string, o EndpointOptions) (*Endpoint, error) {
 	if e.Dashboard, err = dashboard.Mount(context.Background(), e.Server, dashboard.Options{PollInterval: o.AgentPollInterval}); err != nil {
 		_ = store.Close()
 		return nil, err
+	}
+	if e.PgStore != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		stop := endpoint.Replicate(ctx, e.Server, e.PgStore, e.Dashboard.Index().Changed)
+		e.stopReplica = func() { cancel(); stop() }
 	}
 	handler := e.Server.Handler()
 	if o.Wrap != nil {
@@ -172,7 +197,8 @@ func StartEndpoint(dir string, o EndpointOptions) (*Endpoint, error) {
 func (e *Endpoint) Close() {
 	e.Server.EndLongPolls()
 	e.http.Close()
-	_ = e.Store.Close()
+	e.stopReplica()
+	_ = e.closeStore()
 }
 
 func pemCertificate(der []byte) []byte {
