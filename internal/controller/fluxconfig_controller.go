@@ -76,6 +76,9 @@ type FluxConfigReconciler struct {
 	// foreignSecrets and watches are set up by SetupWithManager.
 	foreignSecrets client.Reader
 	watches        *fluxWatches
+	// finalizers are the configs whose finalizer this process added lately (see
+	// reapOrphans); set up by SetupWithManager, nil (nothing remembered) otherwise.
+	finalizers *finalizerWatch
 }
 
 // +kubebuilder:rbac:groups=clusterconfig.azure.com,resources=fluxconfigs,verbs=get;list;watch;update;patch
@@ -102,7 +105,10 @@ type FluxConfigReconciler struct {
 func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &v1alpha1.FluxConfig{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		if apierrors.IsNotFound(err) {
+			return r.reapOrphans(ctx, req.NamespacedName)
+		}
+		return ctrl.Result{}, err
 	}
 	before, acted := obj.DeepCopy(), false
 	defer func() {
@@ -120,6 +126,7 @@ func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		if err := r.Patch(ctx, obj, patch); err != nil {
 			return ctrl.Result{}, fmt.Errorf("adding the finalizer: %w", err)
 		}
+		r.finalizers.add(req.NamespacedName, time.Now())
 	}
 	if obj.Status.ObservedGeneration != obj.Generation {
 		markProgressing(obj)

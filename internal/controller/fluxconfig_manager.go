@@ -141,6 +141,7 @@ func (r *FluxConfigReconciler) SetupWithManager(mgr ctrl.Manager, concurrency in
 		return err
 	}
 	r.foreignSecrets = foreign
+	r.finalizers = &finalizerWatch{}
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		WatchesRawSource(foreignSource).
 		For(&v1alpha1.FluxConfig{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).

@@ -193,20 +193,39 @@ func (r *FluxConfigReconciler) finalize(ctx context.Context, obj *v1alpha1.FluxC
 	log := ctrl.LoggerFrom(ctx)
 	obj.Status.ProvisioningState = v1alpha1.ProvisioningDeleting
 	setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.DeletingReason, "deleting the Flux objects")
+	if waiting, err := r.deleteOwned(ctx, obj); err != nil || waiting {
+		return requeueUnless(err)
+	}
+	patch := client.MergeFrom(obj.DeepCopy())
+	controllerutil.RemoveFinalizer(obj, v1alpha1.Finalizer)
+	if err := r.Patch(ctx, obj, patch); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	r.finalizers.forget(client.ObjectKeyFromObject(obj))
+	log.Info("Removed the finalizer: every object of the config is deleted")
+	r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, EventFinalized, "Delete", "Every object of the config is deleted; the finalizer is removed")
+	deleteInfo(obj)
+	return ctrl.Result{}, nil
+}
+
+// deleteOwned deletes obj's objects in finalize's order and reports whether it still waits
+// for Flux to release Kustomizations. Its reads go to the API server (see finalize).
+func (r *FluxConfigReconciler) deleteOwned(ctx context.Context, obj *v1alpha1.FluxConfig) (waiting bool, err error) {
+	log := ctrl.LoggerFrom(ctx)
 	kustomizations, err := r.ownedIn(ctx, r.APIReader, obj, true)
 	if err != nil {
-		return ctrl.Result{}, err
+		return false, err
 	}
 	if len(kustomizations) > 0 {
-		var deleting, waiting []string
+		var deleting, pending []string
 		for _, k := range kustomizations {
 			if k.GetDeletionTimestamp().IsZero() {
 				if err := r.delete(ctx, k); err != nil {
-					return ctrl.Result{}, err
+					return false, err
 				}
 				deleting = append(deleting, k.GetName())
 			} else {
-				waiting = append(waiting, k.GetName())
+				pending = append(pending, k.GetName())
 			}
 		}
 		if len(deleting) > 0 {
@@ -214,14 +233,14 @@ func (r *FluxConfigReconciler) finalize(ctx context.Context, obj *v1alpha1.FluxC
 			r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, EventDeletingKustomizations, "Delete",
 				"Deleting Kustomization %s first; the source, Secrets and RBAC stay until Flux has pruned what they applied", strings.Join(deleting, ", "))
 		}
-		if len(waiting) > 0 {
-			log.Info("Waiting for Flux to finalize the Kustomizations", "kustomizations", waiting)
+		if len(pending) > 0 {
+			log.Info("Waiting for Flux to finalize the Kustomizations", "kustomizations", pending)
 		}
-		return ctrl.Result{RequeueAfter: deletionPoll}, nil
+		return true, nil
 	}
 	rest, err := r.ownedIn(ctx, r.APIReader, obj, false)
 	if err != nil {
-		return ctrl.Result{}, err
+		return false, err
 	}
 	if len(rest) > 0 {
 		log.Info("Deleting the source and Secrets", "count", len(rest))
@@ -229,19 +248,43 @@ func (r *FluxConfigReconciler) finalize(ctx context.Context, obj *v1alpha1.FluxC
 	}
 	for _, o := range rest {
 		if err := r.delete(ctx, o); err != nil {
-			return ctrl.Result{}, err
+			return false, err
 		}
 	}
-	if err := r.releaseTenantRBAC(ctx, obj); err != nil {
+	return false, r.releaseTenantRBAC(ctx, obj)
+}
+
+// reapOrphans deletes, in finalize's order, the objects of a config that is gone although
+// this process added its finalizer lately. There are such objects when the config was
+// deleted while its finalizer was being added: kube-apiserver may answer that the finalizer
+// was added and still remove the object (kubernetes/kubernetes#77988), and the reconcile
+// under way then applies objects no finalizer guards. Their own watch events bring them
+// here. The cache says which objects to look at; only the API server may say the config is
+// gone.
+func (r *FluxConfigReconciler) reapOrphans(ctx context.Context, key client.ObjectKey) (ctrl.Result, error) {
+	if !r.finalizers.recent(key, time.Now()) {
+		return ctrl.Result{}, nil
+	}
+	stub := &v1alpha1.FluxConfig{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+	cached, err := r.owned(ctx, stub, false)
+	if err != nil || len(cached) == 0 {
 		return ctrl.Result{}, err
 	}
-	patch := client.MergeFrom(obj.DeepCopy())
-	controllerutil.RemoveFinalizer(obj, v1alpha1.Finalizer)
-	if err := r.Patch(ctx, obj, patch); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	if err := r.APIReader.Get(ctx, key, &v1alpha1.FluxConfig{}); !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, err // it exists (the cache lags, and its event follows) or the read failed
 	}
-	log.Info("Removed the finalizer: every object of the config is deleted")
-	r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, EventFinalized, "Delete", "Every object of the config is deleted; the finalizer is removed")
-	deleteInfo(obj)
+	ctrl.LoggerFrom(ctx).Info("Deleting the objects of a FluxConfig that is gone", "count", len(cached))
+	if waiting, err := r.deleteOwned(ctx, stub); err != nil || waiting {
+		return requeueUnless(err)
+	}
+	r.finalizers.forget(key)
 	return ctrl.Result{}, nil
+}
+
+// requeueUnless polls again after deletionPoll, or returns err for the rate-limited retry.
+func requeueUnless(err error) (ctrl.Result, error) {
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: deletionPoll}, nil
 }
