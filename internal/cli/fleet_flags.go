@@ -47,7 +47,6 @@ func (s *selectorFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&s.all, "all-clusters", false, "select every registered cluster (an empty selector)")
 }
 
-
 // selector is the selector the flags give; nil when none was given.
 func (s *selectorFlags) selector() (*dpv1.LabelSelector, error) {
 	given := s.fs.Changed("selector") || s.fs.Changed("selector-expression")
