@@ -18,6 +18,7 @@ package endpoint
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -207,13 +208,8 @@ func (a *fleetAggregate) refresh(ctx context.Context, store Store, cluster strin
 // snapshot returns fleet's members ordered by cluster and its commit counts, loading the
 // aggregate first if no read did yet.
 func (a *fleetAggregate) snapshot(ctx context.Context, store Store, fleet string) ([]*member, map[string]int, error) {
-	a.mu.RLock()
-	loaded := a.loaded
-	a.mu.RUnlock()
-	if !loaded {
-		if err := a.loadOnce(ctx, store); err != nil {
-			return nil, nil, err
-		}
+	if err := a.loadOnce(ctx, store); err != nil {
+		return nil, nil, err
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
@@ -221,13 +217,11 @@ func (a *fleetAggregate) snapshot(ctx context.Context, store Store, fleet string
 	if f == nil {
 		return nil, map[string]int{}, nil
 	}
-	commits := make(map[string]int, len(f.commits))
-	for k, v := range f.commits {
-		commits[k] = v
-	}
-	return slices.Clone(f.sorted), commits, nil
+	return slices.Clone(f.sorted), maps.Clone(f.commits), nil
 }
 
+// loadOnce loads the aggregate unless it is loaded; two first readers may both load,
+// which is only wasted work.
 func (a *fleetAggregate) loadOnce(ctx context.Context, store Store) error {
 	a.mu.RLock()
 	loaded := a.loaded
