@@ -45,9 +45,9 @@ func ComplianceState(s string) string {
 	return dpv1.ComplianceUnknown
 }
 
-// member is one cluster's copy of a fleet configuration as the status shows it; it is
+// fleetMember is one cluster's copy of a fleet configuration as the status shows it; it is
 // replaced, never changed, so a reader may hold it without the lock.
-type member struct {
+type fleetMember struct {
 	cluster, state, commit, message string
 	revision                        int64
 	reportedAt                      time.Time
@@ -55,9 +55,9 @@ type member struct {
 
 // fleetMembers is the aggregate of one fleet configuration.
 type fleetMembers struct {
-	byName map[string]*member
+	byName map[string]*fleetMember
 	// sorted orders byName's members by cluster, so a page sorts nothing.
-	sorted []*member
+	sorted []*fleetMember
 	// commits counts the members per reported commit.
 	commits map[string]int
 }
@@ -69,14 +69,14 @@ type fleetAggregate struct {
 	fleets map[string]*fleetMembers
 }
 
-// memberOf returns rec as its fleet's member; nil when it is not one (not from a fleet,
+// fleetMemberOf returns rec as its fleet's member; nil when it is not one (not from a fleet,
 // or being removed).
-func memberOf(rec *Record) *member {
+func fleetMemberOf(rec *Record) *fleetMember {
 	if rec.Fleet == "" || rec.Deleting {
 		return nil
 	}
 	p := rec.Properties
-	m := &member{cluster: rec.Cluster, state: ComplianceState(p.ComplianceState), commit: p.SourceSyncedCommitID,
+	m := &fleetMember{cluster: rec.Cluster, state: ComplianceState(p.ComplianceState), commit: p.SourceSyncedCommitID,
 		message: failureMessage(p), revision: rec.FleetRevision}
 	if p.StatusUpdatedAt != nil {
 		m.reportedAt = p.StatusUpdatedAt.UTC()
@@ -104,16 +104,16 @@ func failureMessage(p dpv1.FluxConfigurationProperties) string {
 }
 
 // set puts (m non-nil) or removes cluster's copy of fleet; callers hold a.mu.
-func (a *fleetAggregate) set(fleet, cluster string, m *member) {
+func (a *fleetAggregate) set(fleet, cluster string, m *fleetMember) {
 	f := a.fleets[fleet]
 	if f == nil {
 		if m == nil {
 			return
 		}
-		f = &fleetMembers{byName: map[string]*member{}, commits: map[string]int{}}
+		f = &fleetMembers{byName: map[string]*fleetMember{}, commits: map[string]int{}}
 		a.fleets[fleet] = f
 	}
-	i, found := slices.BinarySearchFunc(f.sorted, cluster, func(x *member, n string) int { return strings.Compare(x.cluster, n) })
+	i, found := slices.BinarySearchFunc(f.sorted, cluster, func(x *fleetMember, n string) int { return strings.Compare(x.cluster, n) })
 	if old := f.byName[cluster]; old != nil && old.commit != "" {
 		if f.commits[old.commit]--; f.commits[old.commit] == 0 {
 			delete(f.commits, old.commit)
@@ -148,7 +148,7 @@ func (a *fleetAggregate) observe(recs ...*Record) {
 		return // the first read loads everything from the store
 	}
 	for _, rec := range recs {
-		a.set(rec.Name, rec.Cluster, memberOf(rec))
+		a.set(rec.Name, rec.Cluster, fleetMemberOf(rec))
 	}
 }
 
@@ -172,7 +172,7 @@ func (a *fleetAggregate) load(ctx context.Context, store Store) error {
 	}
 	a.fleets, a.loaded = map[string]*fleetMembers{}, true
 	for _, rec := range recs {
-		if m := memberOf(rec); m != nil {
+		if m := fleetMemberOf(rec); m != nil {
 			a.set(rec.Name, rec.Cluster, m)
 		}
 	}
@@ -192,7 +192,7 @@ func (a *fleetAggregate) refresh(ctx context.Context, store Store, cluster strin
 	}
 	keep := map[string]bool{}
 	for _, rec := range recs {
-		if m := memberOf(rec); m != nil {
+		if m := fleetMemberOf(rec); m != nil {
 			keep[rec.Name] = true
 			a.set(rec.Name, cluster, m)
 		}
@@ -207,7 +207,7 @@ func (a *fleetAggregate) refresh(ctx context.Context, store Store, cluster strin
 
 // snapshot returns fleet's members ordered by cluster and its commit counts, loading the
 // aggregate first if no read did yet.
-func (a *fleetAggregate) snapshot(ctx context.Context, store Store, fleet string) ([]*member, map[string]int, error) {
+func (a *fleetAggregate) snapshot(ctx context.Context, store Store, fleet string) ([]*fleetMember, map[string]int, error) {
 	if err := a.loadOnce(ctx, store); err != nil {
 		return nil, nil, err
 	}

@@ -30,8 +30,8 @@ import (
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 )
 
-// statusOrder ranks a cluster's state in the status listing: failing first.
-var statusOrder = []string{dpv1.ComplianceNonCompliant, dpv1.StateDisconnected, dpv1.CompliancePending,
+// fleetStatusOrder ranks a cluster's state in the status listing: failing first.
+var fleetStatusOrder = []string{dpv1.ComplianceNonCompliant, dpv1.StateDisconnected, dpv1.CompliancePending,
 	dpv1.ComplianceUnknown, dpv1.ComplianceSuspended, dpv1.ComplianceCompliant}
 
 // LoadFleetStatus builds the fleet-wide status from the store; the first status request
@@ -43,7 +43,7 @@ func (s *Server) LoadFleetStatus(ctx context.Context) error {
 // getFleetStatus serves GET /v1/fleetConfigurations/{name}/status.
 func (s *Server) getFleetStatus(w http.ResponseWriter, r *http.Request, _ Role) {
 	name := r.PathValue("name")
-	limit, after, ok := statusPage(w, r)
+	limit, after, ok := fleetStatusPage(w, r)
 	if !ok {
 		return
 	}
@@ -69,19 +69,19 @@ func (s *Server) getFleetStatus(w http.ResponseWriter, r *http.Request, _ Role) 
 // fleetStatus counts members and returns the page of limit after the cursor (rank, name).
 // A member is Disconnected when its cluster's last contact is older than three poll
 // intervals, as the registry's connected says; that is read now, one lookup a member.
-func (s *Server) fleetStatus(members []*member, limit int, after statusCursor) dpv1.FleetStatus {
+func (s *Server) fleetStatus(members []*fleetMember, limit int, after fleetStatusCursor) dpv1.FleetStatus {
 	out := dpv1.FleetStatus{Clusters: len(members), Value: []dpv1.FleetClusterStatus{}}
 	cutoff := s.Now().Add(-3 * s.Registry.pollInterval())
 	// Members are ordered by name, so each rank's page fills in order with no sort.
-	pages := make([][]*member, len(statusOrder))
+	pages := make([][]*fleetMember, len(fleetStatusOrder))
 	more := false
 	for _, m := range members {
 		state := m.state
-		if !s.connected(m.cluster, cutoff) {
+		if !s.contactedSince(m.cluster, cutoff) {
 			state = dpv1.StateDisconnected
 		}
-		count(&out.Counts, state)
-		rank := slices.Index(statusOrder, state)
+		countState(&out.Counts, state)
+		rank := slices.Index(fleetStatusOrder, state)
 		if rank < after.rank || rank == after.rank && m.cluster <= after.name {
 			continue
 		}
@@ -97,18 +97,18 @@ func (s *Server) fleetStatus(members []*member, limit int, after statusCursor) d
 				more = true
 				break
 			}
-			out.Value = append(out.Value, clusterStatus(m, statusOrder[rank]))
+			out.Value = append(out.Value, fleetClusterStatus(m, fleetStatusOrder[rank]))
 		}
 	}
 	if more && len(out.Value) > 0 {
 		last := out.Value[len(out.Value)-1]
-		out.Continue = statusCursor{rank: slices.Index(statusOrder, last.State), name: last.Cluster}.String()
+		out.Continue = fleetStatusCursor{rank: slices.Index(fleetStatusOrder, last.State), name: last.Cluster}.String()
 	}
 	return out
 }
 
-// connected says whether cluster's agent made contact since cutoff.
-func (s *Server) connected(cluster string, cutoff time.Time) bool {
+// contactedSince says whether cluster's agent made contact since cutoff.
+func (s *Server) contactedSince(cluster string, cutoff time.Time) bool {
 	rec := s.Registry.get(cluster)
 	if rec == nil {
 		return false
@@ -117,7 +117,7 @@ func (s *Server) connected(cluster string, cutoff time.Time) bool {
 	return !last.IsZero() && !last.Before(cutoff)
 }
 
-func count(c *dpv1.FleetStatusCounts, state string) {
+func countState(c *dpv1.FleetStatusCounts, state string) {
 	switch state {
 	case dpv1.ComplianceCompliant:
 		c.Compliant++
@@ -134,7 +134,7 @@ func count(c *dpv1.FleetStatusCounts, state string) {
 	}
 }
 
-func clusterStatus(m *member, state string) dpv1.FleetClusterStatus {
+func fleetClusterStatus(m *fleetMember, state string) dpv1.FleetClusterStatus {
 	out := dpv1.FleetClusterStatus{Cluster: m.cluster, State: state, ComplianceState: m.state, Commit: m.commit,
 		Message: m.message, FleetRevision: m.revision}
 	if !m.reportedAt.IsZero() {
@@ -144,20 +144,20 @@ func clusterStatus(m *member, state string) dpv1.FleetClusterStatus {
 	return out
 }
 
-// statusCursor is where a status page ends: the last cluster's rank and name.
-type statusCursor struct {
+// fleetStatusCursor is where a status page ends: the last cluster's rank and name.
+type fleetStatusCursor struct {
 	rank int
 	name string
 }
 
-func (c statusCursor) String() string {
+func (c fleetStatusCursor) String() string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(c.rank) + "/" + c.name))
 }
 
-// statusPage reads ?limit= and ?continue=, answering 400 naming the field when bad.
-func statusPage(w http.ResponseWriter, r *http.Request) (int, statusCursor, bool) {
+// fleetStatusPage reads ?limit= and ?continue=, answering 400 naming the field when bad.
+func fleetStatusPage(w http.ResponseWriter, r *http.Request) (int, fleetStatusCursor, bool) {
 	q := r.URL.Query()
-	limit, after := DefaultClusterPage, statusCursor{rank: -1}
+	limit, after := DefaultClusterPage, fleetStatusCursor{rank: -1}
 	if v := q.Get("limit"); v != "" {
 		var err error
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxClusterPage {
@@ -170,12 +170,12 @@ func statusPage(w http.ResponseWriter, r *http.Request) (int, statusCursor, bool
 		raw, err := base64.RawURLEncoding.DecodeString(v)
 		rank, name, found := strings.Cut(string(raw), "/")
 		n, errN := strconv.Atoi(rank)
-		if err != nil || !found || errN != nil || n < 0 || n >= len(statusOrder) || !validCluster(name) {
+		if err != nil || !found || errN != nil || n < 0 || n >= len(fleetStatusOrder) || !validCluster(name) {
 			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "continue",
 				"continue: is not a token this endpoint issued; pass the continue value of the previous page unchanged")
 			return 0, after, false
 		}
-		after = statusCursor{rank: n, name: name}
+		after = fleetStatusCursor{rank: n, name: name}
 	}
 	return limit, after, true
 }
