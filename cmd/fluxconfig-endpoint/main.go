@@ -145,6 +145,10 @@ func main() {
 		log.Error(err, "Unable to place the fleet configurations")
 		os.Exit(1)
 	}
+	// Now, not at the first status request, which would wait for a read of every record.
+	if err := srv.LoadFleetStatus(ctx); err != nil {
+		log.Error(err, "Unable to load the fleet status; the first status request loads it")
+	}
 	sweeping := make(chan struct{})
 	go func() { defer close(sweeping); srv.Run(ctx, sweepInterval) }()
 	persisting := make(chan struct{})

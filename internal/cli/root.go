@@ -124,9 +124,9 @@ Secrets (--https-key, --ssh-private-key, --bucket-secret-key, --protected-parame
 read from a file (@FILE) or stdin (-). A secret on the command line is accepted with a warning:
 other users see it in the process list, and it stays in the shell history.
 
-'fluxconfig cluster' registers the endpoint's clusters and their agent tokens. The fleet
-configuration verbs (fleet create|status|pause|resume|approve|rollback) come with fleet
-configurations; until then the configuration verbs manage one cluster's at a time.
+'fluxconfig cluster' registers the endpoint's clusters and their agent tokens, and
+'fluxconfig fleet' manages fleet configurations: one configuration for every registered
+cluster a label selector picks, with its status across them.
 
 Exit status: 0 on success, 1 when the endpoint or the input refused the command, 2 when the
 command line could not be parsed.`,
@@ -150,7 +150,7 @@ command line could not be parsed.`,
 		return pflag.NormalizedName(name)
 	})
 	root.AddCommand(a.createCommand(), a.updateCommand(), a.showCommand(), a.listCommand(), a.deleteCommand(),
-		a.waitCommand(), a.kustomizationCommand(), a.deployedObjectCommand(), a.clusterCommand())
+		a.waitCommand(), a.kustomizationCommand(), a.deployedObjectCommand(), a.clusterCommand(), a.fleetCommand())
 	// Added here rather than at Execute, so the tree is whole for the help tests.
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

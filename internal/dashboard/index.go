@@ -42,11 +42,9 @@ const (
 // states are the compliance states in the order the dashboard lists them: worst first.
 var states = []string{NonCompliant, Pending, Unknown, Suspended, Compliant}
 
+// stateIndex is s's place in states; the endpoint's fleet status groups by the same rule.
 func stateIndex(s string) int {
-	if i := slices.Index(states, s); i >= 0 {
-		return i
-	}
-	return slices.Index(states, Unknown)
+	return slices.Index(states, endpoint.ComplianceState(s))
 }
 
 // summary is what the overview needs of one configuration: a few strings, no statuses.

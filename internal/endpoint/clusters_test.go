@@ -44,7 +44,7 @@ type registryEndpoint struct {
 	admin *client.Client
 }
 
-func startRegistry(t *testing.T, dir string, clock *testutil.Clock) *registryEndpoint {
+func startRegistry(t testing.TB, dir string, clock *testutil.Clock) *registryEndpoint {
 	t.Helper()
 	e, err := testutil.StartEndpoint(dir, testutil.EndpointOptions{AdminToken: adminToken,
 		Clusters: map[string]string{"cluster-a": tokenA, "cluster-b": tokenB}, Now: clock.Now, AgentPollInterval: pollInterval})

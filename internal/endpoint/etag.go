@@ -114,6 +114,7 @@ func (s *Server) putRecord(ctx context.Context, rec *Record) error {
 	s.etags.invalidate(rec.Cluster)
 	if err == nil {
 		s.sized(rec)
+		s.fleetAgg.observe(rec)
 	}
 	return err
 }
@@ -131,6 +132,9 @@ func (s *Server) putRecords(ctx context.Context, recs []*Record) error {
 			s.sized(rec)
 		}
 	}
+	if err == nil {
+		s.fleetAgg.observe(recs...)
+	}
 	return err
 }
 
@@ -140,6 +144,7 @@ func (s *Server) deleteRecord(ctx context.Context, cluster, name string) error {
 	s.etags.invalidate(cluster)
 	if err == nil {
 		s.unsized(cluster, name)
+		s.fleetAgg.forget(cluster, name)
 	}
 	return err
 }

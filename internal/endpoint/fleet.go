@@ -44,6 +44,7 @@ func (s *Server) routeFleets(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+item, s.adminOnly(s.getFleet))
 	mux.HandleFunc("DELETE "+item, s.adminOnly(s.deleteFleet))
 	mux.HandleFunc("GET "+item+"/revisions", s.adminOnly(s.listFleetRevisions))
+	mux.HandleFunc("GET "+item+"/status", s.adminOnly(s.getFleetStatus))
 }
 
 // putFleet creates or changes a fleet configuration and writes it into every selected

@@ -117,6 +117,9 @@ func (s *Server) lockRegistry(ctx context.Context, names ...string) (unlock func
 func (s *Server) Changed(ctx context.Context, c Change) error {
 	if c.Missed {
 		s.etags.invalidateAll()
+		if err := s.fleetAgg.load(ctx, s.Store); err != nil {
+			return err
+		}
 		if s.Registry != nil {
 			return s.Registry.reload(ctx)
 		}
@@ -124,6 +127,9 @@ func (s *Server) Changed(ctx context.Context, c Change) error {
 	}
 	if c.Records {
 		s.etags.invalidate(c.Cluster)
+		if err := s.fleetAgg.refresh(ctx, s.Store, c.Cluster); err != nil {
+			return err
+		}
 	}
 	if c.Registration && s.Registry != nil {
 		return s.Registry.refresh(ctx, c.Cluster)

@@ -80,6 +80,8 @@ type Server struct {
 	etags etagCache
 	// sizes keeps the size of each cluster's desired set, for MaxClusterSetBytes.
 	sizes setSizes
+	// fleetAgg is every fleet configuration's status, kept as records are written.
+	fleetAgg fleetAggregate
 	// held counts the polls waiting for a change.
 	held atomic.Int64
 	// end is closed by EndLongPolls.

@@ -55,6 +55,7 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 		"/v1/fleetConfigurations",
 		"/v1/fleetConfigurations/{name}",
 		"/v1/fleetConfigurations/{name}/revisions",
+		"/v1/fleetConfigurations/{name}/status",
 	} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("path %s is not documented", p)
@@ -81,6 +82,9 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 		"FleetConfigurationList":      dpv1.FleetConfigurationList{},
 		"FleetRevision":               dpv1.FleetRevision{},
 		"FleetRevisionList":           dpv1.FleetRevisionList{},
+		"FleetStatus":                 dpv1.FleetStatus{},
+		"FleetStatusCounts":           dpv1.FleetStatusCounts{},
+		"FleetClusterStatus":          dpv1.FleetClusterStatus{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]

@@ -111,6 +111,41 @@ func (c *Client) ListFleetRevisions(ctx context.Context, name string) ([]dpv1.Fl
 	return out.Value, nil
 }
 
+// FleetStatusOptions page GetFleetStatus.
+type FleetStatusOptions struct {
+	// Limit is the page size of clusters; zero takes the endpoint's default (100).
+	Limit int
+	// Continue is the previous page's FleetStatus.Continue.
+	Continue string
+}
+
+// GetFleetStatus returns a fleet configuration's counts by state, its commits, and one
+// page of its clusters, failing ones first; IsNotFound(err) when it does not exist.
+func (c *Client) GetFleetStatus(ctx context.Context, name string, opts FleetStatusOptions) (*dpv1.FleetStatus, error) {
+	q := url.Values{}
+	if opts.Limit > 0 {
+		q.Set("limit", strconv.Itoa(opts.Limit))
+	}
+	if opts.Continue != "" {
+		q.Set("continue", opts.Continue)
+	}
+	path := FleetPath(name) + "/status"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	if err := fleetNamed(name, http.MethodGet, c.base+path); err != nil {
+		return nil, err
+	}
+	out, err := callClient[dpv1.FleetStatus](ctx, c, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if out == nil || out.Value == nil {
+		return nil, &Error{Method: http.MethodGet, URL: c.base + path, Reason: ReasonInvalidResponse, Err: errMissingValue}
+	}
+	return out, nil
+}
+
 func fleetNamed(name, method, u string) error {
 	if name == "" {
 		return &Error{Method: method, URL: u, Reason: ReasonRequestRefused, Err: errors.New("the fleet configuration name is required")}

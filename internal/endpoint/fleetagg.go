@@ -1,0 +1,233 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package endpoint
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+)
+
+// The fleet-wide status is served from memory: every write of a record goes through
+// putRecord, putRecords or deleteRecord, which tell the aggregate, so a status request
+// reads no store and walks only the fleet's own clusters.
+
+// complianceStates are the states an agent may report, in the order a listing shows them.
+var complianceStates = []string{dpv1.ComplianceNonCompliant, dpv1.CompliancePending,
+	dpv1.ComplianceUnknown, dpv1.ComplianceSuspended, dpv1.ComplianceCompliant}
+
+// ComplianceState returns s if it is a compliance state an agent reports, else Unknown: a
+// record with none reported yet, or a value this endpoint does not know. The dashboard
+// groups by the same rule.
+func ComplianceState(s string) string {
+	if slices.Contains(complianceStates, s) {
+		return s
+	}
+	return dpv1.ComplianceUnknown
+}
+
+// fleetMember is one cluster's copy of a fleet configuration as the status shows it; it is
+// replaced, never changed, so a reader may hold it without the lock.
+type fleetMember struct {
+	cluster, state, commit, message string
+	revision                        int64
+	reportedAt                      time.Time
+}
+
+// fleetMembers is the aggregate of one fleet configuration.
+type fleetMembers struct {
+	byName map[string]*fleetMember
+	// sorted orders byName's members by cluster, so a page sorts nothing.
+	sorted []*fleetMember
+	// commits counts the members per reported commit.
+	commits map[string]int
+}
+
+// fleetAggregate is every fleet configuration's aggregate.
+type fleetAggregate struct {
+	mu     sync.RWMutex
+	loaded bool
+	fleets map[string]*fleetMembers
+}
+
+// fleetMemberOf returns rec as its fleet's member; nil when it is not one (not from a fleet,
+// or being removed).
+func fleetMemberOf(rec *Record) *fleetMember {
+	if rec.Fleet == "" || rec.Deleting {
+		return nil
+	}
+	p := rec.Properties
+	m := &fleetMember{cluster: rec.Cluster, state: ComplianceState(p.ComplianceState), commit: p.SourceSyncedCommitID,
+		message: failureMessage(p), revision: rec.FleetRevision}
+	if p.StatusUpdatedAt != nil {
+		m.reportedAt = p.StatusUpdatedAt.UTC()
+	}
+	return m
+}
+
+// failureMessage is the operation's error, else the first message of a condition not
+// True on an object not Compliant.
+func failureMessage(p dpv1.FluxConfigurationProperties) string {
+	if p.ErrorMessage != "" {
+		return p.ErrorMessage
+	}
+	for _, o := range p.Statuses {
+		if o.ComplianceState == dpv1.ComplianceCompliant {
+			continue
+		}
+		for _, c := range o.StatusConditions {
+			if c.Status != "True" && c.Message != "" {
+				return c.Message
+			}
+		}
+	}
+	return ""
+}
+
+// set puts (m non-nil) or removes cluster's copy of fleet; callers hold a.mu.
+func (a *fleetAggregate) set(fleet, cluster string, m *fleetMember) {
+	f := a.fleets[fleet]
+	if f == nil {
+		if m == nil {
+			return
+		}
+		f = &fleetMembers{byName: map[string]*fleetMember{}, commits: map[string]int{}}
+		a.fleets[fleet] = f
+	}
+	i, found := slices.BinarySearchFunc(f.sorted, cluster, func(x *fleetMember, n string) int { return strings.Compare(x.cluster, n) })
+	if old := f.byName[cluster]; old != nil && old.commit != "" {
+		if f.commits[old.commit]--; f.commits[old.commit] == 0 {
+			delete(f.commits, old.commit)
+		}
+	}
+	if m == nil {
+		delete(f.byName, cluster)
+		if found {
+			f.sorted = slices.Delete(f.sorted, i, i+1)
+		}
+		if len(f.byName) == 0 {
+			delete(a.fleets, fleet)
+		}
+		return
+	}
+	f.byName[cluster] = m
+	if m.commit != "" {
+		f.commits[m.commit]++
+	}
+	if found {
+		f.sorted[i] = m
+	} else {
+		f.sorted = slices.Insert(f.sorted, i, m)
+	}
+}
+
+// observe applies written records; a copy is keyed by its own name, the fleet's.
+func (a *fleetAggregate) observe(recs ...*Record) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		return // the first read loads everything from the store
+	}
+	for _, rec := range recs {
+		a.set(rec.Name, rec.Cluster, fleetMemberOf(rec))
+	}
+}
+
+// forget applies a deleted record.
+func (a *fleetAggregate) forget(cluster, name string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.loaded {
+		a.set(name, cluster, nil)
+	}
+}
+
+// load rebuilds the aggregate from every record of store. It holds the lock across the
+// read, so a write that lands meanwhile is applied after it, as the latest.
+func (a *fleetAggregate) load(ctx context.Context, store Store) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	recs, err := store.ListAll(ctx)
+	if err != nil {
+		return err
+	}
+	a.fleets, a.loaded = map[string]*fleetMembers{}, true
+	for _, rec := range recs {
+		if m := fleetMemberOf(rec); m != nil {
+			a.set(rec.Name, rec.Cluster, m)
+		}
+	}
+	return nil
+}
+
+// refresh rereads one cluster's records, after another replica wrote them.
+func (a *fleetAggregate) refresh(ctx context.Context, store Store, cluster string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		return nil
+	}
+	recs, err := store.List(ctx, cluster)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, rec := range recs {
+		if m := fleetMemberOf(rec); m != nil {
+			keep[rec.Name] = true
+			a.set(rec.Name, cluster, m)
+		}
+	}
+	for name, f := range a.fleets {
+		if _, ok := f.byName[cluster]; ok && !keep[name] {
+			a.set(name, cluster, nil)
+		}
+	}
+	return nil
+}
+
+// snapshot returns fleet's members ordered by cluster and its commit counts, loading the
+// aggregate first if no read did yet.
+func (a *fleetAggregate) snapshot(ctx context.Context, store Store, fleet string) ([]*fleetMember, map[string]int, error) {
+	if err := a.loadOnce(ctx, store); err != nil {
+		return nil, nil, err
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	f := a.fleets[fleet]
+	if f == nil {
+		return nil, map[string]int{}, nil
+	}
+	return slices.Clone(f.sorted), maps.Clone(f.commits), nil
+}
+
+// loadOnce loads the aggregate unless it is loaded; two first readers may both load,
+// which is only wasted work.
+func (a *fleetAggregate) loadOnce(ctx context.Context, store Store) error {
+	a.mu.RLock()
+	loaded := a.loaded
+	a.mu.RUnlock()
+	if loaded {
+		return nil
+	}
+	return a.load(ctx, store)
+}

@@ -1,0 +1,181 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package endpoint
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+)
+
+// fleetStatusOrder ranks a cluster's state in the status listing: failing first.
+var fleetStatusOrder = []string{dpv1.ComplianceNonCompliant, dpv1.StateDisconnected, dpv1.CompliancePending,
+	dpv1.ComplianceUnknown, dpv1.ComplianceSuspended, dpv1.ComplianceCompliant}
+
+// LoadFleetStatus builds the fleet-wide status from the store; the first status request
+// does it otherwise. Call it at start, after any Store wrapper is in place.
+func (s *Server) LoadFleetStatus(ctx context.Context) error {
+	return s.fleetAgg.load(ctx, s.Store)
+}
+
+// getFleetStatus serves GET /v1/fleetConfigurations/{name}/status.
+func (s *Server) getFleetStatus(w http.ResponseWriter, r *http.Request, _ Role) {
+	name := r.PathValue("name")
+	limit, after, ok := fleetStatusPage(w, r)
+	if !ok {
+		return
+	}
+	f, err := s.Fleets.GetFleet(r.Context(), name)
+	if errors.Is(err, ErrFleetNotFound) {
+		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "fleet configuration "+name+" does not exist")
+		return
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	members, commits, err := s.fleetAgg.snapshot(r.Context(), s.Store, name)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	out := s.fleetStatus(members, limit, after)
+	out.Name, out.Revision, out.Commits = name, f.Revision, commits
+	writeJSON(w, http.StatusOK, out)
+}
+
+// fleetStatus counts members and returns the page of limit after the cursor (rank, name).
+// A member is Disconnected when its cluster's last contact is older than three poll
+// intervals, as the registry's connected says; that is read now, one lookup a member.
+func (s *Server) fleetStatus(members []*fleetMember, limit int, after fleetStatusCursor) dpv1.FleetStatus {
+	out := dpv1.FleetStatus{Clusters: len(members), Value: []dpv1.FleetClusterStatus{}}
+	cutoff := s.Now().Add(-3 * s.Registry.pollInterval())
+	// Members are ordered by name, so each rank's page fills in order with no sort.
+	pages := make([][]*fleetMember, len(fleetStatusOrder))
+	more := false
+	for _, m := range members {
+		state := m.state
+		if !s.contactedSince(m.cluster, cutoff) {
+			state = dpv1.StateDisconnected
+		}
+		countState(&out.Counts, state)
+		rank := slices.Index(fleetStatusOrder, state)
+		if rank < after.rank || rank == after.rank && m.cluster <= after.name {
+			continue
+		}
+		if len(pages[rank]) == limit {
+			more = true
+			continue
+		}
+		pages[rank] = append(pages[rank], m)
+	}
+	for rank, page := range pages {
+		for _, m := range page {
+			if len(out.Value) == limit {
+				more = true
+				break
+			}
+			out.Value = append(out.Value, fleetClusterStatus(m, fleetStatusOrder[rank]))
+		}
+	}
+	if more && len(out.Value) > 0 {
+		last := out.Value[len(out.Value)-1]
+		out.Continue = fleetStatusCursor{rank: slices.Index(fleetStatusOrder, last.State), name: last.Cluster}.String()
+	}
+	return out
+}
+
+// contactedSince says whether cluster's agent made contact since cutoff.
+func (s *Server) contactedSince(cluster string, cutoff time.Time) bool {
+	rec := s.Registry.get(cluster)
+	if rec == nil {
+		return false
+	}
+	last, _ := s.contact(rec)
+	return !last.IsZero() && !last.Before(cutoff)
+}
+
+func countState(c *dpv1.FleetStatusCounts, state string) {
+	switch state {
+	case dpv1.ComplianceCompliant:
+		c.Compliant++
+	case dpv1.ComplianceNonCompliant:
+		c.NonCompliant++
+	case dpv1.CompliancePending:
+		c.Pending++
+	case dpv1.ComplianceSuspended:
+		c.Suspended++
+	case dpv1.StateDisconnected:
+		c.Disconnected++
+	default:
+		c.Unknown++
+	}
+}
+
+func fleetClusterStatus(m *fleetMember, state string) dpv1.FleetClusterStatus {
+	out := dpv1.FleetClusterStatus{Cluster: m.cluster, State: state, ComplianceState: m.state, Commit: m.commit,
+		Message: m.message, FleetRevision: m.revision}
+	if !m.reportedAt.IsZero() {
+		at := m.reportedAt
+		out.LastStatusTime = &at
+	}
+	return out
+}
+
+// fleetStatusCursor is where a status page ends: the last cluster's rank and name.
+type fleetStatusCursor struct {
+	rank int
+	name string
+}
+
+func (c fleetStatusCursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(c.rank) + "/" + c.name))
+}
+
+// fleetStatusPage reads ?limit= and ?continue=, answering 400 naming the field when bad.
+func fleetStatusPage(w http.ResponseWriter, r *http.Request) (int, fleetStatusCursor, bool) {
+	q := r.URL.Query()
+	limit, after := DefaultClusterPage, fleetStatusCursor{rank: -1}
+	if v := q.Get("limit"); v != "" {
+		var err error
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxClusterPage {
+			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "limit",
+				fmt.Sprintf("limit: %q is not a whole number from 1 to %d", v, MaxClusterPage))
+			return 0, after, false
+		}
+	}
+	if v := q.Get("continue"); v != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(v)
+		rank, name, found := strings.Cut(string(raw), "/")
+		n, errN := strconv.Atoi(rank)
+		if err != nil || !found || errN != nil || n < 0 || n >= len(fleetStatusOrder) || !validCluster(name) {
+			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "continue",
+				"continue: is not a token this endpoint issued; pass the continue value of the previous page unchanged")
+			return 0, after, false
+		}
+		after = fleetStatusCursor{rank: n, name: name}
+	}
+	return limit, after, true
+}
