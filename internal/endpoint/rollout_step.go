@@ -76,7 +76,7 @@ func stepRollout(spec *dpv1.FleetRollout, p *RolloutProgress, obs map[string]rol
 	for name := range obs {
 		names = append(names, name)
 	}
-	slices.SortFunc(names, func(a, b string) int { return compareRank(a, b) })
+	slices.SortFunc(names, compareRank)
 
 	failures := 0
 	for _, name := range names {

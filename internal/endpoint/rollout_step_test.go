@@ -18,6 +18,7 @@ package endpoint
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,7 +192,7 @@ func TestCheckRolloutNamesTheField(t *testing.T) {
 			ClusterSelector: &dpv1.LabelSelector{MatchExpressions: []dpv1.LabelSelectorRequirement{{Key: "k", Operator: "Is"}}}}}},
 	} {
 		err := checkRollout(r)
-		if err == nil || err.(interface{ Error() string }).Error()[:len(want)] != want {
+		if err == nil || !strings.HasPrefix(err.Error(), want+":") {
 			t.Errorf("%s: got %v", want, err)
 		}
 	}

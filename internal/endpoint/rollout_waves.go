@@ -19,6 +19,7 @@ package endpoint
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"maps"
@@ -99,7 +100,8 @@ func checkRollout(r *dpv1.FleetRollout) error {
 		}
 		if w.ClusterSelector != nil {
 			if _, err := clusterSelector(dpv1.FleetPlacement{ClusterSelector: w.ClusterSelector}); err != nil {
-				if fe, ok := err.(*arm.FieldError); ok {
+				var fe *arm.FieldError
+				if errors.As(err, &fe) {
 					return &arm.FieldError{Field: f + ".clusterSelector" + fe.Field[len("placement.clusterSelector"):], Message: fe.Message}
 				}
 				return err
