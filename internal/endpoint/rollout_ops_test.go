@@ -148,3 +148,30 @@ func TestRolloutSurvivesRestartAndRollsBack(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(revs[0].Rollout).NotTo(BeNil(), "the rollback keeps the strategy")
 }
+
+func TestRolloutPlacesNewClustersByTheirWave(t *testing.T) {
+	g := NewWithT(t)
+	e := newRolloutEnv(t, 3)
+	e.putFleet("web", rolloutSpec("main", nil))
+	e.putFleet("web", rolloutSpec("v2", canaryThenRest(true)))
+	e.comply("v2")
+	g.Expect(e.status().Phase).To(Equal(dpv1.RolloutWaitingForApproval))
+
+	// A cluster of the finished canary wave gets the new revision; one of the waiting wave
+	// the revision before it.
+	e.cluster("late-canary", map[string]string{"fleet": "yes", "canary": "true"})
+	e.cluster("late", map[string]string{"fleet": "yes"})
+	e.names = append(e.names, "late-canary", "late")
+	g.Expect(e.onBranch("v2")).To(Equal([]string{"c0", "late-canary"}))
+	g.Expect(e.onBranch("main")).To(Equal([]string{"c1", "c2", "late"}))
+
+	// Relabelled into the canary wave, a cluster catches up with it.
+	g.Expect(e.relabel("c1", map[string]string{"fleet": "yes", "canary": "true"})).To(Succeed())
+	g.Expect(e.onBranch("v2")).To(Equal([]string{"c0", "c1", "late-canary"}))
+	e.tick()
+	st := e.status()
+	g.Expect(st.Waves[0].Clusters).To(Equal(3))
+	g.Expect(st.Waves[0].Updated).To(Equal(3))
+	g.Expect(st.Waves[1].Clusters).To(Equal(2))
+	g.Expect(st.Waves[1].Updated).To(BeZero())
+}
