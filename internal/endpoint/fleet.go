@@ -45,6 +45,7 @@ func (s *Server) routeFleets(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE "+item, s.adminOnly(s.deleteFleet))
 	mux.HandleFunc("GET "+item+"/revisions", s.adminOnly(s.listFleetRevisions))
 	mux.HandleFunc("GET "+item+"/status", s.adminOnly(s.getFleetStatus))
+	s.routeRollout(mux)
 }
 
 // putFleet creates or changes a fleet configuration and writes it into every selected
@@ -63,6 +64,10 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	name := r.PathValue("name")
 	props := body.Properties
 	if err := checkFleetSpec(name, &props, body.Placement); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	if err := checkRollout(body.Rollout); err != nil {
 		writeFieldError(w, err)
 		return
 	}
@@ -92,7 +97,7 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 		s.writeInternal(w, r, err)
 		return
 	}
-	next := &FleetRecord{Name: name, Revision: 1, Properties: props, Placement: body.Placement, CreatedAt: s.Now().UTC()}
+	next := &FleetRecord{Name: name, Revision: 1, Properties: props, Placement: body.Placement, Rollout: body.Rollout, CreatedAt: s.Now().UTC()}
 	code := http.StatusCreated
 	if cur != nil {
 		if cur.Properties.Scope != props.Scope || cur.Properties.Namespace != props.Namespace {
@@ -101,25 +106,16 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 					"delete and recreate the fleet configuration to change them", cur.Properties.Scope, cur.Properties.Namespace))
 			return
 		}
-		if sameSpec(cur.Properties, props) && samePlacement(cur.Placement, body.Placement) {
+		if sameSpec(cur.Properties, props) && samePlacement(cur.Placement, body.Placement) && sameRollout(cur.Rollout, body.Rollout) {
 			writeJSON(w, http.StatusOK, fleetView(cur))
 			return
 		}
 		next.Revision, code = cur.Revision+1, http.StatusOK
 	}
-	recs, err := s.planFleet(r.Context(), name, next, correlation)
-	if err != nil {
-		s.writePlanError(w, r, err)
-		return
-	}
 	// The records first: should the fleet write fail, a retry of the same PUT still
 	// differs from the stored revision and writes both again.
-	if err := s.putRecords(r.Context(), recs); err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
-	if err := s.Fleets.PutFleet(r.Context(), next); err != nil {
-		s.writeInternal(w, r, err)
+	if next, err = s.putFleetRevision(r.Context(), cur, next, correlation); err != nil {
+		s.writePlanError(w, r, err)
 		return
 	}
 	writeJSON(w, code, fleetView(next))
@@ -231,7 +227,7 @@ func (s *Server) listFleetRevisions(w http.ResponseWriter, r *http.Request, _ Ro
 	}
 	out := dpv1.FleetRevisionList{Value: []dpv1.FleetRevision{}}
 	for _, f := range revs {
-		out.Value = append(out.Value, dpv1.FleetRevision{Revision: f.Revision, CreatedAt: f.CreatedAt, Properties: f.Properties, Placement: f.Placement})
+		out.Value = append(out.Value, dpv1.FleetRevision{Revision: f.Revision, CreatedAt: f.CreatedAt, Properties: f.Properties, Placement: f.Placement, Rollout: f.Rollout})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -239,6 +235,11 @@ func (s *Server) listFleetRevisions(w http.ResponseWriter, r *http.Request, _ Ro
 // fleetView is the management view of f.
 func fleetView(f *FleetRecord) dpv1.FleetConfiguration {
 	at := f.CreatedAt
-	return dpv1.FleetConfiguration{ID: FleetsPath + "/" + f.Name, Name: f.Name, Properties: f.Properties,
-		Placement: f.Placement, Revision: f.Revision, UpdatedAt: &at}
+	v := dpv1.FleetConfiguration{ID: FleetsPath + "/" + f.Name, Name: f.Name, Properties: f.Properties,
+		Placement: f.Placement, Rollout: f.Rollout, Revision: f.Revision, UpdatedAt: &at}
+	if f.Progress != nil {
+		st := f.Progress.Status
+		v.RolloutStatus = &st
+	}
+	return v
 }

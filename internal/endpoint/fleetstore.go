@@ -43,6 +43,9 @@ type FleetRecord struct {
 	Revision   int64                            `json:"revision"`
 	Properties dpv1.FluxConfigurationProperties `json:"properties"`
 	Placement  dpv1.FleetPlacement              `json:"placement"`
+	Rollout    *dpv1.FleetRollout               `json:"rollout,omitempty"`
+	// Progress is the rollout of this revision, when it has a rollout (see rollout.go).
+	Progress *RolloutProgress `json:"progress,omitempty"`
 	// CreatedAt is when this revision was accepted.
 	CreatedAt time.Time `json:"createdAt"`
 }

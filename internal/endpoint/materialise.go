@@ -63,10 +63,8 @@ func fleetRecord(name string, f *FleetRecord, c *ClusterRecord, selected bool, r
 		startOperation(rec, dpv1.ProvisioningDeleting, correlation, now)
 		return rec, nil
 	}
-	if rec != nil && rec.Fleet != name {
-		return nil, &planError{code: http.StatusConflict, errCode: "Conflict", message: fmt.Sprintf(
-			"cluster %s has its own configuration %s, which fleet configuration %s would replace; "+
-				"delete the cluster's configuration, rename the fleet configuration, or change its placement", c.Name, name, name)}
+	if err := clashes(name, c, rec, true); err != nil {
+		return nil, err
 	}
 	props, err := materialise(f, c)
 	if err != nil {
@@ -104,6 +102,17 @@ func fleetRecord(name string, f *FleetRecord, c *ClusterRecord, selected bool, r
 	return rec, nil
 }
 
+// clashes refuses a fleet configuration name selecting cluster c, which has its own
+// configuration rec of that name: even before a rollout reaches c.
+func clashes(name string, c *ClusterRecord, rec *Record, selected bool) error {
+	if !selected || rec == nil || rec.Fleet == name {
+		return nil
+	}
+	return &planError{code: http.StatusConflict, errCode: "Conflict", message: fmt.Sprintf(
+		"cluster %s has its own configuration %s, which fleet configuration %s would replace; "+
+			"delete the cluster's configuration, rename the fleet configuration, or change its placement", c.Name, name, name)}
+}
+
 // planFleet returns the writes that bring every registered cluster in line with fleet
 // configuration name at f (nil: deleted). Callers hold s.mu.
 func (s *Server) planFleet(ctx context.Context, name string, f *FleetRecord, correlation string) ([]*Record, error) {
@@ -115,8 +124,13 @@ func (s *Server) planFleet(ctx context.Context, name string, f *FleetRecord, cor
 		}
 	}
 	now := s.Now().UTC()
+	clusters := s.Registry.all()
+	plan, err := s.planRevisions(ctx, f, clusters)
+	if err != nil {
+		return nil, err
+	}
 	var out []*Record
-	for _, c := range s.Registry.all() {
+	for _, c := range clusters {
 		rec, err := s.Store.Get(ctx, c.Name, name)
 		if errors.Is(err, ErrNotFound) {
 			rec, err = nil, nil
@@ -124,7 +138,12 @@ func (s *Server) planFleet(ctx context.Context, name string, f *FleetRecord, cor
 		if err != nil {
 			return nil, err
 		}
-		next, err := fleetRecord(name, f, c, sel.Matches(labels.Set(c.Labels)), rec, correlation, now)
+		selected := sel.Matches(labels.Set(c.Labels))
+		at := plan.at(c, selected)
+		if err := clashes(name, c, rec, selected); err != nil {
+			return nil, err
+		}
+		next, err := fleetRecord(name, at, c, at != nil, rec, correlation, now)
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +175,16 @@ func (s *Server) planCluster(ctx context.Context, name string, c *ClusterRecord)
 	now := s.Now().UTC()
 	var out []*Record
 	for _, f := range fleets {
-		next, err := fleetRecord(f.Name, f, c, c != nil && f.selects(c.Labels), byName[f.Name], "", now)
+		selected := c != nil && f.selects(c.Labels)
+		plan, err := s.planRevisions(ctx, f, withCluster(s.Registry.all(), name, c))
+		if err != nil {
+			return nil, err
+		}
+		at := plan.at(c, selected)
+		if err := clashes(f.Name, c, byName[f.Name], selected); err != nil {
+			return nil, err
+		}
+		next, err := fleetRecord(f.Name, at, c, at != nil, byName[f.Name], "", now)
 		if err != nil {
 			return nil, err
 		}

@@ -159,6 +159,9 @@ func (s *Server) Run(ctx context.Context, interval time.Duration) {
 			if err := s.sweepOnce(ctx); err != nil {
 				s.Log.Error(err, "Sweeping expired operations failed")
 			}
+			if err := s.TickRollouts(ctx); err != nil {
+				s.Log.Error(err, "Stepping rollouts failed")
+			}
 		}
 	}
 }

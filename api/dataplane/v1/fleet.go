@@ -38,6 +38,10 @@ type FleetConfiguration struct {
 	Properties FluxConfigurationProperties `json:"properties"`
 	// Placement selects the clusters.
 	Placement FleetPlacement `json:"placement"`
+	// Rollout stages each new revision over the clusters; absent, all get it at once.
+	Rollout *FleetRollout `json:"rollout,omitempty"`
+	// RolloutStatus is the progress of the current revision's rollout; read-only.
+	RolloutStatus *FleetRolloutStatus `json:"rolloutStatus,omitempty"`
 	// Revision counts the accepted changes of properties and placement, from 1; read-only.
 	Revision int64 `json:"revision,omitempty"`
 	// UpdatedAt is when the current revision was accepted; read-only.
@@ -80,6 +84,7 @@ type FleetRevision struct {
 	CreatedAt  time.Time                   `json:"createdAt"`
 	Properties FluxConfigurationProperties `json:"properties"`
 	Placement  FleetPlacement              `json:"placement"`
+	Rollout    *FleetRollout               `json:"rollout,omitempty"`
 }
 
 // FleetRevisionList holds the kept revisions of a fleet configuration, newest first.

@@ -56,6 +56,10 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 		"/v1/fleetConfigurations/{name}",
 		"/v1/fleetConfigurations/{name}/revisions",
 		"/v1/fleetConfigurations/{name}/status",
+		"/v1/fleetConfigurations/{name}/pause",
+		"/v1/fleetConfigurations/{name}/resume",
+		"/v1/fleetConfigurations/{name}/approve",
+		"/v1/fleetConfigurations/{name}/rollback",
 	} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("path %s is not documented", p)
@@ -78,6 +82,9 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 		"ClusterList":                 dpv1.ClusterList{},
 		"FleetConfiguration":          dpv1.FleetConfiguration{},
 		"FleetPlacement":              dpv1.FleetPlacement{},
+		"FleetRollout":                dpv1.FleetRollout{},
+		"RolloutWave":                 dpv1.RolloutWave{},
+		"FleetRolloutStatus":          dpv1.FleetRolloutStatus{},
 		"LabelSelector":               dpv1.LabelSelector{},
 		"FleetConfigurationList":      dpv1.FleetConfigurationList{},
 		"FleetRevision":               dpv1.FleetRevision{},

@@ -1,0 +1,78 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package endpoint_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
+)
+
+// TestReplicas_RolloutProgressIsShared: a rollout started on one replica is stepped by
+// reports and ticks on the other, and read back on the first: its progress lives in the
+// fleet configuration's row, under the fleet lock.
+func TestReplicas_RolloutProgressIsShared(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	url := testutil.PostgresDB(t)
+	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	start := func() *registryEndpoint {
+		e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
+			Clusters: map[string]string{"cluster-a": tokenA}, Now: clock.Now, DatabaseURL: url, AgentPollInterval: pollInterval})
+		g.Expect(err).NotTo(HaveOccurred())
+		t.Cleanup(e.Close)
+		admin, err := client.New(client.Options{Endpoint: e.URL, Token: adminToken})
+		g.Expect(err).NotTo(HaveOccurred())
+		return &registryEndpoint{harness: &harness{t: t, srv: e.Server, http: e, clock: clock, tokens: e.Tokens.ClusterDir}, admin: admin}
+	}
+	first, second := start(), start()
+	e := &rolloutEnv{fleetEnv: &fleetEnv{registryEndpoint: first, agents: map[string]*client.Cluster{}, tokens: map[string]string{}}}
+	e.addClusters(3)
+	e.putFleet("web", rolloutSpec("main", nil))
+	r := canaryThenRest(false)
+	r.MinCompliantSeconds = 60
+	e.putFleet("web", rolloutSpec("v2", r))
+
+	e.registryEndpoint = second
+	for name := range e.tokens {
+		e.connect(name)
+	}
+	g.Eventually(e.onBranch).WithArguments("v2").Should(Equal([]string{"c0"}))
+	e.comply("v2")
+	clock.Advance(time.Minute)
+	g.Eventually(func() []string {
+		g.Expect(second.srv.TickRollouts(ctx)).To(Succeed())
+		return e.onBranch("v2")
+	}).Should(HaveLen(3), "the second replica steps the rollout the first started")
+
+	got, err := first.admin.GetFleet(ctx, "web")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(got.RolloutStatus.CurrentWave).To(Equal("rest"))
+	g.Expect(got.RolloutStatus.Waves[0].Done).To(Equal(1))
+	e.comply("v2")
+	clock.Advance(time.Minute)
+	g.Expect(first.srv.TickRollouts(ctx)).To(Succeed())
+	got, err = first.admin.GetFleet(ctx, "web")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(got.RolloutStatus.Phase).To(Equal(dpv1.RolloutCompleted))
+}
