@@ -63,6 +63,10 @@ func (s *Server) getFleetStatus(w http.ResponseWriter, r *http.Request, _ Role) 
 	}
 	out := s.fleetStatus(members, limit, after)
 	out.Name, out.Revision, out.Commits = name, f.Revision, commits
+	if f.Progress != nil {
+		st := f.Progress.Status
+		out.Rollout = &st
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 

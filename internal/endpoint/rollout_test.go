@@ -58,6 +58,12 @@ func TestRolloutCanaryThenPercentWaves(t *testing.T) {
 	st := e.status()
 	g.Expect(st.Waves[0].Done).To(Equal(1))
 	g.Expect(st.CurrentWave).To(Equal("half"))
+	// The fleet-wide status carries the same rollout phase and wave.
+	fleetStatus, err := e.admin.GetFleetStatus(context.Background(), "web", client.FleetStatusOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(fleetStatus.Rollout).NotTo(BeNil())
+	g.Expect(fleetStatus.Rollout.Phase).To(Equal(dpv1.RolloutProgressing))
+	g.Expect(fleetStatus.Rollout.CurrentWave).To(Equal("half"))
 	g.Expect(e.onBranch("v2")).To(HaveLen(3), "two of the half wave at once")
 
 	for i := 0; i < 10 && st.Phase != dpv1.RolloutCompleted; i++ {

@@ -37,6 +37,9 @@ type FleetStatus struct {
 	Name string `json:"name"`
 	// Revision is the fleet configuration's current revision.
 	Revision int64 `json:"revision"`
+	// Rollout is the staged rollout's phase, current wave and failures; absent without a
+	// rollout strategy.
+	Rollout *FleetRolloutStatus `json:"rollout,omitempty"`
 	// Clusters counts the clusters holding a copy (not being removed).
 	Clusters int `json:"clusters"`
 	// Counts are by compliance state of the connected clusters, Disconnected apart.
