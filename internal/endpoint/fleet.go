@@ -83,7 +83,7 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 		// One id for every cluster's operation, so they can be told apart from others.
 		correlation = newOperationID()
 	}
-	unlock, err := s.lockFleet(r.Context())
+	unlock, err := s.lockRegistry(r.Context())
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
@@ -143,7 +143,7 @@ func (s *Server) deleteFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	if !ok {
 		return
 	}
-	unlock, err := s.lockFleet(r.Context())
+	unlock, err := s.lockRegistry(r.Context())
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return

@@ -226,7 +226,7 @@ func (s *Server) ReconcileFleets(ctx context.Context) error {
 	if s.Fleets == nil || s.Registry == nil {
 		return nil
 	}
-	unlock, err := s.lockFleet(ctx)
+	unlock, err := s.lockRegistry(ctx)
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,8 @@ func (s *Server) lockFleet(ctx context.Context) (unlock func(), err error) {
 // lockRegistry takes the registry's write lock, then lockFleet; with a Locker, it then
 // rereads the named registrations (every one when none is named) from the store, because
 // another replica may have changed them and its notification may not have arrived yet.
+// Whatever places fleet configurations by labels holds it, so it never places by labels
+// another replica has already changed.
 func (s *Server) lockRegistry(ctx context.Context, names ...string) (unlock func(), err error) {
 	reg := s.Registry
 	reg.write.Lock()

@@ -58,7 +58,7 @@ func (s *Server) routeRollout(mux *http.ServeMux) {
 // rolloutOp serves an operation that changes a rollout's progress, then steps it.
 func (s *Server) rolloutOp(change func(*RolloutProgress) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, _ Role) {
-		unlock, err := s.lockFleet(r.Context())
+		unlock, err := s.lockRegistry(r.Context())
 		if err != nil {
 			s.writeInternal(w, r, err)
 			return
@@ -90,7 +90,7 @@ func (s *Server) rollbackFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	if !ok {
 		return
 	}
-	unlock, err := s.lockFleet(r.Context())
+	unlock, err := s.lockRegistry(r.Context())
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
@@ -154,6 +154,8 @@ func (s *Server) reported(ctx context.Context, name string) {
 	if f, err := s.Fleets.GetFleet(ctx, name); err != nil || !f.Progress.active() {
 		return
 	}
+	// The fleet lock without rereading every registration, which a report cannot afford: a
+	// relabel another replica made a moment ago is seen at its notification or the next tick.
 	unlock, err := s.lockFleet(ctx)
 	if err != nil {
 		s.Log.Error(err, "Stepping the rollout failed", "fleetConfiguration", name)
@@ -171,7 +173,7 @@ func (s *Server) TickRollouts(ctx context.Context) error {
 	if s.Fleets == nil || s.Registry == nil {
 		return nil
 	}
-	unlock, err := s.lockFleet(ctx)
+	unlock, err := s.lockRegistry(ctx)
 	if err != nil {
 		return err
 	}
