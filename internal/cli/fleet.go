@@ -45,6 +45,7 @@ token.`,
 	}
 	cmd.AddCommand(a.fleetCreateCommand(), a.fleetUpdateCommand(), a.fleetShowCommand(), a.fleetListCommand(),
 		a.fleetDeleteCommand(), a.fleetStatusCommand(), a.fleetRevisionsCommand())
+	cmd.AddCommand(a.fleetRolloutCommands()...)
 	return cmd
 }
 
@@ -52,12 +53,14 @@ token.`,
 type fleetFlags struct {
 	sourceFlags
 	sel selectorFlags
+	ro  rolloutFlags
 }
 
 func (f *fleetFlags) add(cmd *cobra.Command, create bool) {
 	f.addFlags(cmd.Flags(), create)
 	completeSourceFlags(cmd)
 	f.sel.add(cmd.Flags())
+	f.ro.add(cmd.Flags(), !create)
 	// A fleet configuration refuses secrets; the flags that take one are not offered.
 	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
 		if secretFlag(fl) {
@@ -93,11 +96,16 @@ func (a *app) fleetCreateCommand() *cobra.Command {
 		Long: `Create a fleet configuration, placed on the registered clusters its selector matches: give
 --selector, --selector-expression, or --all-clusters. Without --kustomization, one named
 kustomization-1 applies the source's root, as create does. In a kustomization's postBuild
-substitutions ${cluster_name} and ${cluster_label_<key>} take each cluster's values. The
-command fails when the fleet configuration exists; change it with 'fleet update'.`,
+substitutions ${cluster_name} and ${cluster_label_<key>} take each cluster's values. With
+--wave, each revision is rolled out wave by wave, steered by fleet pause, resume, approve
+and rollback; without, every cluster gets it at once. The command fails when the fleet
+configuration exists; change it with 'fleet update'.`,
 		Example: `  fluxconfig fleet create web --namespace web -u https://github.com/org/web --branch main \
     --local-auth-ref git-auth --kustomization name=apps path=./deploy prune=true \
-    --selector tier=prod --selector-expression 'region in (eu,us)'`,
+    --selector tier=prod --selector-expression 'region in (eu,us)'
+  fluxconfig fleet create web -u https://github.com/org/web --branch main --selector tier=prod \
+    --wave name=canary,selector=canary=true --wave name=half,percent=50,approval=true \
+    --wave name=all,percent=100 --max-concurrent 10 --min-compliant-seconds 600 --max-failures 5%`,
 		Args:              exactFleetName,
 		ValidArgsFunction: a.completeFleets,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -117,6 +125,10 @@ command fails when the fleet configuration exists; change it with 'fleet update'
 			}
 			if sel == nil {
 				return usageError{errors.New("give --selector or --selector-expression to pick the clusters, or --all-clusters")}
+			}
+			rollout, err := f.ro.rollout(nil)
+			if err != nil {
+				return err
 			}
 			props, err := f.properties(f.kind, false, a.secrets())
 			if err != nil {
@@ -141,7 +153,7 @@ command fails when the fleet configuration exists; change it with 'fleet update'
 				return err
 			}
 			out, err := c.PutFleet(ctx, args[0], &dpv1.FleetConfiguration{Properties: cfg.Properties,
-				Placement: dpv1.FleetPlacement{ClusterSelector: sel}})
+				Placement: dpv1.FleetPlacement{ClusterSelector: sel}, Rollout: rollout})
 			if err != nil {
 				return err
 			}
@@ -159,9 +171,11 @@ func (a *app) fleetUpdateCommand() *cobra.Command {
 		Short: "Update a fleet configuration",
 		Long: `Update a fleet configuration: only the flags given change, as in update, and the result is
 the next revision, written into every selected cluster. A selector flag given replaces the
-whole placement: give every --selector and --selector-expression it should keep.`,
+whole placement: give every --selector and --selector-expression it should keep. The
+rollout is kept unless a rollout flag changes it; --wave given replaces every wave.`,
 		Example: `  fluxconfig fleet update web --branch release-1.2
-  fluxconfig fleet update web --selector tier=prod,region=eu`,
+  fluxconfig fleet update web --selector tier=prod,region=eu
+  fluxconfig fleet update web --wave name=canary,selector=canary=true --wave name=all,percent=100`,
 		Args:              exactFleetName,
 		ValidArgsFunction: a.completeFleets,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -211,7 +225,12 @@ whole placement: give every --selector and --selector-expression it should keep.
 			if sel != nil {
 				placement.ClusterSelector = sel
 			}
-			out, err := c.PutFleet(ctx, args[0], &dpv1.FleetConfiguration{Properties: next, Placement: placement})
+			// A PUT without the rollout would remove it: keep it unless a flag changes it.
+			rollout, err := f.ro.rollout(cur.Rollout)
+			if err != nil {
+				return err
+			}
+			out, err := c.PutFleet(ctx, args[0], &dpv1.FleetConfiguration{Properties: next, Placement: placement, Rollout: rollout})
 			if err != nil {
 				return err
 			}

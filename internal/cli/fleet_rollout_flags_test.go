@@ -17,6 +17,7 @@ limitations under the License.
 package cli
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -93,7 +94,7 @@ func TestRolloutFlags(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, c.wantErr)
 				}
-				if _, ok := err.(usageError); !ok {
+				if !errors.As(err, new(usageError)) {
 					t.Errorf("error %v is not a usage error", err)
 				}
 				return

@@ -30,6 +30,10 @@ func fleetTable(f *dpv1.FleetConfiguration) func(io.Writer) {
 	return func(w io.Writer) {
 		cfg := &dpv1.FluxConfiguration{Name: f.Name, Properties: f.Properties}
 		fmt.Fprintf(w, "Revision:\t%d\nUpdated:\t%s\nSelector:\t%s\n", f.Revision, timeOf(f.UpdatedAt), selectorString(f.Placement.ClusterSelector))
+		if f.Rollout != nil {
+			fmt.Fprintf(w, "Waves:\t%s\n", wavesString(f.Rollout))
+		}
+		rolloutRows(w, f.RolloutStatus)
 		// The rest as a configuration shows, without the status a fleet has per cluster.
 		var rows strings.Builder
 		configTable(cfg)(&rows)
@@ -58,6 +62,7 @@ func fleetStatusTable(st *dpv1.FleetStatus) func(io.Writer) {
 	return func(w io.Writer) {
 		c := st.Counts
 		fmt.Fprintf(w, "Fleet configuration:\t%s (revision %d)\nClusters:\t%d\n", st.Name, st.Revision, st.Clusters)
+		rolloutRows(w, st.Rollout)
 		fmt.Fprintf(w, "States:\t%d Non-Compliant, %d Disconnected, %d Pending, %d Unknown, %d Suspended, %d Compliant\n",
 			c.NonCompliant, c.Disconnected, c.Pending, c.Unknown, c.Suspended, c.Compliant)
 		commits := make([]string, 0, len(st.Commits))
