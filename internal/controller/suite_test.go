@@ -129,6 +129,9 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	// Before anything logs: controller-runtime discards every log for good once its logger
+	// has been used unset for 30 s, which a slow envtest start on a loaded machine reaches.
+	ctrl.SetLogger(zap.New(zap.WriteTo(&logs), zap.UseDevMode(true)))
 	env, err := testenv.Start()
 	testEnv = env
 	if err != nil {
@@ -145,7 +148,6 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	ctrl.SetLogger(zap.New(zap.WriteTo(&logs), zap.UseDevMode(true)))
 
 	cfg := rest.CopyConfig(env.Config)
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countingTransport{next: rt} })
