@@ -91,6 +91,8 @@ var valueSets = []valueSet{
 		g.Expect(agent.Env).To(ContainElement(podNamespaceEnv))
 	}},
 	{name: "identity-proxy", check: checkIdentityProxy},
+	{name: "endpoint", check: checkEndpointBolt},
+	{name: "endpoint-postgres", check: checkEndpointPostgres},
 	{name: "no-flux", check: func(g *WithT, ns string, objs []*unstructured.Unstructured) {
 		g.Expect(names(objs, "Deployment")).To(ConsistOf("fluxconfig-controller"))
 		g.Expect(names(objs, "CustomResourceDefinition")).To(ConsistOf("fluxconfigs.clusterconfig.azure.com"))
