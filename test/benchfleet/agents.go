@@ -46,6 +46,7 @@ type fleetSim struct {
 	// again counts new operations at a commit the agent had received already.
 	again    map[string]int
 	plain200 []time.Duration // latency of polls answered 200 without being held
+	reports  []time.Duration // latency of the status reports
 }
 
 func newFleetSim(interval time.Duration, longPoll bool) *fleetSim {
@@ -140,6 +141,7 @@ func (s *fleetSim) report(ctx context.Context, cl *client.Cluster, d dpv1.Desire
 	rep.ComplianceState = dpv1.ComplianceCompliant
 	rep.SourceSyncedCommitID = commitOf(d)
 	for try := 0; try < 5 && ctx.Err() == nil; try++ {
+		start := time.Now()
 		if err := cl.ReportStatus(ctx, d.Name, rep); err != nil {
 			s.errs.Add(1)
 			sleep(ctx, time.Second)
@@ -147,6 +149,7 @@ func (s *fleetSim) report(ctx context.Context, cl *client.Cluster, d dpv1.Desire
 		}
 		s.mu.Lock()
 		first(s.reported, rep.SourceSyncedCommitID, cl.Name(), time.Now())
+		s.reports = append(s.reports, time.Since(start))
 		s.mu.Unlock()
 		return
 	}
@@ -177,6 +180,15 @@ func (s *fleetSim) plainPolls() []time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.plain200)
+}
+
+// takeReports returns the report latencies since the last call.
+func (s *fleetSim) takeReports() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.reports
+	s.reports = nil
+	return out
 }
 
 func commitOf(d dpv1.DesiredConfiguration) string {

@@ -56,6 +56,7 @@ type changeResult struct {
 	// CompletedSeconds runs from the PUT to the rollout's phase Completed.
 	CompletedSeconds float64 `json:"completedSeconds,omitempty"`
 	Delivery         dist    `json:"delivery"`
+	Reports          dist    `json:"statusReports"`
 	Phase            phase   `json:"phase"`
 	WatchErrors      int     `json:"watchErrors,omitempty"`
 	// Redelivered counts new operations at the same commit for a cluster that had it.
@@ -108,8 +109,8 @@ func (r *result) markdown(w io.Writer) {
 		r.Clusters, mode, r.Interval, r.Machine, r.Seconds)
 	fmt.Fprintf(w, "Registering the clusters: %.1f s. Agent request errors: %d; fleet status errors: %d.\n\n",
 		r.Register.Seconds, r.AgentErrors, r.StatusErrors)
-	fmt.Fprintln(w, "| Change | PUT | All reported Compliant | Fleet status all Compliant | Rollout Completed | Delivery after wave opened p50 / p90 / p99 / max | Re-delivered | Endpoint CPU | Polls/s |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| Change | PUT | All reported Compliant | Fleet status all Compliant | Rollout Completed | Delivery after wave opened p50 / p90 / p99 / max | Re-delivered | Status report p50 / p99 | Endpoint CPU | Polls/s |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, c := range []struct {
 		name string
 		r    *changeResult
@@ -119,11 +120,11 @@ func (r *result) markdown(w io.Writer) {
 			completed = fmt.Sprintf("%.1f s", c.r.CompletedSeconds)
 		}
 		d := c.r.Delivery
-		fmt.Fprintf(w, "| %s | %.2f s | **%.1f s** | %.1f s | %s | %s / %s / **%s** / %s | %d | %.1f s/min | %.0f |\n",
+		fmt.Fprintf(w, "| %s | %.2f s | **%.1f s** | %.1f s | %s | %s / %s / **%s** / %s | %d | %s / %s | %.1f s/min | %.0f |\n",
 			c.name, c.r.PutSeconds, c.r.AllReportedSeconds, c.r.StatusAllSeconds, completed,
-			sec(d.P50), sec(d.P90), sec(d.P99), sec(d.Max), c.r.Redelivered, c.r.Phase.CPUSecondsPerMinute, c.r.Phase.PollsPerSecond)
+			sec(d.P50), sec(d.P90), sec(d.P99), sec(d.Max), c.r.Redelivered, sec(c.r.Reports.P50), sec(c.r.Reports.P99), c.r.Phase.CPUSecondsPerMinute, c.r.Phase.PollsPerSecond)
 	}
-	fmt.Fprintf(w, "| steady state, %.0f s | | | | | | | %.1f s/min | %.0f |\n\n", r.Steady.Seconds, r.Steady.CPUSecondsPerMinute, r.Steady.PollsPerSecond)
+	fmt.Fprintf(w, "| steady state, %.0f s | | | | | | | | %.1f s/min | %.0f |\n\n", r.Steady.Seconds, r.Steady.CPUSecondsPerMinute, r.Steady.PollsPerSecond)
 	fmt.Fprintln(w, "| Endpoint | Value |")
 	fmt.Fprintln(w, "|---|---|")
 	fmt.Fprintf(w, "| RSS steady / peak | %.0f MiB / %.0f MiB |\n", float64(r.SteadyRSS)/mib, float64(r.PeakRSS)/mib)

@@ -116,6 +116,7 @@ func change(ctx context.Context, o *options, ep *endpointProc, sim *fleetSim, st
 		spec.Rollout = fourWaves(o.soak)
 	}
 	m := startPhase(ep, sim)
+	sim.takeReports()
 	start := time.Now()
 	put, err := admin.PutFleet(ctx, fleetName, spec)
 	if err != nil {
@@ -130,8 +131,11 @@ func change(ctx context.Context, o *options, ep *endpointProc, sim *fleetSim, st
 	}
 	deadline := time.Now().Add(o.timeout)
 	var statusAll time.Time
-	for {
-		_, reported, _ := sim.times(commit)
+	for tick := 1; ; tick++ {
+		received, reported, _ := sim.times(commit)
+		if tick%100 == 0 {
+			o.logf("  %d received, %d reported Compliant%s", len(received), len(reported), watch.progress())
+		}
 		if statusAll.IsZero() && status.allOn(commit, o.clusters) {
 			statusAll = time.Now()
 		}
@@ -154,6 +158,7 @@ func change(ctx context.Context, o *options, ep *endpointProc, sim *fleetSim, st
 		r.WatchErrors = watch.errs
 	}
 	r.Delivery = summarize(watch.latencies(received))
+	r.Reports = summarize(sim.takeReports())
 	return r, nil
 }
 

@@ -101,6 +101,7 @@ type waveWatch struct {
 	notOpen   []time.Time
 	completed time.Time
 	errs      int
+	last      *dpv1.FleetRolloutStatus
 }
 
 func watchWaves(ctx context.Context, admin *client.Client, revision int64, waves int, putStart time.Time) *waveWatch {
@@ -117,6 +118,7 @@ func watchWaves(ctx context.Context, admin *client.Client, revision int64, waves
 				w.errs += btoi(err != nil && ctx.Err() == nil)
 			} else {
 				rs := f.RolloutStatus
+				w.last = rs
 				current := len(rs.Waves)
 				if rs.Phase != dpv1.RolloutCompleted {
 					for k, ws := range rs.Waves {
@@ -154,6 +156,20 @@ func (w *waveWatch) latencies(received []time.Time) []time.Duration {
 			}
 		}
 		out = append(out, t.Sub(w.notOpen[k]))
+	}
+	return out
+}
+
+// progress describes the rollout as last seen, for the log.
+func (w *waveWatch) progress() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.last == nil {
+		return ""
+	}
+	out := fmt.Sprintf("; rollout %s at %s", w.last.Phase, w.last.CurrentWave)
+	for _, ws := range w.last.Waves {
+		out += fmt.Sprintf(" [%s: %d clusters, %d updated, %d done, %d failed]", ws.Name, ws.Clusters, ws.Updated, ws.Done, ws.Failed)
 	}
 	return out
 }
