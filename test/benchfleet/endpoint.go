@@ -107,12 +107,19 @@ func (e *endpointProc) memory() (peak, current int64) {
 	return peak, current
 }
 
-// raiseFileLimit lifts the soft limit on open files to the hard one: every agent keeps a
-// connection open, and the endpoint, started after, inherits the limit.
+// raiseFileLimit lifts the limit on open files to need, the hard limit too when allowed
+// (root): every agent keeps a connection open, and one more while it reports, and the
+// endpoint, started after, inherits the limit.
 func raiseFileLimit(need int) error {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return err
+	}
+	if lim.Max < uint64(need) {
+		raised := syscall.Rlimit{Cur: uint64(need), Max: uint64(need)}
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised) == nil {
+			lim = raised
+		}
 	}
 	lim.Cur = lim.Max
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {

@@ -31,7 +31,7 @@ import (
 // run registers the fleet, starts the agents and plays the scenario: a first revision to
 // every cluster at once, a second in four waves, then a quiet spell of polls only.
 func run(ctx context.Context, o *options) (*result, error) {
-	if err := raiseFileLimit(o.clusters + 1000); err != nil {
+	if err := raiseFileLimit(o.maxConnections() + 1000); err != nil {
 		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "fluxconfig-bench-fleet-")
