@@ -51,6 +51,7 @@ type options struct {
 	maxConns            int
 	registerConcurrency int
 	probe               int
+	fileLimit           int
 	start               time.Time
 }
 
@@ -60,7 +61,7 @@ func (o *options) maxConnections() int {
 	if o.maxConns > 0 {
 		return o.maxConns
 	}
-	return 2*o.clusters + 1000
+	return min(2*o.clusters+1000, o.fileLimit-1000)
 }
 
 func (o *options) logf(format string, args ...any) {
@@ -80,7 +81,7 @@ func main() {
 	flag.DurationVar(&o.statusEvery, "status-every", 500*time.Millisecond, "How often the fleet status is queried and timed.")
 	flag.DurationVar(&o.startSpread, "start-spread", 10*time.Second, "The agents' first polls are spread over this long.")
 	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "Longest wait for a revision to be Compliant everywhere.")
-	flag.IntVar(&o.maxConns, "max-connections", 0, "The endpoint's --max-connections; 0 is 2*clusters+1000.")
+	flag.IntVar(&o.maxConns, "max-connections", 0, "The endpoint's --max-connections; 0 is 2*clusters+1000, at most the open-file limit less 1000.")
 	flag.IntVar(&o.registerConcurrency, "register-concurrency", 32, "Concurrent registrations.")
 	flag.IntVar(&o.probe, "probe", 2000, "Clusters polled without an ETag to time full (200) answers.")
 	flag.Parse()

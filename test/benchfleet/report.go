@@ -59,6 +59,8 @@ type changeResult struct {
 	Reports          dist    `json:"statusReports"`
 	Phase            phase   `json:"phase"`
 	WatchErrors      int     `json:"watchErrors,omitempty"`
+	// Unfinished says how far the change got when the wait for it ended.
+	Unfinished string `json:"unfinished,omitempty"`
 	// Redelivered counts new operations at the same commit for a cluster that had it.
 	Redelivered int `json:"redelivered"`
 }
@@ -109,7 +111,7 @@ func (r *result) markdown(w io.Writer) {
 		r.Clusters, mode, r.Interval, r.Machine, r.Seconds)
 	fmt.Fprintf(w, "Registering the clusters: %.1f s. Agent request errors: %d; fleet status errors: %d.\n\n",
 		r.Register.Seconds, r.AgentErrors, r.StatusErrors)
-	fmt.Fprintln(w, "| Change | PUT | All reported Compliant | Fleet status all Compliant | Rollout Completed | Delivery after wave opened p50 / p90 / p99 / max | Re-delivered | Status report p50 / p99 | Endpoint CPU | Polls/s |")
+	fmt.Fprintln(w, "| Change | PUT | All reported Compliant | Fleet status all Compliant | Rollout Completed | Delivery after wave opened p50 / p90 / p99 / max | Re-delivered | Status report p50 / p99 (acknowledged) | Endpoint CPU | Polls/s |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, c := range []struct {
 		name string
@@ -118,13 +120,20 @@ func (r *result) markdown(w io.Writer) {
 		completed := "-"
 		if c.r.CompletedSeconds > 0 {
 			completed = fmt.Sprintf("%.1f s", c.r.CompletedSeconds)
+		} else if c.r.Unfinished != "" && c.r == r.Rollout {
+			completed = "not reached"
 		}
 		d := c.r.Delivery
-		fmt.Fprintf(w, "| %s | %.2f s | **%.1f s** | %.1f s | %s | %s / %s / **%s** / %s | %d | %s / %s | %.1f s/min | %.0f |\n",
-			c.name, c.r.PutSeconds, c.r.AllReportedSeconds, c.r.StatusAllSeconds, completed,
-			sec(d.P50), sec(d.P90), sec(d.P99), sec(d.Max), c.r.Redelivered, sec(c.r.Reports.P50), sec(c.r.Reports.P99), c.r.Phase.CPUSecondsPerMinute, c.r.Phase.PollsPerSecond)
+		fmt.Fprintf(w, "| %s | %.2f s | **%s** | %s | %s | %s / %s / **%s** / %s | %d | %.0f / %.0f ms | %.1f s/min | %.0f |\n",
+			c.name, c.r.PutSeconds, orNot(c.r.AllReportedSeconds), orNot(c.r.StatusAllSeconds), completed,
+			sec(d.P50), sec(d.P90), sec(d.P99), sec(d.Max), c.r.Redelivered, c.r.Reports.P50, c.r.Reports.P99, c.r.Phase.CPUSecondsPerMinute, c.r.Phase.PollsPerSecond)
 	}
 	fmt.Fprintf(w, "| steady state, %.0f s | | | | | | | | %.1f s/min | %.0f |\n\n", r.Steady.Seconds, r.Steady.CPUSecondsPerMinute, r.Steady.PollsPerSecond)
+	for _, c := range []*changeResult{r.First, r.Rollout} {
+		if c.Unfinished != "" {
+			fmt.Fprintf(w, "Unfinished: %s. The rows after it ran while it went on.\n\n", c.Unfinished)
+		}
+	}
 	fmt.Fprintln(w, "| Endpoint | Value |")
 	fmt.Fprintln(w, "|---|---|")
 	fmt.Fprintf(w, "| RSS steady / peak | %.0f MiB / %.0f MiB |\n", float64(r.SteadyRSS)/mib, float64(r.PeakRSS)/mib)
@@ -139,8 +148,8 @@ func (r *result) markdown(w io.Writer) {
 		text string
 		ok   bool
 	}{
-		{fmt.Sprintf("delivery p99 under 3 s after a wave opens: %s", sec(max(r.First.Delivery.P99, r.Rollout.Delivery.P99))), max(r.First.Delivery.P99, r.Rollout.Delivery.P99) < 3000},
-		{fmt.Sprintf("a single-wave change fully reported in under 60 s: %.1f s", r.First.AllReportedSeconds), r.First.AllReportedSeconds < 60},
+		{fmt.Sprintf("delivery p99 under 3 s after a wave opens: %s", sec(max(r.First.Delivery.P99, r.Rollout.Delivery.P99))), max(r.First.Delivery.P99, r.Rollout.Delivery.P99) < 3000 && r.Rollout.Unfinished == ""},
+		{"a single-wave change fully reported in under 60 s: " + orNot(r.First.AllReportedSeconds), r.First.AllReportedSeconds > 0 && r.First.AllReportedSeconds < 60},
 		{fmt.Sprintf("endpoint under 1 core in steady state: %.2f cores (busiest phase %.2f)", r.Steady.CPUSecondsPerMinute/60, cores), r.Steady.CPUSecondsPerMinute < 60},
 		{fmt.Sprintf("endpoint under 1 GiB RSS: peak %.0f MiB", float64(r.PeakRSS)/mib), r.PeakRSS < 1<<30},
 		{fmt.Sprintf("fleet status p99 under 50 ms: %.1f ms", r.Status.P99), r.Status.N > 0 && r.Status.P99 < 50},
@@ -152,6 +161,14 @@ func (r *result) markdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "- %s: %s\n", mark, g.text)
 	}
+}
+
+// orNot prints seconds, or "not reached" for the zero of a time never reached.
+func orNot(seconds float64) string {
+	if seconds <= 0 {
+		return "not reached"
+	}
+	return fmt.Sprintf("%.1f s", seconds)
 }
 
 func sec(msec float64) string { return fmt.Sprintf("%.2f s", msec/1000) }
