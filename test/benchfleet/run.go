@@ -101,7 +101,7 @@ func run(ctx context.Context, o *options) (*result, error) {
 	_, res.SteadyRSS = ep.memory()
 
 	o.logf("changed-poll probe: %d ETag-less polls", min(o.probe, o.clusters))
-	res.Probe = probe(ctx, clusters[:min(o.probe, o.clusters)], 32)
+	res.Probe, res.ProbeErrors = probe(ctx, clusters[:min(o.probe, o.clusters)], 32)
 	res.PeakRSS, _ = ep.memory()
 	res.Plain200 = summarize(sim.plainPolls())
 	status.mu.Lock()
@@ -176,8 +176,8 @@ func change(ctx context.Context, o *options, ep *endpointProc, sim *fleetSim, st
 
 // probe times full (200) answers: polls without an ETag, as an agent's first, while the
 // other agents keep polling.
-func probe(ctx context.Context, clusters []*client.Cluster, concurrency int) dist {
-	var next atomic.Int64
+func probe(ctx context.Context, clusters []*client.Cluster, concurrency int) (dist, int) {
+	var next, errs atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
 	var wg sync.WaitGroup
@@ -190,6 +190,7 @@ func probe(ctx context.Context, clusters []*client.Cluster, concurrency int) dis
 				}
 				start := time.Now()
 				if _, err := clusters[i].ListDesired(ctx, ""); err != nil {
+					errs.Add(1)
 					continue
 				}
 				mu.Lock()
@@ -199,7 +200,7 @@ func probe(ctx context.Context, clusters []*client.Cluster, concurrency int) dis
 		})
 	}
 	wg.Wait()
-	return summarize(lat)
+	return summarize(lat), int(errs.Load())
 }
 
 // meter measures a phase: wall time, the endpoint's CPU time and the polls answered.
