@@ -192,6 +192,16 @@ bench: $(CONTROLLER_GEN) $(TEST_ASSETS) ## Measure converge against a bare-clien
 	go build -o $(BENCH_DIR)/bench ./test/bench
 	$(TEST_ENV) $(BENCH_DIR)/bench --bin-dir $(BENCH_DIR) --out $(BENCH_DIR) $(BENCH_FLAGS)
 
+BENCH_FLEET_DIR ?= $(BENCH_DIR)/fleet
+BENCH_FLEET_FLAGS ?=
+
+.PHONY: bench-fleet
+bench-fleet: ## Roll a fleet configuration out to 10,000 simulated agents against the real endpoint; prints a table, writes bin/bench/fleet/fleet-results.json.
+	@mkdir -p $(BENCH_FLEET_DIR)
+	CGO_ENABLED=0 go build -trimpath -o $(BENCH_FLEET_DIR)/fluxconfig-endpoint ./cmd/fluxconfig-endpoint
+	go build -o $(BENCH_FLEET_DIR)/benchfleet ./test/benchfleet
+	$(BENCH_FLEET_DIR)/benchfleet --bin-dir $(BENCH_FLEET_DIR) --out $(BENCH_FLEET_DIR) $(BENCH_FLEET_FLAGS)
+
 ##@ Build
 
 .PHONY: build

@@ -1,0 +1,129 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
+)
+
+// endpointProc is the real fluxconfig-endpoint binary, run as its own process so its CPU
+// time and memory are its own.
+type endpointProc struct {
+	*testutil.Process
+	base string
+}
+
+// startEndpoint runs the endpoint on 127.0.0.1 with a bbolt store in dir.
+func startEndpoint(ctx context.Context, o *options, dir string) (*endpointProc, error) {
+	tokens, err := testutil.WriteTokenDir(dir, adminToken, nil)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := testutil.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := append(tokens.EndpointFlags(), "--listen="+addr, "--data="+filepath.Join(dir, "store.db"),
+		"--max-connections="+strconv.Itoa(o.maxConnections()), "--sweep-interval="+o.sweep.String(),
+		"--agent-poll-interval="+o.interval.String())
+	p, err := testutil.StartProcess(filepath.Join(o.binDir, "fluxconfig-endpoint"),
+		testutil.ProcessOptions{LogPath: filepath.Join(o.out, "endpoint.log")}, args...)
+	if err != nil {
+		return nil, err
+	}
+	ep := &endpointProc{Process: p, base: "http://" + addr}
+	if err := testutil.WaitHTTP(ctx, ep.base+"/healthz", 30*time.Second); err != nil {
+		_ = p.Stop(10 * time.Second)
+		return nil, err
+	}
+	return ep, nil
+}
+
+// clockTicks is USER_HZ, which Linux fixes at 100 for /proc/<pid>/stat.
+const clockTicks = 100
+
+// cpu is the process's user and system CPU time so far.
+func (e *endpointProc) cpu() time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.Cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces; the fields after its closing parenthesis do not.
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// memory reads the peak and current resident set size, in bytes.
+func (e *endpointProc) memory() (peak, current int64) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", e.Cmd.Process.Pid))
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmHWM:":
+			peak = kb << 10
+		case "VmRSS:":
+			current = kb << 10
+		}
+	}
+	return peak, current
+}
+
+// raiseFileLimit lifts the limit on open files towards want, the hard limit too when
+// allowed: every agent keeps a connection open, and one more while it reports, and the
+// endpoint, started after, inherits the limit. It returns the limit reached.
+func raiseFileLimit(want int) (int, error) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, err
+	}
+	if lim.Max < uint64(want) {
+		raised := syscall.Rlimit{Cur: uint64(want), Max: uint64(want)}
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised) == nil {
+			lim = raised
+		}
+	}
+	lim.Cur = lim.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, err
+	}
+	return int(min(lim.Cur, 1<<30)), nil
+}
