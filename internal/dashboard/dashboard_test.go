@@ -22,6 +22,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 
@@ -231,7 +232,7 @@ func TestDashboard_ClusterPage(t *testing.T) {
 
 	code, body, _ := f.get(t, c, "/ui/clusters/"+failingOn)
 	g.Expect(code).To(Equal(http.StatusOK))
-	g.Expect(body).To(ContainSubstring("<dt>Last poll</dt><dd>2026-12-03 09:02:00 UTC (0s ago)</dd>"))
+	g.Expect(body).To(ContainSubstring("<dt>Last poll</dt><dd>" + fixtureStart.Add(2*time.Minute).Format("2006-01-02 15:04:05") + " UTC (0s ago)</dd>"))
 	g.Expect(body).To(ContainSubstring("<dt>Agent</dt><dd>" + agentVersion + "</dd>"))
 	g.Expect(body).To(ContainSubstring(`<span class="badge s-Compliant">Connected</span>`))
 	for _, name := range fleetConfigs {

@@ -79,7 +79,7 @@ type fleet struct {
 // disconnected one polls again (the dashboard takes 30 s as the poll interval).
 func startFleet(t *testing.T) *fleet {
 	t.Helper()
-	f := &fleet{clock: testutil.NewClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)),
+	f := &fleet{clock: testutil.NewClock(fixtureStart),
 		admin: testutil.NewToken(), tokens: map[string]string{}}
 	for _, c := range fleetClusters {
 		f.tokens[c] = testutil.NewToken()
@@ -147,6 +147,11 @@ func configuration(name string) *dpv1.FluxConfiguration {
 	}}
 }
 
+// fixtureStart is the fake clock's start: the real hour, not a fixed date, because the
+// session cookie's Expires follows the fake clock and an HTTP client's cookie jar drops a
+// cookie that expired by the real one.
+var fixtureStart = time.Now().UTC().Truncate(time.Hour)
+
 // report is what the cluster's agent reports for d, as stateOf says.
 func report(cluster string, d dpv1.DesiredConfiguration) *dpv1.StatusReport {
 	state := stateOf[cluster+"/"+d.Name]
@@ -154,7 +159,7 @@ func report(cluster string, d dpv1.DesiredConfiguration) *dpv1.StatusReport {
 		state = "Compliant"
 	}
 	sum := sha1.Sum([]byte(cluster + d.Name)) //nolint:gosec // a fake commit id
-	at := time.Date(2026, 12, 3, 8, 58, 0, 0, time.UTC)
+	at := fixtureStart.Add(-2 * time.Minute)
 	ready := func(status, reason, msg string) []dpv1.ObjectStatusConditionDefinition {
 		return []dpv1.ObjectStatusConditionDefinition{{Type: "Ready", Status: status, Reason: reason, Message: msg, LastTransitionTime: &at}}
 	}
