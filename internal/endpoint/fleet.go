@@ -124,7 +124,7 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 func (s *Server) getFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	f, err := s.Fleets.GetFleet(r.Context(), r.PathValue("name"))
 	if errors.Is(err, ErrFleetNotFound) {
-		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "fleet configuration "+r.PathValue("name")+" does not exist")
+		fleetNotFound(w, r.PathValue("name"))
 		return
 	}
 	if err != nil {
@@ -222,7 +222,7 @@ func (s *Server) listFleetRevisions(w http.ResponseWriter, r *http.Request, _ Ro
 		return
 	}
 	if len(revs) == 0 {
-		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "fleet configuration "+name+" does not exist")
+		fleetNotFound(w, name)
 		return
 	}
 	out := dpv1.FleetRevisionList{Value: []dpv1.FleetRevision{}}
@@ -230,6 +230,11 @@ func (s *Server) listFleetRevisions(w http.ResponseWriter, r *http.Request, _ Ro
 		out.Value = append(out.Value, dpv1.FleetRevision{Revision: f.Revision, CreatedAt: f.CreatedAt, Properties: f.Properties, Placement: f.Placement, Rollout: f.Rollout})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// fleetNotFound answers 404 for a fleet configuration name that does not exist.
+func fleetNotFound(w http.ResponseWriter, name string) {
+	writeError(w, http.StatusNotFound, "ResourceNotFound", "", "fleet configuration "+name+" does not exist")
 }
 
 // fleetView is the management view of f.

@@ -49,7 +49,7 @@ func (s *Server) getFleetStatus(w http.ResponseWriter, r *http.Request, _ Role) 
 	}
 	f, err := s.Fleets.GetFleet(r.Context(), name)
 	if errors.Is(err, ErrFleetNotFound) {
-		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "fleet configuration "+name+" does not exist")
+		fleetNotFound(w, name)
 		return
 	}
 	if err != nil {

@@ -66,7 +66,7 @@ func (s *Server) rolloutOp(change func(*RolloutProgress) error) handlerFunc {
 		defer unlock()
 		f, err := s.advanceRollout(r.Context(), r.PathValue("name"), change)
 		if errors.Is(err, ErrFleetNotFound) {
-			writeError(w, http.StatusNotFound, "ResourceNotFound", "", "fleet configuration "+r.PathValue("name")+" does not exist")
+			fleetNotFound(w, r.PathValue("name"))
 			return
 		}
 		if err != nil {
@@ -102,7 +102,7 @@ func (s *Server) rollbackFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 		return
 	}
 	if len(revs) == 0 {
-		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "fleet configuration "+name+" does not exist")
+		fleetNotFound(w, name)
 		return
 	}
 	if len(revs) < 2 {

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -82,26 +81,7 @@ func (p *process) stop() { _ = p.Stop(10 * time.Second) }
 
 // memory reads the peak and current resident set size, in bytes.
 func (p *process) memory() (peak, current int64) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
-	if err != nil {
-		return 0, 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "VmHWM:":
-			peak = kb << 10
-		case "VmRSS:":
-			current = kb << 10
-		}
-	}
-	return peak, current
+	return testutil.ProcessMemory(p.Cmd.Process.Pid)
 }
 
 // metrics are Prometheus samples, keyed by the series as printed ("name{labels}").

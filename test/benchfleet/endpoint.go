@@ -17,7 +17,6 @@ limitations under the License.
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -85,26 +84,7 @@ func (e *endpointProc) cpu() time.Duration {
 
 // memory reads the peak and current resident set size, in bytes.
 func (e *endpointProc) memory() (peak, current int64) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", e.Cmd.Process.Pid))
-	if err != nil {
-		return 0, 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "VmHWM:":
-			peak = kb << 10
-		case "VmRSS:":
-			current = kb << 10
-		}
-	}
-	return peak, current
+	return testutil.ProcessMemory(e.Cmd.Process.Pid)
 }
 
 // raiseFileLimit lifts the limit on open files towards want, the hard limit too when
