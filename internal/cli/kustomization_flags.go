@@ -34,7 +34,7 @@ var kustomizationKeys = map[string]string{
 	"depends_on": "dependsOn", "dependson": "dependsOn", "depends": "dependsOn", "dependencies": "dependsOn",
 	"timeout": "timeoutInSeconds", "sync_interval": "syncIntervalInSeconds", "interval": "syncIntervalInSeconds",
 	"retry_interval": "retryIntervalInSeconds", "prune": "prune", "force": "force", "wait": "wait",
-	"disable_health_check": "disableHealthCheck",
+	"disable_health_check": "disableHealthCheck", "post_build": "postBuild", "postbuild": "postBuild",
 }
 
 // parseKustomizations reads --kustomization values, each "name=N path=P ..." (az passes
@@ -62,7 +62,7 @@ func parseKustomization(spec string) (string, map[string]any, error) {
 		key, known := kustomizationKeys[strings.ReplaceAll(strings.ToLower(k), "-", "_")]
 		if !ok || !known {
 			return "", nil, fmt.Errorf("--kustomization %q: %q is not KEY=VALUE with a key of name, path, depends_on, timeout, "+
-				"sync_interval, retry_interval, prune, force, wait, disable_health_check", spec, pair)
+				"sync_interval, retry_interval, prune, force, wait, disable_health_check, post_build", spec, pair)
 		}
 		label := "--kustomization " + k
 		switch key {
@@ -83,10 +83,20 @@ func parseKustomization(spec string) (string, map[string]any, error) {
 			if err != nil {
 				return "", nil, fmt.Errorf("%s=%q: use true or false", label, v)
 			}
-			if key == "disableHealthCheck" {
-				key, b = "wait", !b
+			switch key {
+			case "disableHealthCheck":
+				def["wait"] = !b
+			case "postBuild":
+				// An empty postBuild turns substitution on, so a fleet configuration's
+				// ${cluster_name} and ${cluster_label_<key>} reach the manifests.
+				if b {
+					def[key] = map[string]any{}
+				} else {
+					delete(def, key)
+				}
+			default:
+				def[key] = b
 			}
-			def[key] = b
 		}
 	}
 	if name == "" {
