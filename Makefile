@@ -245,6 +245,35 @@ dev-down: ## Stop what dev-up started.
 dev-check:
 	@hack/dev.sh check .dev
 
+# What `devenv fleet` runs: three clusters, each with its own control plane, source- and
+# kustomize-controller (no helm-controller), fluxconfig-controller and agent, one endpoint.
+FLEET_ARGS = --state-dir .dev-fleet \
+	--controller $(LOCALBIN)/fluxconfig-controller --endpoint $(LOCALBIN)/fluxconfig-endpoint --agent $(LOCALBIN)/fluxconfig-agent \
+	--source-controller $(SOURCE_CONTROLLER) --kustomize-controller $(KUSTOMIZE_CONTROLLER)
+
+.PHONY: run-fleet
+run-fleet: fleet-check build $(SOURCE_CONTROLLER) $(KUSTOMIZE_CONTROLLER) $(TEST_ASSETS) ## Run three local clusters, each with its own control plane, Flux and agent, registered at one endpoint, for docs/fleet.md's canary rollout; Ctrl-C stops it.
+	go build -o $(LOCALBIN)/devenv ./hack/devenv
+	$(TEST_ENV) $(LOCALBIN)/devenv fleet $(FLEET_ARGS)
+
+.PHONY: fleet-up
+fleet-up: fleet-check build $(SOURCE_CONTROLLER) $(KUSTOMIZE_CONTROLLER) $(TEST_ASSETS) ## Like run-fleet, in the background; returns once every agent polls.
+	go build -o $(LOCALBIN)/devenv ./hack/devenv
+	$(TEST_ENV) DEV_STATE=.dev-fleet hack/dev.sh up $(LOCALBIN)/devenv fleet $(FLEET_ARGS)
+
+.PHONY: fleet-down
+fleet-down: ## Stop what fleet-up started.
+	DEV_STATE=.dev-fleet hack/dev.sh down
+
+.PHONY: fleet-check
+fleet-check:
+	@hack/dev.sh check .dev-fleet
+
+.PHONY: test-fleet
+test-fleet: build $(SOURCE_CONTROLLER) $(KUSTOMIZE_CONTROLLER) $(TEST_ASSETS) ## Start the three clusters of run-fleet and roll a fleet configuration out, canary first (about 90 s on 2 cores; not part of make test).
+	$(TEST_ENV) DEVENV_FLEET_BIN=$(LOCALBIN) DEVENV_FLEET_SOURCE_CONTROLLER=$(SOURCE_CONTROLLER) DEVENV_FLEET_KUSTOMIZE_CONTROLLER=$(KUSTOMIZE_CONTROLLER) \
+		go test -count=1 -timeout 10m ./hack/devenv -run '^TestFleet$$' -v
+
 ##@ Deploy
 
 IMG ?= ghcr.io/fluxconfig/fluxconfig-controller:0.1.0

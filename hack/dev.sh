@@ -3,9 +3,10 @@
 # dev.sh up DEVENV [ARGS...]: starts devenv in the background and returns once the samples have
 #   settled, printing their compliance table.
 # dev.sh down: stops it and waits until every process it started is gone.
+# DEV_STATE names the state directory of up and down (default .dev; run-fleet's is .dev-fleet).
 set -euo pipefail
 
-state=.dev
+state=${DEV_STATE:-.dev}
 pidfile=$state/devenv.pid
 
 # running DIR: true when a devenv holds DIR's lock (devenv takes it with flock(2) at start).
@@ -34,7 +35,7 @@ up)
     if [[ -f "$state/ready" ]]; then
       cat "$state/summary.txt" 2>/dev/null || true
       echo
-      echo "export KUBECONFIG=$(cat "$state/ready")"
+      echo "export $(cat "$state/ready")"
       exit 0
     fi
     if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
@@ -45,7 +46,7 @@ up)
     fi
     sleep 0.5
   done
-  echo "devenv did not settle within 300s; see $state/devenv.log" >&2
+  echo "devenv was not ready within 300s; see $state/devenv.log" >&2
   exit 1
   ;;
 down)

@@ -45,12 +45,12 @@ func fluxArgs(metrics, health string) []string {
 	}
 }
 
-// startFlux starts source-, kustomize- and helm-controller against the control plane, with
-// the multi-tenancy lockdown the chart applies by default. It returns what it started, in
-// start order, also on error, so the caller stops them.
+// startFlux starts source-, kustomize- and, when given, helm-controller against the control
+// plane, with the multi-tenancy lockdown the chart applies by default. It returns what it
+// started, in start order, also on error, so the caller stops them.
 func startFlux(b fluxBins, kubeconfig, stateDir string) ([]*process, error) {
-	if b.source == "" || b.kustomize == "" || b.helm == "" {
-		return nil, errors.New("--source-controller, --kustomize-controller and --helm-controller go together")
+	if b.source == "" || b.kustomize == "" {
+		return nil, errors.New("--source-controller and --kustomize-controller go together, and --helm-controller needs both")
 	}
 	storage, err := filepath.Abs(filepath.Join(stateDir, "source-controller"))
 	if err != nil {
@@ -75,6 +75,9 @@ func startFlux(b fluxBins, kubeconfig, stateDir string) ([]*process, error) {
 		{"kustomize-controller", b.kustomize, append(lockdown, "--requeue-dependency=5s")},
 		{"helm-controller", b.helm, append(lockdown, "--requeue-dependency=5s")},
 	}
+	if b.helm == "" {
+		specs = specs[:2]
+	}
 	var started []*process
 	for _, s := range specs {
 		metrics, err := testutil.FreeAddr()
@@ -93,6 +96,10 @@ func startFlux(b fluxBins, kubeconfig, stateDir string) ([]*process, error) {
 		}
 		started = append(started, p)
 	}
-	fmt.Printf("Started source-controller (artifacts on http://%s), kustomize-controller and helm-controller\n", storageAddr)
+	helm := " and helm-controller"
+	if b.helm == "" {
+		helm = ""
+	}
+	fmt.Printf("Started source-controller (artifacts on http://%s), kustomize-controller%s\n", storageAddr, helm)
 	return started, nil
 }

@@ -42,7 +42,9 @@ type options struct {
 	// through the endpoint's management API instead of being applied directly.
 	endpoint string
 	agent    string
-	flux     fluxBins
+	// endpointArgs are added to the endpoint's arguments.
+	endpointArgs []string
+	flux         fluxBins
 	// azurite is the azurite-blob executable; empty or missing skips the Azure Blob sample.
 	azurite string
 	settle  time.Duration
@@ -64,6 +66,8 @@ func mainErr() error {
 		stateDir := fs.String("state-dir", ".dev", "State directory of the running devenv.")
 		_ = fs.Parse(os.Args[2:])
 		err = change(ctx, *stateDir)
+	} else if len(os.Args) > 1 && os.Args[1] == "fleet" {
+		err = runFleet(ctx, fleetOptions(os.Args[2:]))
 	} else {
 		var o options
 		flag.StringVar(&o.stateDir, "state-dir", ".dev", "Directory for the kubeconfig, logs, servers' data and the lock.")
@@ -81,4 +85,18 @@ func mainErr() error {
 		err = run(ctx, o)
 	}
 	return err
+}
+
+// fleetOptions reads the flags of `devenv fleet`.
+func fleetOptions(args []string) options {
+	var o options
+	fs := flag.NewFlagSet("fleet", flag.ExitOnError)
+	fs.StringVar(&o.stateDir, "state-dir", ".dev-fleet", "Directory for the clusters' kubeconfigs, logs, the endpoint's store and the lock.")
+	fs.StringVar(&o.controller, "controller", "bin/fluxconfig-controller", "Path of the fluxconfig-controller binary.")
+	fs.StringVar(&o.endpoint, "endpoint", "bin/fluxconfig-endpoint", "Path of the fluxconfig-endpoint binary; the fluxconfig CLI is taken from its directory.")
+	fs.StringVar(&o.agent, "agent", "bin/fluxconfig-agent", "Path of the fluxconfig-agent binary.")
+	fs.StringVar(&o.flux.source, "source-controller", "", "Path of the source-controller binary.")
+	fs.StringVar(&o.flux.kustomize, "kustomize-controller", "", "Path of the kustomize-controller binary.")
+	_ = fs.Parse(args)
+	return o
 }

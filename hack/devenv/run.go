@@ -24,15 +24,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"github.com/fluxconfig/fluxconfig/internal/scheme"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
 )
 
 // Files in the state directory that dev.sh reads.
 const (
-	readyName   = "ready"       // the kubeconfig path, once the samples have settled
+	readyName   = "ready"       // VAR=VALUE for dev.sh to export (KUBECONFIG=...), once ready
 	summaryName = "summary.txt" // the compliance table and what to try next
 )
 
@@ -65,34 +62,22 @@ func run(ctx context.Context, o options) error {
 	defer func() { running.stopAll() }()
 
 	fmt.Println("Starting etcd and kube-apiserver")
-	env, err := testenv.Start()
+	cl, err := startControlPlane("", o.stateDir)
+	running.push(cl.stop)
 	if err != nil {
 		return err
 	}
-	running.push(func() {
-		fmt.Println("Stopping etcd and kube-apiserver")
-		if err := env.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "devenv: stopping the control plane:", err)
-		}
-	})
-	kubeconfig, err := writeKubeconfig(env, o.stateDir)
-	if err != nil {
-		return err
-	}
-	c, err := client.New(env.Config, client.Options{Scheme: scheme.New()})
-	if err != nil {
-		return err
-	}
+	kubeconfig, c := cl.kubeconfig, cl.client
 
 	src, err := startSources(o)
 	running.push(src.stop)
 	if err != nil {
 		return err
 	}
-	procs, err := startProcesses(o, kubeconfig, &running)
-	if err != nil {
+	if err := cl.startControllers(o.controller, o.flux); err != nil {
 		return err
 	}
+	procs := cl.procs
 	if err := ctx.Err(); err != nil {
 		return nil
 	}
@@ -128,7 +113,7 @@ func run(ctx context.Context, o options) error {
 	if err := os.WriteFile(filepath.Join(o.stateDir, summaryName), []byte(summary), 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(o.stateDir, readyName), []byte(kubeconfig+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(o.stateDir, readyName), []byte("KUBECONFIG="+kubeconfig+"\n"), 0o644); err != nil {
 		return err
 	}
 	defer os.Remove(filepath.Join(o.stateDir, readyName))
@@ -140,28 +125,6 @@ func run(ctx context.Context, o options) error {
 	case p := <-failed:
 		return p.exited()
 	}
-}
-
-// startProcesses starts the Flux controllers, when given, and fluxconfig-controller.
-func startProcesses(o options, kubeconfig string, running *stack) ([]*process, error) {
-	var procs []*process
-	if o.flux.set() {
-		flux, err := startFlux(o.flux, kubeconfig, o.stateDir)
-		for _, p := range flux {
-			running.push(func() { stopProcess(p) })
-		}
-		procs = append(procs, flux...)
-		if err != nil {
-			return nil, err
-		}
-	}
-	controller, err := startProcess("fluxconfig-controller", o.controller, kubeconfig, filepath.Join(o.stateDir, "controller.log"), nil,
-		"--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	running.push(func() { stopProcess(controller) })
-	return append(procs, controller), nil
 }
 
 // firstExit yields the first of procs to exit.

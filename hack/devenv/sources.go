@@ -171,19 +171,26 @@ func startGit(dir, content string) (*gitSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if g.http, g.httpAddr, err = serveHTTP(handler); err != nil {
 		return nil, err
 	}
-	g.httpAddr = l.Addr().String()
-	g.http = &http.Server{Handler: handler}
-	go func() { _ = g.http.Serve(l) }()
 	if g.ssh, err = g.repos.ServeSSH(); err != nil {
 		g.http.Close()
 		return nil, err
 	}
 	g.sshAddr = strings.TrimSuffix(strings.TrimPrefix(g.ssh.URL(sampleRepo), "ssh://git@"), "/"+sampleRepo+".git")
 	return g, nil
+}
+
+// serveHTTP serves handler on a free 127.0.0.1 port.
+func serveHTTP(handler http.Handler) (*http.Server, string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	srv := &http.Server{Handler: handler}
+	go func() { _ = srv.Serve(l) }()
+	return srv, l.Addr().String(), nil
 }
 
 func (g *gitSource) close() {

@@ -46,6 +46,8 @@ const devCluster = "local"
 
 // upstream is the endpoint and the agent devenv runs next to the controller.
 type upstream struct {
+	// dir holds the endpoint's store, tokens and the CLI config.
+	dir                 string
 	url, adminTokenFile string
 	// cli is the fluxconfig CLI next to the endpoint binary; cliConfig its config file.
 	cli, cliConfig  string
@@ -58,6 +60,30 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 	if o.endpoint == "" || o.agent == "" {
 		return nil, errors.New("--endpoint and --agent are required: the samples go through the endpoint")
 	}
+	u, err := startEndpoint(o, kubeconfig, devCluster)
+	if err != nil {
+		return nil, err
+	}
+	agentToken := filepath.Join(u.dir, "agent-token")
+	tok := newToken()
+	for _, path := range []string{filepath.Join(u.dir, "clusters", devCluster), agentToken} {
+		if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+			stopProcess(u.endpoint)
+			return nil, err
+		}
+	}
+	u.agent, err = u.startAgent(o.agent, devCluster, kubeconfig, agentToken, filepath.Join(o.stateDir, "agent.log"))
+	if err != nil {
+		stopProcess(u.endpoint)
+		return nil, err
+	}
+	return u, nil
+}
+
+// startEndpoint starts fluxconfig-endpoint on a free 127.0.0.1 port with a fresh admin token
+// and an empty --cluster-tokens-dir under the state directory, and waits until it answers.
+// The CLI config it writes names cliCluster as the cluster the per-cluster verbs manage.
+func startEndpoint(o options, kubeconfig, cliCluster string) (*upstream, error) {
 	dir, err := filepath.Abs(filepath.Join(o.stateDir, "endpoint"))
 	if err != nil {
 		return nil, err
@@ -65,14 +91,10 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "clusters"), 0o700); err != nil {
 		return nil, err
 	}
-	u := &upstream{adminTokenFile: filepath.Join(dir, "admin-token"), cli: filepath.Join(filepath.Dir(o.endpoint), "fluxconfig"),
+	u := &upstream{dir: dir, adminTokenFile: filepath.Join(dir, "admin-token"), cli: filepath.Join(filepath.Dir(o.endpoint), "fluxconfig"),
 		cliConfig: filepath.Join(dir, "fluxconfig.yaml")}
-	agentToken := filepath.Join(dir, "agent-token")
-	tok := newToken()
-	for path, value := range map[string]string{u.adminTokenFile: newToken(), filepath.Join(dir, "clusters", devCluster): tok, agentToken: tok} {
-		if err := os.WriteFile(path, []byte(value+"\n"), 0o600); err != nil {
-			return nil, err
-		}
+	if err := os.WriteFile(u.adminTokenFile, []byte(newToken()+"\n"), 0o600); err != nil {
+		return nil, err
 	}
 	addr, err := testutil.FreeAddr()
 	if err != nil {
@@ -80,14 +102,15 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 	}
 	u.url = "http://" + addr
 	// What the fluxconfig CLI needs to manage the samples: FLUXCONFIG_CONFIG=<this file>.
-	cliConfig := fmt.Sprintf("endpoint: %s\ntoken-file: %s\ncluster: %s\n", u.url, u.adminTokenFile, devCluster)
+	cliConfig := fmt.Sprintf("endpoint: %s\ntoken-file: %s\ncluster: %s\n", u.url, u.adminTokenFile, cliCluster)
 	if err := os.WriteFile(u.cliConfig, []byte(cliConfig), 0o600); err != nil {
 		return nil, err
 	}
+	args := []string{"--listen=" + addr, "--data=" + filepath.Join(dir, "store.db"),
+		"--admin-token-file=" + u.adminTokenFile, "--cluster-tokens-dir=" + filepath.Join(dir, "clusters"),
+		"--agent-poll-interval=5s"}
 	u.endpoint, err = startProcess("fluxconfig-endpoint", o.endpoint, kubeconfig, filepath.Join(o.stateDir, "endpoint.log"), nil,
-		"--listen="+addr, "--data="+filepath.Join(dir, "store.db"),
-		"--admin-token-file="+u.adminTokenFile, "--cluster-tokens-dir="+filepath.Join(dir, "clusters"),
-		"--agent-poll-interval=5s")
+		append(args, o.endpointArgs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -95,15 +118,15 @@ func startUpstream(o options, kubeconfig string) (*upstream, error) {
 		stopProcess(u.endpoint)
 		return nil, fmt.Errorf("fluxconfig-endpoint: %w; see %s", err, filepath.Join(o.stateDir, "endpoint.log"))
 	}
-	u.agent, err = startProcess("fluxconfig-agent", o.agent, kubeconfig, filepath.Join(o.stateDir, "agent.log"), nil,
-		"--endpoint="+u.url, "--cluster-name="+devCluster, "--token-file="+agentToken,
+	return u, nil
+}
+
+// startAgent starts fluxconfig-agent for the named cluster against the endpoint.
+func (u *upstream) startAgent(bin, name, kubeconfig, tokenFile, logPath string) (*process, error) {
+	return startProcess("fluxconfig-agent", bin, kubeconfig, logPath, nil,
+		"--endpoint="+u.url, "--cluster-name="+name, "--token-file="+tokenFile,
 		"--poll-interval=5s", "--status-interval=10s",
 		"--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0")
-	if err != nil {
-		stopProcess(u.endpoint)
-		return nil, err
-	}
-	return u, nil
 }
 
 func (u *upstream) stop() {
