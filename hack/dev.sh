@@ -19,8 +19,10 @@ running() {
 case "${1:-}" in
 check)
   dir=${2:-$state}
+  down=dev-down
+  [[ "$dir" == *fleet* ]] && down=fleet-down
   if running "$dir"; then
-    echo "devenv is already running (pid $(cat "$dir/devenv.lock")) in $dir; stop it with Ctrl-C in its shell or \`make dev-down\`" >&2
+    echo "devenv is already running (pid $(cat "$dir/devenv.lock")) in $dir; stop it with Ctrl-C in its shell or \`make $down\`" >&2
     exit 1
   fi
   ;;

@@ -58,6 +58,10 @@ func runFleet(ctx context.Context, o options) error {
 		return err
 	}
 	lock, err := acquireLock(o.stateDir)
+	if held := (errRunning{}); errors.As(err, &held) {
+		held.down = "fleet-down"
+		return held
+	}
 	if err != nil {
 		return err
 	}

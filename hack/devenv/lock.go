@@ -33,10 +33,16 @@ const lockName = "devenv.lock"
 type errRunning struct {
 	dir string
 	pid int
+	// down is the make target that stops it in the background; dev-down when empty.
+	down string
 }
 
 func (e errRunning) Error() string {
-	return fmt.Sprintf("another devenv (pid %d) is already running in %s; stop it with Ctrl-C in its shell or `make dev-down`", e.pid, e.dir)
+	down := e.down
+	if down == "" {
+		down = "dev-down"
+	}
+	return fmt.Sprintf("another devenv (pid %d) is already running in %s; stop it with Ctrl-C in its shell or `make %s`", e.pid, e.dir, down)
 }
 
 // acquireLock takes the state directory for this process, or fails at once when another

@@ -20,7 +20,8 @@ limitations under the License.
 // SSH), an OCI registry, an S3 server and Azurite holding the sample content. It creates the
 // samples through the endpoint, prints their compliance once they settle, and stops
 // everything on SIGINT or SIGTERM. `devenv change` commits to the sample repository of a
-// running devenv and shows the commit arriving.
+// running devenv and shows the commit arriving. `devenv fleet` (`make run-fleet`) starts
+// three such clusters, without helm-controller and samples, registered at one endpoint.
 package main
 
 import (
@@ -61,14 +62,19 @@ func mainErr() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "change" {
+	sub := ""
+	if len(os.Args) > 1 {
+		sub = os.Args[1]
+	}
+	switch sub {
+	case "change":
 		fs := flag.NewFlagSet("change", flag.ExitOnError)
 		stateDir := fs.String("state-dir", ".dev", "State directory of the running devenv.")
 		_ = fs.Parse(os.Args[2:])
 		err = change(ctx, *stateDir)
-	} else if len(os.Args) > 1 && os.Args[1] == "fleet" {
+	case "fleet":
 		err = runFleet(ctx, fleetOptions(os.Args[2:]))
-	} else {
+	default:
 		var o options
 		flag.StringVar(&o.stateDir, "state-dir", ".dev", "Directory for the kubeconfig, logs, servers' data and the lock.")
 		flag.StringVar(&o.controller, "controller", "bin/fluxconfig-controller", "Path of the fluxconfig-controller binary.")
