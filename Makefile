@@ -113,7 +113,7 @@ verify: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(FLUX_CRDS)/.complete ## Fail when ge
 
 # What `make test` runs after verify, side by side: the suites spend much of their time waiting on
 # processes, so two cores run them in about half the time of one after the other.
-TEST_PARTS ?= lint lint-chart vet test-unit test-fuzz test-e2e test-chaos-short
+TEST_PARTS ?= lint lint-chart vet test-unit test-fuzz test-e2e test-chaos-short test-fleet
 TEST_JOBS ?= 4
 
 .PHONY: test
@@ -270,7 +270,7 @@ fleet-check:
 	@hack/dev.sh check .dev-fleet
 
 .PHONY: test-fleet
-test-fleet: build $(SOURCE_CONTROLLER) $(KUSTOMIZE_CONTROLLER) $(TEST_ASSETS) ## Start the three clusters of run-fleet and roll a fleet configuration out, canary first (about 45 s on 2 cores; not part of make test, whose parts already load both cores).
+test-fleet: build $(SOURCE_CONTROLLER) $(KUSTOMIZE_CONTROLLER) $(TEST_ASSETS) ## Start the three clusters of run-fleet and roll a fleet configuration out, canary first (about 45 s alone on 2 cores).
 	$(TEST_ENV) FLUXCONFIG_BIN_DIR=$(LOCALBIN) FLUXCONFIG_SOURCE_CONTROLLER=$(SOURCE_CONTROLLER) FLUXCONFIG_KUSTOMIZE_CONTROLLER=$(KUSTOMIZE_CONTROLLER) \
 		go test -count=1 -timeout 10m ./hack/devenv -run '^TestFleet$$' -v
 
