@@ -72,6 +72,11 @@ type Server struct {
 	// serialises each cluster's writes across them, Leader picks the one that sweeps.
 	Locker Locker
 	Leader Leader
+	// Contacts, when set, shares the clusters' latest contacts with the other replicas
+	// every ContactShareInterval (DefaultContactShareInterval when zero); they are then
+	// persisted there, not in the registrations.
+	Contacts             ContactStore
+	ContactShareInterval time.Duration
 
 	// mu serialises read-modify-write of records; the reference server favours simple
 	// correctness over write concurrency.
@@ -82,6 +87,8 @@ type Server struct {
 	sizes setSizes
 	// fleetAgg is every fleet configuration's status, kept as records are written.
 	fleetAgg fleetAggregate
+	// contacts are those of the other replicas, read from Contacts.
+	contacts sharedContacts
 	// held counts the polls waiting for a change.
 	held atomic.Int64
 	// end is closed by EndLongPolls.

@@ -1,0 +1,118 @@
+/*
+Copyright 2026 The fluxconfig Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package endpoint_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
+	"github.com/fluxconfig/fluxconfig/internal/endpoint"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
+)
+
+// TestReplicas_AClusterPollingOneIsConnectedOnTheOther: east-1 polls only A; within a few
+// share intervals B lists it connected, with A's poll time and agent version, and counts
+// it connected in the fleet status, as A does. east-2 never polls: Disconnected on both.
+func TestReplicas_AClusterPollingOneIsConnectedOnTheOther(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	url := testutil.PostgresDB(t)
+	r := startReplicas(t, url, 2)
+	admins := make([]*client.Client, 2)
+	for i := range r {
+		var err error
+		admins[i], err = client.New(client.Options{Endpoint: r[i].URL, Token: adminToken})
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	reg, _, err := admins[0].RegisterCluster(ctx, "east-1", map[string]string{"region": "eu"})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, _, err = admins[0].RegisterCluster(ctx, "east-2", map[string]string{"region": "eu"})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = admins[0].PutFleet(ctx, "web", fleetSpec(matchLabels("region", "eu")))
+	g.Expect(err).NotTo(HaveOccurred())
+	agent, err := client.New(client.Options{Endpoint: r[0].URL, Token: reg.Token, UserAgent: "fluxconfig-agent/v1.4.0"})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = agent.Cluster("east-1").ListDesired(ctx, "")
+	g.Expect(err).NotTo(HaveOccurred())
+	polled := time.Now()
+
+	for i, admin := range admins {
+		g.Eventually(func(g Gomega) {
+			got, err := admin.GetCluster(ctx, "east-1")
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(got.Connected).To(BeTrue())
+			g.Expect(got.AgentVersion).To(Equal("v1.4.0"))
+			g.Expect(*got.LastPollTime).To(BeTemporally("~", polled, time.Second))
+			st, err := admin.GetFleetStatus(ctx, "web", client.FleetStatusOptions{})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(st.Clusters).To(Equal(2))
+			g.Expect(st.Counts.Disconnected).To(Equal(1), "only east-2, which never polled")
+		}).WithTimeout(5*time.Second).WithPolling(20*time.Millisecond).Should(Succeed(), "replica %d", i)
+		other, err := admin.GetCluster(ctx, "east-2")
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(other.Connected).To(BeFalse())
+		g.Expect(other.LastPollTime).To(BeNil())
+	}
+
+	// A replica started later reads the contacts before it serves.
+	late := startReplicas(t, url, 1)[0]
+	adminLate, err := client.New(client.Options{Endpoint: late.URL, Token: adminToken})
+	g.Expect(err).NotTo(HaveOccurred())
+	got, err := adminLate.GetCluster(ctx, "east-1")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(got.Connected).To(BeTrue())
+}
+
+// TestPgContacts_KeepTheLatestOfRegisteredClusters: a batch never moves a contact back,
+// drops unregistered clusters, and a read since a time returns only what was written after.
+func TestPgContacts_KeepTheLatestOfRegisteredClusters(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	s, err := endpoint.OpenPostgres(ctx, testutil.PostgresDB(t))
+	g.Expect(err).NotTo(HaveOccurred())
+	defer s.Close()
+	g.Expect(s.PutClusters(ctx, []*endpoint.ClusterRecord{{Name: "a", TokenHash: "ha"}, {Name: "b", TokenHash: "hb"}})).To(Succeed())
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	g.Expect(s.PutContacts(ctx, []endpoint.ClusterContact{
+		{Cluster: "b", LastPoll: t0, AgentVersion: "v1"},
+		{Cluster: "a", LastPoll: t0.Add(time.Minute), AgentVersion: "v1"},
+		{Cluster: "gone", LastPoll: t0},
+	})).To(Succeed())
+	all, now, err := s.ContactsSince(ctx, time.Time{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(all).To(ConsistOf(
+		endpoint.ClusterContact{Cluster: "a", LastPoll: t0.Add(time.Minute), AgentVersion: "v1"},
+		endpoint.ClusterContact{Cluster: "b", LastPoll: t0, AgentVersion: "v1"}))
+
+	g.Expect(s.PutContacts(ctx, []endpoint.ClusterContact{
+		{Cluster: "a", LastPoll: t0, AgentVersion: "v0"},
+		{Cluster: "b", LastPoll: t0.Add(time.Hour), AgentVersion: "v2"},
+	})).To(Succeed())
+	since, _, err := s.ContactsSince(ctx, now)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(since).To(Equal([]endpoint.ClusterContact{{Cluster: "b", LastPoll: t0.Add(time.Hour), AgentVersion: "v2"}}),
+		"a's older contact changed nothing")
+
+	g.Expect(s.DeleteCluster(ctx, "b")).To(Succeed())
+	all, _, err = s.ContactsSince(ctx, time.Time{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(all).To(HaveLen(1), "a deleted cluster's contact goes with it")
+}
