@@ -82,7 +82,7 @@ func (s *Server) writeContacts(ctx context.Context) error {
 		prev := s.contacts.written[rec.Name]
 		written[rec.Name] = prev
 		if c, ok := s.LastContact(rec.Name); ok && c.LastPoll.After(prev) {
-			batch = append(batch, ClusterContact{Cluster: rec.Name, LastPoll: c.LastPoll, AgentVersion: agentVersion(c.UserAgent)})
+			batch = append(batch, ClusterContact{Cluster: rec.Name, LastPoll: c.LastPoll, UserAgent: c.UserAgent})
 		}
 	}
 	if err := s.Contacts.PutContacts(ctx, batch); err != nil {
@@ -117,8 +117,20 @@ func (s *Server) readContacts(ctx context.Context) error {
 		}
 	}
 	for _, c := range got {
-		if prev, ok := next[c.Cluster]; !ok || c.LastPoll.After(prev.LastPoll) {
-			next[c.Cluster] = c
+		if prev, ok := next[c.Cluster]; ok && !c.LastPoll.After(prev.LastPoll) {
+			continue
+		}
+		next[c.Cluster] = c
+		// The store has it: this replica need not write it, even once ContactHeard has
+		// made it this replica's last contact too.
+		if c.LastPoll.After(s.contacts.written[c.Cluster]) {
+			if s.contacts.written == nil {
+				s.contacts.written = map[string]time.Time{}
+			}
+			s.contacts.written[c.Cluster] = c.LastPoll
+		}
+		if s.ContactHeard != nil {
+			s.ContactHeard(c)
 		}
 	}
 	s.contacts.heard.Store(&next)

@@ -25,9 +25,10 @@ import (
 
 // ClusterContact is a cluster agent's latest contact, as replicas share it.
 type ClusterContact struct {
-	Cluster      string
-	LastPoll     time.Time
-	AgentVersion string
+	Cluster  string
+	LastPoll time.Time
+	// UserAgent is the agent's User-Agent header.
+	UserAgent string
 }
 
 // ContactStore shares the clusters' latest contacts between the replicas of a store,
@@ -53,18 +54,18 @@ func (p *PgStore) PutContacts(ctx context.Context, contacts []ClusterContact) er
 	contacts = slices.SortedFunc(slices.Values(contacts), func(a, b ClusterContact) int { return strings.Compare(a.Cluster, b.Cluster) })
 	names := make([]string, len(contacts))
 	polls := make([]time.Time, len(contacts))
-	versions := make([]string, len(contacts))
+	agents := make([]string, len(contacts))
 	for i, c := range contacts {
-		names[i], polls[i], versions[i] = c.Cluster, c.LastPoll.UTC(), c.AgentVersion
+		names[i], polls[i], agents[i] = c.Cluster, c.LastPoll.UTC(), c.UserAgent
 	}
-	_, err := p.pool.Exec(ctx, `INSERT INTO fluxconfig_contacts AS c (cluster, last_poll, agent_version)
-		SELECT u.cluster, u.last_poll, u.agent_version
-		FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS u(cluster, last_poll, agent_version)
+	_, err := p.pool.Exec(ctx, `INSERT INTO fluxconfig_contacts AS c (cluster, last_poll, user_agent)
+		SELECT u.cluster, u.last_poll, u.user_agent
+		FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS u(cluster, last_poll, user_agent)
 		JOIN fluxconfig_clusters r ON r.name = u.cluster
 		ORDER BY u.cluster
 		ON CONFLICT (cluster) DO UPDATE
-		SET last_poll = EXCLUDED.last_poll, agent_version = EXCLUDED.agent_version, written_at = now()
-		WHERE EXCLUDED.last_poll > c.last_poll`, names, polls, versions)
+		SET last_poll = EXCLUDED.last_poll, user_agent = EXCLUDED.user_agent, written_at = now()
+		WHERE EXCLUDED.last_poll > c.last_poll`, names, polls, agents)
 	return err
 }
 
@@ -74,7 +75,7 @@ func (p *PgStore) ContactsSince(ctx context.Context, since time.Time) ([]Cluster
 	if err := p.pool.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&now); err != nil {
 		return nil, time.Time{}, err
 	}
-	rows, err := p.pool.Query(ctx, `SELECT cluster, last_poll, agent_version FROM fluxconfig_contacts
+	rows, err := p.pool.Query(ctx, `SELECT cluster, last_poll, user_agent FROM fluxconfig_contacts
 		WHERE written_at >= $1`, since)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -83,7 +84,7 @@ func (p *PgStore) ContactsSince(ctx context.Context, since time.Time) ([]Cluster
 	var out []ClusterContact
 	for rows.Next() {
 		var c ClusterContact
-		if err := rows.Scan(&c.Cluster, &c.LastPoll, &c.AgentVersion); err != nil {
+		if err := rows.Scan(&c.Cluster, &c.LastPoll, &c.UserAgent); err != nil {
 			return nil, time.Time{}, err
 		}
 		c.LastPoll = c.LastPoll.UTC()

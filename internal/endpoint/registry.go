@@ -218,7 +218,7 @@ func (s *Server) contact(rec *ClusterRecord) (time.Time, string) {
 	}
 	// A contact from before the registration was of a deleted cluster of the same name.
 	if c, ok := s.contacts.get(rec.Name); ok && c.LastPoll.After(last) && !c.LastPoll.Before(rec.CreatedAt) {
-		last, version = c.LastPoll, c.AgentVersion
+		last, version = c.LastPoll, agentVersion(c.UserAgent)
 	}
 	return last, version
 }

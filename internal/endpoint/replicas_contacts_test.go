@@ -30,7 +30,7 @@ import (
 
 // TestReplicas_AClusterPollingOneIsConnectedOnTheOther: east-1 polls only A; within a few
 // share intervals B lists it connected, with A's poll time and agent version, and counts
-// it connected in the fleet status, as A does. east-2 never polls: Disconnected on both.
+// it connected in the fleet status and on its dashboard, as A does. east-2 never polls: Disconnected on both.
 func TestReplicas_AClusterPollingOneIsConnectedOnTheOther(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -65,6 +65,9 @@ func TestReplicas_AClusterPollingOneIsConnectedOnTheOther(t *testing.T) {
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(st.Clusters).To(Equal(2))
 			g.Expect(st.Counts.Disconnected).To(Equal(1), "only east-2, which never polled")
+			seen, _ := r[i].Dashboard.Index().Contact("east-1")
+			g.Expect(seen.LastPoll).To(BeTemporally("~", polled, time.Second), "the dashboard's contact")
+			g.Expect(seen.Agent).To(Equal("fluxconfig-agent/v1.4.0"))
 		}).WithTimeout(5*time.Second).WithPolling(20*time.Millisecond).Should(Succeed(), "replica %d", i)
 		other, err := admin.GetCluster(ctx, "east-2")
 		g.Expect(err).NotTo(HaveOccurred())
@@ -92,23 +95,23 @@ func TestPgContacts_KeepTheLatestOfRegisteredClusters(t *testing.T) {
 	g.Expect(s.PutClusters(ctx, []*endpoint.ClusterRecord{{Name: "a", TokenHash: "ha"}, {Name: "b", TokenHash: "hb"}})).To(Succeed())
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	g.Expect(s.PutContacts(ctx, []endpoint.ClusterContact{
-		{Cluster: "b", LastPoll: t0, AgentVersion: "v1"},
-		{Cluster: "a", LastPoll: t0.Add(time.Minute), AgentVersion: "v1"},
+		{Cluster: "b", LastPoll: t0, UserAgent: "fluxconfig-agent/v1"},
+		{Cluster: "a", LastPoll: t0.Add(time.Minute), UserAgent: "fluxconfig-agent/v1"},
 		{Cluster: "gone", LastPoll: t0},
 	})).To(Succeed())
 	all, now, err := s.ContactsSince(ctx, time.Time{})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(all).To(ConsistOf(
-		endpoint.ClusterContact{Cluster: "a", LastPoll: t0.Add(time.Minute), AgentVersion: "v1"},
-		endpoint.ClusterContact{Cluster: "b", LastPoll: t0, AgentVersion: "v1"}))
+		endpoint.ClusterContact{Cluster: "a", LastPoll: t0.Add(time.Minute), UserAgent: "fluxconfig-agent/v1"},
+		endpoint.ClusterContact{Cluster: "b", LastPoll: t0, UserAgent: "fluxconfig-agent/v1"}))
 
 	g.Expect(s.PutContacts(ctx, []endpoint.ClusterContact{
-		{Cluster: "a", LastPoll: t0, AgentVersion: "v0"},
-		{Cluster: "b", LastPoll: t0.Add(time.Hour), AgentVersion: "v2"},
+		{Cluster: "a", LastPoll: t0, UserAgent: "fluxconfig-agent/v0"},
+		{Cluster: "b", LastPoll: t0.Add(time.Hour), UserAgent: "fluxconfig-agent/v2"},
 	})).To(Succeed())
 	since, _, err := s.ContactsSince(ctx, now)
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(since).To(Equal([]endpoint.ClusterContact{{Cluster: "b", LastPoll: t0.Add(time.Hour), AgentVersion: "v2"}}),
+	g.Expect(since).To(Equal([]endpoint.ClusterContact{{Cluster: "b", LastPoll: t0.Add(time.Hour), UserAgent: "fluxconfig-agent/v2"}}),
 		"a's older contact changed nothing")
 
 	g.Expect(s.DeleteCluster(ctx, "b")).To(Succeed())

@@ -77,6 +77,9 @@ type Server struct {
 	// persisted there, not in the registrations.
 	Contacts             ContactStore
 	ContactShareInterval time.Duration
+	// ContactHeard, when set, is told of each contact another replica shared that is
+	// later than the one known before (the dashboard's index takes it).
+	ContactHeard func(ClusterContact)
 
 	// mu serialises read-modify-write of records; the reference server favours simple
 	// correctness over write concurrency.

@@ -6,11 +6,11 @@
 CREATE TABLE fluxconfig_contacts (
     cluster       text COLLATE "C" PRIMARY KEY,
     last_poll     timestamptz NOT NULL,
-    agent_version text NOT NULL DEFAULT '',
+    user_agent    text NOT NULL DEFAULT '',
     written_at    timestamptz NOT NULL DEFAULT now()
 ) WITH (fillfactor = 70);
 
 -- The contacts persisted in the registrations so far.
-INSERT INTO fluxconfig_contacts (cluster, last_poll, agent_version)
-SELECT name, (doc->>'lastPoll')::timestamptz, coalesce(doc->>'agentVersion', '')
+INSERT INTO fluxconfig_contacts (cluster, last_poll, user_agent)
+SELECT name, (doc->>'lastPoll')::timestamptz, coalesce('fluxconfig-agent/' || (doc->>'agentVersion'), '')
 FROM fluxconfig_clusters WHERE doc ? 'lastPoll';
