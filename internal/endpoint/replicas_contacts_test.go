@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	. "github.com/onsi/gomega"
 
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
@@ -118,4 +119,64 @@ func TestPgContacts_KeepTheLatestOfRegisteredClusters(t *testing.T) {
 	all, _, err = s.ContactsSince(ctx, time.Time{})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(all).To(HaveLen(1), "a deleted cluster's contact goes with it")
+}
+
+// TestPgContacts_MigrationKeepsThePersistedPolls: a database from before the contacts
+// table gets one holding the last polls its registrations persisted.
+func TestPgContacts_MigrationKeepsThePersistedPolls(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	url := testutil.PostgresDB(t)
+	s, err := endpoint.OpenPostgres(ctx, url)
+	g.Expect(err).NotTo(HaveOccurred())
+	polled := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	g.Expect(s.PutClusters(ctx, []*endpoint.ClusterRecord{
+		{Name: "a", TokenHash: "ha", LastPoll: polled, AgentVersion: "v1.2.3"},
+		{Name: "b", TokenHash: "hb"},
+	})).To(Succeed())
+	g.Expect(s.Close()).To(Succeed())
+	conn, err := pgx.Connect(ctx, url)
+	g.Expect(err).NotTo(HaveOccurred())
+	defer conn.Close(ctx)
+	// Back to the schema before the contacts table.
+	_, err = conn.Exec(ctx, "DROP TABLE fluxconfig_contacts; DELETE FROM fluxconfig_schema WHERE version = 3")
+	g.Expect(err).NotTo(HaveOccurred())
+
+	s, err = endpoint.OpenPostgres(ctx, url)
+	g.Expect(err).NotTo(HaveOccurred())
+	defer s.Close()
+	got, _, err := s.ContactsSince(ctx, time.Time{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(got).To(Equal([]endpoint.ClusterContact{{Cluster: "a", LastPoll: polled, UserAgent: "fluxconfig-agent/v1.2.3"}}))
+}
+
+// TestReplicas_TheLastPollsAreWrittenAtShutdown: a poll served after the last share is
+// written as the replica stops, so a replica started next knows it.
+func TestReplicas_TheLastPollsAreWrittenAtShutdown(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	url := testutil.PostgresDB(t)
+	start := func() (*testutil.Endpoint, *client.Client) {
+		e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken, DatabaseURL: url,
+			ContactShareInterval: time.Hour})
+		g.Expect(err).NotTo(HaveOccurred())
+		t.Cleanup(e.Close)
+		admin, err := client.New(client.Options{Endpoint: e.URL, Token: adminToken})
+		g.Expect(err).NotTo(HaveOccurred())
+		return e, admin
+	}
+	first, admin := start()
+	reg, _, err := admin.RegisterCluster(ctx, "east-1", nil)
+	g.Expect(err).NotTo(HaveOccurred())
+	agent, err := client.New(client.Options{Endpoint: first.URL, Token: reg.Token})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = agent.Cluster("east-1").ListDesired(ctx, "")
+	g.Expect(err).NotTo(HaveOccurred())
+	first.Close()
+
+	_, admin = start()
+	got, err := admin.GetCluster(ctx, "east-1")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(got.LastPollTime).NotTo(BeNil())
+	g.Expect(got.Connected).To(BeTrue())
 }
