@@ -51,6 +51,7 @@ func main() {
 		authoritative bool
 		agentPoll     time.Duration
 		persistPolls  time.Duration
+		sharePolls    time.Duration
 	)
 	serve := endpoint.DefaultServeOptions()
 	flag.StringVar(&listen, "listen", "127.0.0.1:8443", "Address to serve on.")
@@ -75,7 +76,9 @@ func main() {
 	flag.DurationVar(&agentPoll, "agent-poll-interval", 30*time.Second, "The agents' poll interval: after three of them without a poll or status report the dashboard at /ui/ shows a cluster as Disconnected "+
 		"and the cluster registry as connected=false.")
 	flag.DurationVar(&persistPolls, "cluster-poll-persist-interval", time.Minute, "How often the registered clusters' last poll times and agent "+
-		"versions are written to the store, in one batch; polls themselves never write.")
+		"versions are written to the bbolt store, in one batch; polls themselves never write.")
+	flag.DurationVar(&sharePolls, "cluster-poll-share-interval", endpoint.DefaultContactShareInterval, "With --database-url, how often each replica "+
+		"writes the last polls it served, in one statement, and reads the other replicas'; this is also their persistence.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -87,6 +90,10 @@ func main() {
 	}
 	if persistPolls <= 0 {
 		log.Error(errors.New("--cluster-poll-persist-interval must be positive"), "Invalid flags")
+		os.Exit(2)
+	}
+	if sharePolls <= 0 {
+		log.Error(errors.New("--cluster-poll-share-interval must be positive"), "Invalid flags")
 		os.Exit(2)
 	}
 	if (tlsCert == "") != (tlsKey == "") {
@@ -117,6 +124,8 @@ func main() {
 		Now:       time.Now,
 		Log:       log,
 		Protected: tenancy.NewProtected(tenancy.ParseList(protected), ""),
+
+		ContactShareInterval: sharePolls,
 	}
 	srv.Authoritative = authoritative
 	if srv.Registry, err = endpoint.NewRegistry(context.Background(), store); err != nil {

@@ -221,6 +221,28 @@ func (x *Index) AgentSeen(clusterName, userAgent string, at time.Time) {
 	}
 }
 
+// ContactHeard records a contact another replica served, unless a later one is known.
+func (x *Index) ContactHeard(clusterName, userAgent string, at time.Time) {
+	x.mu.RLock()
+	c := x.clusters[clusterName]
+	x.mu.RUnlock()
+	if c == nil {
+		x.mu.Lock()
+		c = x.cluster(clusterName)
+		x.mu.Unlock()
+	}
+	for {
+		old := c.lastPoll.Load()
+		if old >= at.UnixNano() {
+			return
+		}
+		if c.lastPoll.CompareAndSwap(old, at.UnixNano()) {
+			break
+		}
+	}
+	c.agent.Store(&userAgent)
+}
+
 // ClusterContact is what the dashboard knows of an agent's contact.
 type ClusterContact struct {
 	LastPoll, LastReport time.Time

@@ -139,6 +139,25 @@ func TestIndex_FollowsWritesAndRebuildsTheSameFromTheStore(t *testing.T) {
 	g.Expect(rebuilt.fleet(all, "", time.Time{}, 10)).To(Equal(live))
 }
 
+// TestIndex_ContactHeardNeverMovesBack: a contact another replica shared counts only when
+// later than what this replica knows, its own polls included.
+func TestIndex_ContactHeardNeverMovesBack(t *testing.T) {
+	g := NewWithT(t)
+	x, err := NewIndex(context.Background(), openBolt(t))
+	g.Expect(err).NotTo(HaveOccurred())
+	x.ContactHeard("a", "fluxconfig-agent/v2", t0.Add(time.Minute))
+	c, ok := x.Contact("a")
+	g.Expect(ok).To(BeTrue(), "a cluster heard of only through another replica is known")
+	g.Expect(c.LastPoll).To(Equal(t0.Add(time.Minute)))
+	g.Expect(c.Agent).To(Equal("fluxconfig-agent/v2"))
+
+	x.AgentSeen("a", "fluxconfig-agent/v3", t0.Add(2*time.Minute))
+	x.ContactHeard("a", "fluxconfig-agent/v2", t0.Add(time.Minute))
+	c, _ = x.Contact("a")
+	g.Expect(c.LastPoll).To(Equal(t0.Add(2 * time.Minute)))
+	g.Expect(c.Agent).To(Equal("fluxconfig-agent/v3"))
+}
+
 func TestIndex_DisconnectedIsShownApart(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()

@@ -44,10 +44,13 @@ type registryEndpoint struct {
 	admin *client.Client
 }
 
-func startRegistry(t testing.TB, dir string, clock *testutil.Clock) *registryEndpoint {
+// startRegistry serves an endpoint with its tokens in dir and its state in st (in dir for
+// bbolt); starting it again on the same dir and st restarts it on the same state.
+func startRegistry(t testing.TB, dir string, st testStore, clock *testutil.Clock) *registryEndpoint {
 	t.Helper()
 	e, err := testutil.StartEndpoint(dir, testutil.EndpointOptions{AdminToken: adminToken,
-		Clusters: map[string]string{"cluster-a": tokenA, "cluster-b": tokenB}, Now: clock.Now, AgentPollInterval: pollInterval})
+		Clusters: map[string]string{"cluster-a": tokenA, "cluster-b": tokenB}, Now: clock.Now, AgentPollInterval: pollInterval,
+		DatabaseURL: st.databaseURL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +63,11 @@ func startRegistry(t testing.TB, dir string, clock *testutil.Clock) *registryEnd
 }
 
 func newRegistry(t *testing.T) *registryEndpoint {
-	return startRegistry(t, t.TempDir(), testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	return newRegistryOn(t, onBolt)
+}
+
+func newRegistryOn(t *testing.T, st testStore) *registryEndpoint {
+	return startRegistry(t, t.TempDir(), st, testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
 }
 
 // poll lists cluster's desired set as its agent would and returns the status.
@@ -335,7 +342,7 @@ func TestRegistrationSurvivesRestart(t *testing.T) {
 	g := NewWithT(t)
 	dir := t.TempDir()
 	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	e := startRegistry(t, dir, clock)
+	e := startRegistry(t, dir, onBolt, clock)
 	ctx := context.Background()
 	reg := e.register("east-1", map[string]string{"region": "eu"})
 	rotated, err := e.admin.RotateClusterToken(ctx, "east-1", time.Hour)
@@ -359,7 +366,7 @@ func TestRegistrationSurvivesRestart(t *testing.T) {
 	e.http.Close()
 
 	clock.Advance(time.Minute)
-	e = startRegistry(t, dir, clock)
+	e = startRegistry(t, dir, onBolt, clock)
 	got, err := e.admin.GetCluster(ctx, "east-1")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got.Labels).To(Equal(reg.Labels))

@@ -32,8 +32,8 @@ type fleetEnv struct {
 	tokens map[string]string
 }
 
-func newFleetEnv(t *testing.T) *fleetEnv {
-	return &fleetEnv{registryEndpoint: newRegistry(t), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}
+func newFleetEnv(t *testing.T, st testStore) *fleetEnv {
+	return &fleetEnv{registryEndpoint: newRegistryOn(t, st), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}
 }
 
 // cluster registers name with labels and keeps a client with its agent token.

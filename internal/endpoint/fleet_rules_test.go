@@ -45,8 +45,12 @@ func refused(g *WithT, err error, code int, want ...string) dpv1.ErrorDetail {
 }
 
 func TestFleetNameClashesAreRefusedNamingBoth(t *testing.T) {
+	forEachStore(t, testFleetNameClashesAreRefusedNamingBoth)
+}
+
+func testFleetNameClashesAreRefusedNamingBoth(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, store)
 	ctx := context.Background()
 	e.threeClusters()
 
@@ -88,9 +92,11 @@ func TestFleetNameClashesAreRefusedNamingBoth(t *testing.T) {
 	g.Expect(got.Labels).To(HaveKeyWithValue("tier", "dev"), "the refused change kept the old labels")
 }
 
-func TestFleetSubstitutesPerCluster(t *testing.T) {
+func TestFleetSubstitutesPerCluster(t *testing.T) { forEachStore(t, testFleetSubstitutesPerCluster) }
+
+func testFleetSubstitutesPerCluster(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, store)
 	e.cluster("east-1", map[string]string{"topology.kubernetes.io/region": "eu-west", "tier": "prod"})
 	e.cluster("east-2", map[string]string{"topology.kubernetes.io/region": "eu-north", "tier": "dev"})
 	f := fleetSpec(&dpv1.LabelSelector{})
@@ -137,9 +143,11 @@ func TestFleetSubstitutesPerCluster(t *testing.T) {
 	g.Expect(e.entry("east-1", "web").OperationID).To(Equal(d.OperationID), "no cluster got the refused change")
 }
 
-func TestFleetRevisions(t *testing.T) {
+func TestFleetRevisions(t *testing.T) { forEachStore(t, testFleetRevisions) }
+
+func testFleetRevisions(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, store)
 	ctx := context.Background()
 	e.threeClusters()
 	var ops []string
@@ -178,9 +186,11 @@ func TestFleetRevisions(t *testing.T) {
 	g.Expect(e.entry("west-1", "web")).NotTo(BeNil())
 }
 
-func TestFleetValidation(t *testing.T) {
+func TestFleetValidation(t *testing.T) { forEachStore(t, testFleetValidation) }
+
+func testFleetValidation(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, store)
 	ctx := context.Background()
 	e.threeClusters()
 	for _, tc := range []struct {
@@ -225,9 +235,11 @@ func TestFleetValidation(t *testing.T) {
 
 // An agent holding a long-poll of a selected cluster is answered as soon as the fleet
 // configuration changes.
-func TestFleetChangeWakesHeldPolls(t *testing.T) {
+func TestFleetChangeWakesHeldPolls(t *testing.T) { forEachStore(t, testFleetChangeWakesHeldPolls) }
+
+func testFleetChangeWakesHeldPolls(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, store)
 	ctx := context.Background()
 	e.threeClusters()
 	first, err := e.agents["east-1"].ListDesired(ctx, "")

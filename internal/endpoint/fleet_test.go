@@ -32,8 +32,12 @@ import (
 )
 
 func TestFleetPlacesByMatchLabelsAndExpressions(t *testing.T) {
+	forEachStore(t, testFleetPlacesByMatchLabelsAndExpressions)
+}
+
+func testFleetPlacesByMatchLabelsAndExpressions(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, store)
 	e.threeClusters()
 	out := e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
 	g.Expect(out.Revision).To(Equal(int64(1)))
@@ -75,8 +79,12 @@ func TestFleetPlacesByMatchLabelsAndExpressions(t *testing.T) {
 }
 
 func TestFleetFollowsLabelsAndRegistrations(t *testing.T) {
+	forEachStore(t, testFleetFollowsLabelsAndRegistrations)
+}
+
+func testFleetFollowsLabelsAndRegistrations(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, store)
 	ctx := context.Background()
 	e.threeClusters()
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
@@ -103,8 +111,12 @@ func TestFleetFollowsLabelsAndRegistrations(t *testing.T) {
 }
 
 func TestDeletingFleetMarksRecordsDeleting(t *testing.T) {
+	forEachStore(t, testDeletingFleetMarksRecordsDeleting)
+}
+
+func testDeletingFleetMarksRecordsDeleting(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, store)
 	ctx := context.Background()
 	e.threeClusters()
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
@@ -125,11 +137,13 @@ func TestDeletingFleetMarksRecordsDeleting(t *testing.T) {
 	g.Expect(e.entry("east-1", "web")).To(BeNil())
 }
 
-func TestFleetSurvivesRestart(t *testing.T) {
+func TestFleetSurvivesRestart(t *testing.T) { forEachStore(t, testFleetSurvivesRestart) }
+
+func testFleetSurvivesRestart(t *testing.T, store testStore) {
 	g := NewWithT(t)
 	dir := t.TempDir()
 	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	e := &fleetEnv{registryEndpoint: startRegistry(t, dir, clock), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}
+	e := &fleetEnv{registryEndpoint: startRegistry(t, dir, store, clock), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}
 	ctx := context.Background()
 	e.threeClusters()
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
@@ -138,7 +152,7 @@ func TestFleetSurvivesRestart(t *testing.T) {
 	op := e.entry("east-1", "web").OperationID
 	e.http.Close()
 
-	e.registryEndpoint = startRegistry(t, dir, clock)
+	e.registryEndpoint = startRegistry(t, dir, store, clock)
 	for name := range e.tokens {
 		e.connect(name)
 	}
@@ -163,8 +177,12 @@ func TestFleetSurvivesRestart(t *testing.T) {
 // Relabelling clusters while the fleet configuration changes ends with every cluster placed
 // by its last labels: the two paths take the same locks in the same order.
 func TestFleetPlacementUnderConcurrentChanges(t *testing.T) {
+	forEachStore(t, testFleetPlacementUnderConcurrentChanges)
+}
+
+func testFleetPlacementUnderConcurrentChanges(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, store)
 	ctx := context.Background()
 	e.threeClusters()
 	var wg sync.WaitGroup

@@ -37,7 +37,7 @@ import (
 // under 50 ms an answer.
 func BenchmarkFleetStatus_10kClusters(b *testing.B) {
 	const n = 10000
-	e := startRegistry(b, b.TempDir(), testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	e := startRegistry(b, b.TempDir(), onBolt, testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
 	ctx := context.Background()
 	recs := make([]*endpoint.ClusterRecord, 0, n)
 	for i := range n {

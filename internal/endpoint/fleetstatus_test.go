@@ -58,7 +58,7 @@ func (e *fleetEnv) fleetStatus(name string, opts client.FleetStatusOptions) *dpv
 
 func TestFleetStatusCountsAndOrdersFailingFirst(t *testing.T) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, onBolt)
 	e.threeClusters()
 	e.cluster("south-1", map[string]string{"region": "ap"})
 	e.putFleet("web", fleetSpec(matchLabels()))
@@ -117,7 +117,7 @@ func TestFleetStatusCountsAndOrdersFailingFirst(t *testing.T) {
 
 func TestFleetStatusSeesAReportWithinASecond(t *testing.T) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, onBolt)
 	e.threeClusters()
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
 	g.Expect(e.fleetStatus("web", client.FleetStatusOptions{}).Counts).To(Equal(dpv1.FleetStatusCounts{Disconnected: 2}),
@@ -144,7 +144,7 @@ func TestFleetStatusSeesAReportWithinASecond(t *testing.T) {
 
 func TestFleetStatusRefusesBadPages(t *testing.T) {
 	g := NewWithT(t)
-	e := newFleetEnv(t)
+	e := newFleetEnv(t, onBolt)
 	e.threeClusters()
 	e.putFleet("web", fleetSpec(matchLabels()))
 	code, body, _ := e.do("GET", "/v1/fleetConfigurations/web/status?continue=bm9wZQ", adminToken, nil)

@@ -137,13 +137,21 @@ func (p *PgStore) listenOnce(ctx context.Context, on func(Change)) error {
 
 // Replicate makes srv one of the replicas sharing p: its writes are serialised per cluster
 // with theirs, one of them sweeps, and every change any of them commits reaches srv's
-// caches, then each of also (the dashboard's index). It returns once the replica listens,
-// or after listenStartup while it keeps trying. The returned stop waits, once ctx ended,
-// for the listener to end, and gives the sweep lead up.
+// caches, then each of also (the dashboard's index); the clusters' contacts are shared
+// (see ShareContacts). It returns once the replica listens, or after listenStartup while it
+// keeps trying. The returned stop waits, once ctx ended, for the listener to end and the
+// last contacts to be written, and gives the sweep lead up.
 func Replicate(ctx context.Context, srv *Server, p *PgStore, also ...func(context.Context, Change) error) (stop func()) {
 	srv.Locker = p
 	leader := p.Leader()
 	srv.Leader = leader
+	srv.Contacts = p
+	// Before serving, so a cluster polling only the others is not shown Disconnected.
+	if err := srv.ShareContacts(ctx); err != nil {
+		srv.Log.Error(err, "Reading the clusters' last polls failed; the next share reads them")
+	}
+	sharing := make(chan struct{})
+	go func() { defer close(sharing); srv.runContactSharing(ctx) }()
 	done, listening := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	go func() {
@@ -164,7 +172,7 @@ func Replicate(ctx context.Context, srv *Server, p *PgStore, also ...func(contex
 	case <-done:
 	case <-time.After(listenStartup):
 	}
-	return func() { <-done; leader.Close() }
+	return func() { <-done; <-sharing; leader.Close() }
 }
 
 // listenStartup bounds how long Replicate waits for the first listening connection.

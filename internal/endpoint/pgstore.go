@@ -174,6 +174,10 @@ func (p *PgStore) DeleteCluster(ctx context.Context, name string) error {
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
+		// A registration made again under the name starts with no contact.
+		if _, err := tx.Exec(ctx, "DELETE FROM fluxconfig_contacts WHERE cluster = $1", name); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, notifySQL, notifyPayload(changeCluster, name))
 		return err
 	})

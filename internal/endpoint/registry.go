@@ -207,13 +207,18 @@ type Contact struct {
 	UserAgent string
 }
 
-// contact returns the later of rec's persisted contact and the live one.
+// contact returns the latest of rec's persisted contact, the one this replica served and
+// the one another replica shared.
 func (s *Server) contact(rec *ClusterRecord) (time.Time, string) {
 	last, version := rec.LastPoll, rec.AgentVersion
 	if s.LastContact != nil {
 		if c, ok := s.LastContact(rec.Name); ok && c.LastPoll.After(last) {
 			last, version = c.LastPoll, agentVersion(c.UserAgent)
 		}
+	}
+	// A contact from before the registration was of a deleted cluster of the same name.
+	if c, ok := s.contacts.get(rec.Name); ok && c.LastPoll.After(last) && !c.LastPoll.Before(rec.CreatedAt) {
+		last, version = c.LastPoll, agentVersion(c.UserAgent)
 	}
 	return last, version
 }
@@ -230,8 +235,9 @@ func agentVersion(userAgent string) string {
 
 // PersistContacts writes the last poll and agent version of every registered cluster that
 // polled since the previous call, all in one transaction: polls themselves never write.
+// With Contacts set, it does nothing: the contacts are persisted there as they are shared.
 func (s *Server) PersistContacts(ctx context.Context) error {
-	if s.Registry == nil || s.LastContact == nil {
+	if s.Registry == nil || s.LastContact == nil || s.Contacts != nil {
 		return nil
 	}
 	reg := s.Registry

@@ -63,7 +63,7 @@ func TestReplicas_FleetStatusFollowsTheOtherReplicasWrites(t *testing.T) {
 	g.Expect(agents["east-1"].ReportStatus(ctx, "web", &dpv1.StatusReport{OperationID: list.Items[0].OperationID,
 		ProvisioningState: dpv1.ProvisioningSucceeded,
 		ObservedStatus:    dpv1.ObservedStatus{ComplianceState: dpv1.ComplianceNonCompliant, SourceSyncedCommitID: "abc"}})).To(Succeed())
-	// Contacts are per replica (docs/fleet.md), so the state is read as reported.
+	// The state is as reported, whether or not the second replica has heard of the poll yet.
 	g.Eventually(func() map[string]int { return status().Commits }).WithTimeout(time.Second).WithPolling(20 * time.Millisecond).
 		Should(Equal(map[string]int{"abc": 1}))
 	g.Expect(status().Value).To(ContainElement(And(

@@ -38,12 +38,15 @@ type replica struct {
 	admin, agent *client.Cluster
 }
 
+// contactShare is how often the test replicas share the clusters' last polls.
+const contactShare = 100 * time.Millisecond
+
 func startReplicas(t *testing.T, url string, n int) []*replica {
 	t.Helper()
 	var out []*replica
 	for range n {
 		e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
-			Clusters: map[string]string{"cluster-a": tokenA}, DatabaseURL: url})
+			Clusters: map[string]string{"cluster-a": tokenA}, DatabaseURL: url, ContactShareInterval: contactShare})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,8 +31,8 @@ type rolloutEnv struct {
 	names []string
 }
 
-func newRolloutEnv(t *testing.T, n int) *rolloutEnv {
-	e := &rolloutEnv{fleetEnv: newFleetEnv(t)}
+func newRolloutEnv(t *testing.T, st testStore, n int) *rolloutEnv {
+	e := &rolloutEnv{fleetEnv: newFleetEnv(t, st)}
 	e.addClusters(n)
 	return e
 }

@@ -37,9 +37,13 @@ func canaryThenRest(approve bool) *dpv1.FleetRollout {
 }
 
 func TestRolloutApprovalGateAndImmediateRollback(t *testing.T) {
+	forEachStore(t, testRolloutApprovalGateAndImmediateRollback)
+}
+
+func testRolloutApprovalGateAndImmediateRollback(t *testing.T, store testStore) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	e := newRolloutEnv(t, 4)
+	e := newRolloutEnv(t, store, 4)
 	e.putFleet("web", rolloutSpec("main", nil))
 	e.putFleet("web", rolloutSpec("v2", canaryThenRest(true)))
 	e.comply("v2")
@@ -72,8 +76,12 @@ func TestRolloutApprovalGateAndImmediateRollback(t *testing.T) {
 }
 
 func TestRolloutRefusesBadStrategyNamingTheField(t *testing.T) {
+	forEachStore(t, testRolloutRefusesBadStrategyNamingTheField)
+}
+
+func testRolloutRefusesBadStrategyNamingTheField(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newRolloutEnv(t, 1)
+	e := newRolloutEnv(t, store, 1)
 	bad := rolloutSpec("main", &dpv1.FleetRollout{Waves: []dpv1.RolloutWave{{Name: "a", Percent: pct(150)}}})
 	_, err := e.admin.PutFleet(context.Background(), "web", bad)
 	g.Expect(client.StatusCode(err)).To(Equal(http.StatusBadRequest))
@@ -87,11 +95,15 @@ func TestRolloutRefusesBadStrategyNamingTheField(t *testing.T) {
 }
 
 func TestRolloutSurvivesRestartAndRollsBack(t *testing.T) {
+	forEachStore(t, testRolloutSurvivesRestartAndRollsBack)
+}
+
+func testRolloutSurvivesRestartAndRollsBack(t *testing.T, store testStore) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	e := &rolloutEnv{fleetEnv: &fleetEnv{registryEndpoint: startRegistry(t, dir, clock), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}}
+	e := &rolloutEnv{fleetEnv: &fleetEnv{registryEndpoint: startRegistry(t, dir, store, clock), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}}
 	e.addClusters(4)
 	e.putFleet("web", rolloutSpec("main", nil))
 	r := canaryThenRest(false)
@@ -102,7 +114,7 @@ func TestRolloutSurvivesRestartAndRollsBack(t *testing.T) {
 	e.tick()
 
 	e.http.Close()
-	e.registryEndpoint = startRegistry(t, dir, clock)
+	e.registryEndpoint = startRegistry(t, dir, store, clock)
 	for name := range e.tokens {
 		e.connect(name)
 	}
@@ -150,8 +162,12 @@ func TestRolloutSurvivesRestartAndRollsBack(t *testing.T) {
 }
 
 func TestRolloutPlacesNewClustersByTheirWave(t *testing.T) {
+	forEachStore(t, testRolloutPlacesNewClustersByTheirWave)
+}
+
+func testRolloutPlacesNewClustersByTheirWave(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newRolloutEnv(t, 3)
+	e := newRolloutEnv(t, store, 3)
 	e.putFleet("web", rolloutSpec("main", nil))
 	e.putFleet("web", rolloutSpec("v2", canaryThenRest(true)))
 	e.comply("v2")

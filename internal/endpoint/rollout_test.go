@@ -29,8 +29,12 @@ import (
 )
 
 func TestRolloutCanaryThenPercentWaves(t *testing.T) {
+	forEachStore(t, testRolloutCanaryThenPercentWaves)
+}
+
+func testRolloutCanaryThenPercentWaves(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newRolloutEnv(t, 6)
+	e := newRolloutEnv(t, store, 6)
 	e.putFleet("web", rolloutSpec("main", nil))
 	g.Expect(e.onBranch("main")).To(HaveLen(6), "no rollout: every cluster at once")
 
@@ -93,9 +97,13 @@ func TestRolloutCanaryThenPercentWaves(t *testing.T) {
 }
 
 func TestRolloutPauseResumeAndHaltOnFailures(t *testing.T) {
+	forEachStore(t, testRolloutPauseResumeAndHaltOnFailures)
+}
+
+func testRolloutPauseResumeAndHaltOnFailures(t *testing.T, store testStore) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	e := newRolloutEnv(t, 5)
+	e := newRolloutEnv(t, store, 5)
 	e.putFleet("web", rolloutSpec("main", nil))
 	e.putFleet("web", rolloutSpec("v2", &dpv1.FleetRollout{
 		Waves:         []dpv1.RolloutWave{{Name: "all", Percent: pct(100)}},

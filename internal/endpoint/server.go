@@ -72,6 +72,14 @@ type Server struct {
 	// serialises each cluster's writes across them, Leader picks the one that sweeps.
 	Locker Locker
 	Leader Leader
+	// Contacts, when set, shares the clusters' latest contacts with the other replicas
+	// every ContactShareInterval (DefaultContactShareInterval when zero); they are then
+	// persisted there, not in the registrations.
+	Contacts             ContactStore
+	ContactShareInterval time.Duration
+	// ContactHeard, when set, is told of each contact another replica shared that is
+	// later than the one known before (the dashboard's index takes it).
+	ContactHeard func(ClusterContact)
 
 	// mu serialises read-modify-write of records; the reference server favours simple
 	// correctness over write concurrency.
@@ -82,6 +90,8 @@ type Server struct {
 	sizes setSizes
 	// fleetAgg is every fleet configuration's status, kept as records are written.
 	fleetAgg fleetAggregate
+	// contacts are those of the other replicas, read from Contacts.
+	contacts sharedContacts
 	// held counts the polls waiting for a change.
 	held atomic.Int64
 	// end is closed by EndLongPolls.

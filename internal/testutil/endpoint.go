@@ -113,6 +113,9 @@ type EndpointOptions struct {
 	// AgentPollInterval is what the dashboard and the cluster registry take as the agents'
 	// poll interval; their default when zero.
 	AgentPollInterval time.Duration
+	// ContactShareInterval is how often a PostgreSQL replica shares the clusters' last
+	// polls with the others; endpoint.DefaultContactShareInterval when zero.
+	ContactShareInterval time.Duration
 }
 
 // Endpoint is the real reference endpoint over a bbolt file, served on 127.0.0.1.
@@ -166,6 +169,7 @@ func StartEndpoint(dir string, o EndpointOptions) (*Endpoint, error) {
 		return nil, err
 	}
 	e.Server.Registry.PollInterval = o.AgentPollInterval
+	e.Server.ContactShareInterval = o.ContactShareInterval
 	if e.Dashboard, err = dashboard.Mount(context.Background(), e.Server, dashboard.Options{PollInterval: o.AgentPollInterval}); err != nil {
 		_ = store.Close()
 		return nil, err

@@ -192,7 +192,17 @@ func (p *Postgres) NewDatabase(ctx context.Context) (string, error) {
 	}
 	defer conn.Close(ctx)
 	name := fmt.Sprintf("test_%d", p.dbs.Add(1))
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	// From PostgreSQL 15, copying the template's files is faster than logging its every
+	// page, the default, for a template this small; each test creates a database or more.
+	var version int
+	if err := conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+		return "", err
+	}
+	create := "CREATE DATABASE " + name
+	if version >= 150000 {
+		create += " STRATEGY FILE_COPY"
+	}
+	if _, err := conn.Exec(ctx, create); err != nil {
 		return "", err
 	}
 	return p.URL(name), nil
