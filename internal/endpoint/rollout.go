@@ -141,30 +141,13 @@ func (s *Server) putFleetRevision(ctx context.Context, cur, next *FleetRecord, c
 			return nil, err
 		}
 	}
-	return next, s.writeFleet(ctx, next, correlation)
-}
-
-// reported steps the rollout of fleet configuration name after one of its clusters
-// reported status. A failure is logged: the report itself was recorded.
-func (s *Server) reported(ctx context.Context, name string) {
-	if name == "" || s.Fleets == nil || s.Registry == nil {
-		return
+	if err := s.writeFleet(ctx, next, correlation); err != nil {
+		return nil, err
 	}
-	// Most reports come with no rollout in progress: settle those without the fleet lock.
-	if f, err := s.Fleets.GetFleet(ctx, name); err != nil || !f.Progress.active() {
-		return
+	if next.Progress != nil {
+		s.steps.schedule(next.Name, nextDue(next.Rollout, next.Progress))
 	}
-	// The fleet lock without rereading every registration, which a report cannot afford: a
-	// relabel another replica made a moment ago is seen at its notification or the next tick.
-	unlock, err := s.lockFleet(ctx)
-	if err != nil {
-		s.Log.Error(err, "Stepping the rollout failed", "fleetConfiguration", name)
-		return
-	}
-	defer unlock()
-	if _, err := s.advanceRollout(ctx, name, nil); err != nil && !errors.Is(err, ErrFleetNotFound) {
-		s.Log.Error(err, "Stepping the rollout failed", "fleetConfiguration", name)
-	}
+	return next, nil
 }
 
 // TickRollouts steps every rollout in progress: soak times and deadlines pass without

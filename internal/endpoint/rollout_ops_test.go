@@ -43,6 +43,7 @@ func TestRolloutApprovalGateAndImmediateRollback(t *testing.T) {
 	e.putFleet("web", rolloutSpec("main", nil))
 	e.putFleet("web", rolloutSpec("v2", canaryThenRest(true)))
 	e.comply("v2")
+	e.step()
 	st := e.status()
 	g.Expect(st.Phase).To(Equal(dpv1.RolloutWaitingForApproval))
 	g.Expect(st.CurrentWave).To(Equal("rest"))
@@ -55,6 +56,7 @@ func TestRolloutApprovalGateAndImmediateRollback(t *testing.T) {
 	g.Expect(approved.RolloutStatus.Phase).To(Equal(dpv1.RolloutProgressing))
 	g.Expect(e.onBranch("v2")).To(HaveLen(4), "no maxConcurrent: the whole wave")
 	e.comply("v2")
+	e.step()
 	g.Expect(e.status().Phase).To(Equal(dpv1.RolloutCompleted))
 
 	back, err := e.admin.RollbackFleet(ctx, "web", true)
@@ -115,6 +117,7 @@ func TestRolloutSurvivesRestartAndRollsBack(t *testing.T) {
 	g.Expect(second).To(HaveLen(1))
 
 	e.report(second[0], dpv1.ProvisioningSucceeded, "Non-Compliant", "")
+	e.step()
 	st := e.status()
 	g.Expect(st.Phase).To(Equal(dpv1.RolloutHalted), "no maxFailures: the first failure halts")
 	g.Expect(st.FailedClusters).To(Equal([]dpv1.RolloutFailure{{Cluster: second[0], Wave: "rest", Message: "Non-Compliant"}}))
@@ -155,6 +158,7 @@ func TestRolloutPlacesNewClustersByTheirWave(t *testing.T) {
 	e.putFleet("web", rolloutSpec("main", nil))
 	e.putFleet("web", rolloutSpec("v2", canaryThenRest(true)))
 	e.comply("v2")
+	e.step()
 	g.Expect(e.status().Phase).To(Equal(dpv1.RolloutWaitingForApproval))
 
 	// A cluster of the finished canary wave gets the new revision; one of the waiting wave

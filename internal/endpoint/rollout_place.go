@@ -109,7 +109,7 @@ func observeRecord(rec *Record, target int64, wave int) rolloutObservation {
 	case p.ComplianceState == "Non-Compliant" || p.ComplianceState == "NonCompliant":
 		o.Failed, o.Message = true, cmpOr(p.ErrorMessage, conditionMessages(p.Statuses), "Non-Compliant")
 	case p.ProvisioningState == dpv1.ProvisioningSucceeded && p.ComplianceState == "Compliant":
-		o.Compliant = true
+		o.Compliant, o.Since = true, p.StatusUpdatedAt.UTC()
 	}
 	return o
 }
@@ -159,6 +159,7 @@ func (s *Server) advanceRollout(ctx context.Context, name string, change func(*R
 	if err != nil {
 		return nil, err
 	}
+	s.steps.schedule(name, nextDue(next.Rollout, next.Progress))
 	before, _ := json.Marshal(f.Progress)
 	after, _ := json.Marshal(next.Progress)
 	if change == nil && string(before) == string(after) {

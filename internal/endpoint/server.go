@@ -82,6 +82,8 @@ type Server struct {
 	sizes setSizes
 	// fleetAgg is every fleet configuration's status, kept as records are written.
 	fleetAgg fleetAggregate
+	// steps are the rollouts the stepper is to step (rollout_stepper.go).
+	steps rolloutSteps
 	// held counts the polls waiting for a change.
 	held atomic.Int64
 	// end is closed by EndLongPolls.
@@ -144,16 +146,36 @@ func (s *Server) auth(least Role, next handlerFunc) http.HandlerFunc {
 }
 
 // Run purges expired protected settings and times out operations every interval until ctx
-// ends; reads also apply the rules, so this only keeps the store tidy.
+// ends; reads also apply the rules, so this only keeps the store tidy. After each sweep it
+// steps every rollout in progress, and in between, every RolloutStepInterval, those that
+// need it (StepRollouts). With a Leader, only the leading replica does either.
 func (s *Server) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	step := time.NewTicker(RolloutStepInterval)
+	defer step.Stop()
+	leading := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-step.C:
+			if s.Leader != nil {
+				now := s.Leader.Leading(ctx)
+				if now && !leading {
+					// What the previous leader had still to do is not known here.
+					s.steps.markAll()
+				}
+				if leading = now; !leading {
+					continue
+				}
+			}
+			if err := s.StepRollouts(ctx); err != nil {
+				s.Log.Error(err, "Stepping rollouts failed")
+			}
 		case <-t.C:
 			if s.Leader != nil && !s.Leader.Leading(ctx) {
+				leading = false
 				continue
 			}
 			if err := s.sweepOnce(ctx); err != nil {
