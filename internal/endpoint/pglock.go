@@ -98,13 +98,10 @@ func (p *PgStore) LockFleet(ctx context.Context) (unlock func(), err error) {
 // of its own: when the leader dies, or its connection breaks, PostgreSQL releases the lock
 // and the next replica to ask takes it.
 type PgLeader struct {
-	cfg *pgx.ConnConfig
-	key int64
-	mu  sync.Mutex
-	// conn is kept by a replica that does not lead too, so asking again, as the rollout
-	// stepper does twice a second, opens no connection.
-	conn    *pgx.Conn
-	leading bool
+	cfg  *pgx.ConnConfig
+	key  int64
+	mu   sync.Mutex
+	conn *pgx.Conn
 }
 
 // Leader returns the store's sweep leader election; Close releases the lead.
@@ -119,32 +116,24 @@ func (p *PgStore) Leader() *PgLeader {
 func (l *PgLeader) Leading(ctx context.Context) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.conn != nil && l.leading {
+	if l.conn != nil {
 		if err := l.conn.Ping(ctx); err == nil {
 			return true
 		}
-		l.drop(ctx)
+		_ = l.conn.Close(context.WithoutCancel(ctx))
+		l.conn = nil
 	}
-	if l.conn == nil {
-		conn, err := pgx.ConnectConfig(ctx, l.cfg)
-		if err != nil {
-			return false
-		}
-		l.conn = conn
-	}
-	var got bool
-	if err := l.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", l.key).Scan(&got); err != nil {
-		l.drop(ctx)
+	conn, err := pgx.ConnectConfig(ctx, l.cfg)
+	if err != nil {
 		return false
 	}
-	l.leading = got
-	return got
-}
-
-// drop closes the connection, and with it the lead if held; callers hold mu.
-func (l *PgLeader) drop(ctx context.Context) {
-	_ = l.conn.Close(context.WithoutCancel(ctx))
-	l.conn, l.leading = nil, false
+	var got bool
+	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", l.key).Scan(&got); err != nil || !got {
+		_ = conn.Close(context.WithoutCancel(ctx))
+		return false
+	}
+	l.conn = conn
+	return true
 }
 
 // Close gives the lead up, if held.
@@ -152,6 +141,7 @@ func (l *PgLeader) Close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conn != nil {
-		l.drop(context.Background())
+		_ = l.conn.Close(context.Background())
+		l.conn = nil
 	}
 }

@@ -150,8 +150,9 @@ func (s *Server) putFleetRevision(ctx context.Context, cur, next *FleetRecord, c
 	return next, nil
 }
 
-// TickRollouts steps every rollout in progress: soak times and deadlines pass without
-// any report. Server.Run calls it after each sweep.
+// TickRollouts steps every rollout in progress from the records, under the registry lock:
+// what the stepper's aggregate may have missed is caught up. Server.Run calls it after
+// each sweep.
 func (s *Server) TickRollouts(ctx context.Context) error {
 	if s.Fleets == nil || s.Registry == nil {
 		return nil
@@ -167,13 +168,13 @@ func (s *Server) TickRollouts(ctx context.Context) error {
 	}
 	fleets = slices.DeleteFunc(fleets, func(f *FleetRecord) bool { return !f.Progress.active() })
 	for _, f := range fleets {
-		_, err := s.advanceRollout(ctx, f.Name, nil)
+		err := s.stepQuickly(ctx, f.Name, true)
 		var pe *planError
 		if errors.As(err, &pe) {
 			s.Log.Info("Rollout left as it is", "fleetConfiguration", f.Name, "reason", pe.message)
 			continue
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrFleetNotFound) {
 			return err
 		}
 	}

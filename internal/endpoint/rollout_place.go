@@ -173,7 +173,18 @@ func (s *Server) stepFleet(ctx context.Context, f *FleetRecord) (*FleetRecord, e
 	if f.Progress == nil {
 		return f, nil
 	}
-	waves := assignWaves(f.Rollout, selectedLabels(f, s.Registry.all()))
+	obs, err := s.observeRecords(ctx, f, assignWaves(f.Rollout, selectedLabels(f, s.Registry.all())))
+	if err != nil {
+		return nil, err
+	}
+	next := *f
+	next.Progress, _ = stepRollout(f.Rollout, f.Progress, obs, s.Now().UTC())
+	return &next, nil
+}
+
+// observeRecords reads what the records of the clusters of waves (name to wave) say of
+// f's rollout.
+func (s *Server) observeRecords(ctx context.Context, f *FleetRecord, waves map[string]int) (map[string]rolloutObservation, error) {
 	obs := make(map[string]rolloutObservation, len(waves))
 	for cluster, wave := range waves {
 		rec, err := s.Store.Get(ctx, cluster, f.Name)
@@ -185,9 +196,7 @@ func (s *Server) stepFleet(ctx context.Context, f *FleetRecord) (*FleetRecord, e
 		}
 		obs[cluster] = observeRecord(rec, f.Progress.Target, wave)
 	}
-	next := *f
-	next.Progress, _ = stepRollout(f.Rollout, f.Progress, obs, s.Now().UTC())
-	return &next, nil
+	return obs, nil
 }
 
 // writeFleet writes the clusters' records of f, then f itself.

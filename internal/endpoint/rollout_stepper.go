@@ -147,7 +147,7 @@ func (s *Server) StepRollouts(ctx context.Context) error {
 	}
 	defer unlock()
 	for i, name := range names {
-		err := s.stepQuickly(ctx, name)
+		err := s.stepQuickly(ctx, name, false)
 		var pe *planError
 		switch {
 		case errors.As(err, &pe):
@@ -162,10 +162,11 @@ func (s *Server) StepRollouts(ctx context.Context) error {
 	return nil
 }
 
-// stepQuickly steps fleet configuration name's rollout by the fleet status aggregate rather
-// than the store's records, and writes only what the step changed: the records of the
+// stepQuickly steps fleet configuration name's rollout by the fleet status aggregate (or,
+// fromStore, by the records, which another replica's latest writes may not have reached
+// the aggregate from yet) and writes only what the step changed: the records of the
 // clusters it starts, then the fleet configuration. Callers hold the fleet lock.
-func (s *Server) stepQuickly(ctx context.Context, name string) error {
+func (s *Server) stepQuickly(ctx context.Context, name string, fromStore bool) error {
 	f, err := s.Fleets.GetFleet(ctx, name)
 	if err != nil {
 		return err
@@ -175,7 +176,14 @@ func (s *Server) stepQuickly(ctx context.Context, name string) error {
 		return nil
 	}
 	waves := assignWaves(f.Rollout, selectedLabels(f, s.Registry.all()))
-	obs := s.fleetAgg.observations(name, f.Progress.Target, waves)
+	var obs map[string]rolloutObservation
+	if fromStore {
+		if obs, err = s.observeRecords(ctx, f, waves); err != nil {
+			return err
+		}
+	} else {
+		obs = s.fleetAgg.observations(name, f.Progress.Target, waves)
+	}
 	next := *f
 	var start []string
 	next.Progress, start = stepRollout(f.Rollout, f.Progress, obs, s.Now().UTC())

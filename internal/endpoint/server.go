@@ -154,21 +154,23 @@ func (s *Server) Run(ctx context.Context, interval time.Duration) {
 	defer t.Stop()
 	step := time.NewTicker(RolloutStepInterval)
 	defer step.Stop()
-	leading := false
+	leading, asked := false, time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-step.C:
-			if s.Leader != nil {
+			// A replica that does not lead asks again less often: each ask opens a connection.
+			if s.Leader != nil && (leading || time.Since(asked) >= leaderRetry) {
 				now := s.Leader.Leading(ctx)
 				if now && !leading {
 					// What the previous leader had still to do is not known here.
 					s.steps.markAll()
 				}
-				if leading = now; !leading {
-					continue
-				}
+				leading, asked = now, time.Now()
+			}
+			if s.Leader != nil && !leading {
+				continue
 			}
 			if err := s.StepRollouts(ctx); err != nil {
 				s.Log.Error(err, "Stepping rollouts failed")
@@ -187,6 +189,9 @@ func (s *Server) Run(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
+
+// leaderRetry is how often a replica that does not lead asks for the lead between sweeps.
+const leaderRetry = 5 * time.Second
 
 // sweepOnce runs Sweep and turns a panic into an error, so one bad record or store fault
 // never ends the sweeping, or the process, for good.
