@@ -206,8 +206,5 @@ func (s *Server) writeFleet(ctx context.Context, f *FleetRecord, correlation str
 		return err
 	}
 	// The records first: should the fleet write fail, a retry still finds work to do.
-	if err := s.putRecords(ctx, recs); err != nil {
-		return err
-	}
-	return s.Fleets.PutFleet(ctx, f)
+	return s.putRecordsThen(ctx, recs, func() error { return s.Fleets.PutFleet(ctx, f) })
 }

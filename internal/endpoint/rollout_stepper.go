@@ -197,10 +197,7 @@ func (s *Server) stepQuickly(ctx context.Context, name string, fromStore bool) e
 	}
 	// The records first, as writeFleet does: should the fleet write fail, the next step
 	// starts the same clusters again.
-	if err := s.putRecords(ctx, recs); err != nil {
-		return err
-	}
-	return s.Fleets.PutFleet(ctx, &next)
+	return s.putRecordsThen(ctx, recs, func() error { return s.Fleets.PutFleet(ctx, &next) })
 }
 
 // planStarted returns the writes that give the clusters started, by name, f's revision.
