@@ -139,6 +139,9 @@ func change(ctx context.Context, o *options, ep *endpoints, sim *fleetSim, statu
 		received, reported, _ := sim.times(commit)
 		if tick%100 == 0 {
 			o.logf("  %d received, %d reported Compliant%s", len(received), len(reported), watch.progress())
+			for _, e := range sim.takeErrSamples() {
+				o.logf("  agent error: %s", e)
+			}
 		}
 		if statusAll.IsZero() && status.allOn(commit, o.clusters) {
 			statusAll = time.Now()
