@@ -48,7 +48,7 @@ type fleetSim struct {
 	plain200 []time.Duration // latency of polls answered 200 without being held
 	// errSamples are the first errors of the agents' requests, for the log.
 	errSamples []string
-	reports  []time.Duration // latency of the status reports
+	reports    []time.Duration // latency of the status reports
 }
 
 func newFleetSim(interval time.Duration, longPoll bool) *fleetSim {
