@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 )
@@ -132,6 +133,16 @@ func (s *Server) StepRollouts(ctx context.Context) error {
 			}
 		}
 	}
+	// Most reports come with no rollout in progress: settle those without the fleet lock,
+	// and without decoding every cluster's progress of a rollout long completed.
+	names = slices.DeleteFunc(names, func(name string) bool {
+		f, err := s.fleetSummary(ctx, name)
+		if errors.Is(err, ErrFleetNotFound) || err == nil && !f.Progress.active() {
+			s.steps.schedule(name, time.Time{})
+			return true
+		}
+		return false
+	})
 	if len(names) == 0 {
 		return nil
 	}
