@@ -122,18 +122,28 @@ func (s *Server) putRecord(ctx context.Context, rec *Record) error {
 // putRecords stores recs in one transaction and forgets their clusters' ETags. Callers hold
 // s.mu.
 func (s *Server) putRecords(ctx context.Context, recs []*Record) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	err := s.Store.PutAll(ctx, recs)
-	for _, rec := range recs {
-		s.etags.invalidate(rec.Cluster)
-		if err == nil {
-			s.sized(rec)
-		}
+	return s.putRecordsThen(ctx, recs, nil)
+}
+
+// putRecordsThen is putRecords that runs then (when set) once recs are stored, before it
+// forgets their ETags, which wakes the clusters' held polls: a fleet configuration's
+// progress is written before its agents act on it. Callers hold s.mu.
+func (s *Server) putRecordsThen(ctx context.Context, recs []*Record, then func() error) error {
+	var err error
+	if len(recs) > 0 {
+		err = s.Store.PutAll(ctx, recs)
 	}
 	if err == nil {
+		for _, rec := range recs {
+			s.sized(rec)
+		}
 		s.fleetAgg.observe(recs...)
+		if then != nil {
+			err = then()
+		}
+	}
+	for _, rec := range recs {
+		s.etags.invalidate(rec.Cluster)
 	}
 	return err
 }

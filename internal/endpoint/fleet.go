@@ -122,7 +122,7 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 }
 
 func (s *Server) getFleet(w http.ResponseWriter, r *http.Request, _ Role) {
-	f, err := s.Fleets.GetFleet(r.Context(), r.PathValue("name"))
+	f, err := s.fleetSummary(r.Context(), r.PathValue("name"))
 	if errors.Is(err, ErrFleetNotFound) {
 		fleetNotFound(w, r.PathValue("name"))
 		return

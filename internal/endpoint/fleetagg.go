@@ -51,6 +51,9 @@ type fleetMember struct {
 	cluster, state, commit, message string
 	revision                        int64
 	reportedAt                      time.Time
+	// observed is what the record says about its own revision's operation, for the
+	// rollout stepper, which reads it here rather than from the store.
+	observed rolloutObservation
 }
 
 // fleetMembers is the aggregate of one fleet configuration.
@@ -77,7 +80,7 @@ func fleetMemberOf(rec *Record) *fleetMember {
 	}
 	p := rec.Properties
 	m := &fleetMember{cluster: rec.Cluster, state: ComplianceState(p.ComplianceState), commit: p.SourceSyncedCommitID,
-		message: failureMessage(p), revision: rec.FleetRevision}
+		message: failureMessage(p), revision: rec.FleetRevision, observed: observeRecord(rec, rec.FleetRevision, 0)}
 	if p.StatusUpdatedAt != nil {
 		m.reportedAt = p.StatusUpdatedAt.UTC()
 	}
@@ -179,30 +182,54 @@ func (a *fleetAggregate) load(ctx context.Context, store Store) error {
 	return nil
 }
 
-// refresh rereads one cluster's records, after another replica wrote them.
-func (a *fleetAggregate) refresh(ctx context.Context, store Store, cluster string) error {
+// refresh rereads one cluster's records, after another replica wrote them, and returns
+// the fleet configurations whose copies it holds or held.
+func (a *fleetAggregate) refresh(ctx context.Context, store Store, cluster string) ([]string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.loaded {
-		return nil
+		return nil, nil
 	}
 	recs, err := store.List(ctx, cluster)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	keep := map[string]bool{}
+	var touched []string
 	for _, rec := range recs {
 		if m := fleetMemberOf(rec); m != nil {
 			keep[rec.Name] = true
+			touched = append(touched, rec.Name)
 			a.set(rec.Name, cluster, m)
 		}
 	}
 	for name, f := range a.fleets {
 		if _, ok := f.byName[cluster]; ok && !keep[name] {
+			touched = append(touched, name)
 			a.set(name, cluster, nil)
 		}
 	}
-	return nil
+	return touched, nil
+}
+
+// observations are what the clusters of waves (name to wave) say of fleet's revision
+// target, as stepRollout takes them: a cluster without a copy of target observes nothing.
+func (a *fleetAggregate) observations(fleet string, target int64, waves map[string]int) map[string]rolloutObservation {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	f := a.fleets[fleet]
+	obs := make(map[string]rolloutObservation, len(waves))
+	for cluster, wave := range waves {
+		o := rolloutObservation{Wave: wave}
+		if f != nil {
+			if m := f.byName[cluster]; m != nil && m.revision == target {
+				o = m.observed
+				o.Wave = wave
+			}
+		}
+		obs[cluster] = o
+	}
+	return obs
 }
 
 // snapshot returns fleet's members ordered by cluster and its commit counts, loading the

@@ -47,7 +47,7 @@ func (s *Server) getFleetStatus(w http.ResponseWriter, r *http.Request, _ Role) 
 	if !ok {
 		return
 	}
-	f, err := s.Fleets.GetFleet(r.Context(), name)
+	f, err := s.fleetSummary(r.Context(), name)
 	if errors.Is(err, ErrFleetNotFound) {
 		fleetNotFound(w, name)
 		return

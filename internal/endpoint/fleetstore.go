@@ -69,6 +69,42 @@ type FleetStore interface {
 	DeleteFleet(ctx context.Context, name string) error
 }
 
+// fleetSummaries is a FleetStore that also reads a fleet configuration for its views: its
+// progress holds only the rollout's status. At thousands of clusters decoding every
+// cluster's progress dominates a read, which a status request, or a dashboard polling the
+// rollout, need not pay.
+type fleetSummaries interface {
+	GetFleetSummary(ctx context.Context, name string) (*FleetRecord, error)
+}
+
+// decodeFleetSummary decodes a stored fleet configuration for fleetSummaries.
+func decodeFleetSummary(doc []byte) (*FleetRecord, error) {
+	var d struct {
+		FleetRecord
+		// Shallower than FleetRecord's, so it takes the field: the clusters are skipped.
+		Progress *struct {
+			Status dpv1.FleetRolloutStatus `json:"status"`
+		} `json:"progress,omitempty"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, err
+	}
+	f := d.FleetRecord
+	if d.Progress != nil {
+		f.Progress = &RolloutProgress{Status: d.Progress.Status}
+	}
+	return &f, nil
+}
+
+// fleetSummary reads fleet configuration name for a view (fleetView, a status): not for
+// stepping, nor for writing back.
+func (s *Server) fleetSummary(ctx context.Context, name string) (*FleetRecord, error) {
+	if fs, ok := s.Fleets.(fleetSummaries); ok {
+		return fs.GetFleetSummary(ctx, name)
+	}
+	return s.Fleets.GetFleet(ctx, name)
+}
+
 var (
 	fleetsBucket         = []byte("fleets")
 	fleetRevisionsBucket = []byte("fleetRevisions")
@@ -92,6 +128,21 @@ func (s *BoltStore) GetFleet(_ context.Context, name string) (*FleetRecord, erro
 		}
 		f = &FleetRecord{}
 		return json.Unmarshal(v, f)
+	})
+	return f, err
+}
+
+// GetFleetSummary implements fleetSummaries.
+func (s *BoltStore) GetFleetSummary(_ context.Context, name string) (*FleetRecord, error) {
+	var f *FleetRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(fleetsBucket).Get([]byte(name))
+		if v == nil {
+			return ErrFleetNotFound
+		}
+		var err error
+		f, err = decodeFleetSummary(v)
+		return err
 	})
 	return f, err
 }

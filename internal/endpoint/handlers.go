@@ -192,10 +192,6 @@ func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
 		return
 	}
 	cluster, name := r.PathValue("cluster"), r.PathValue("name")
-	// A fleet configuration's rollout steps on its clusters' reports, once this one is
-	// written and the cluster's lock released.
-	var fleet string
-	defer func() { s.reported(r.Context(), fleet) }()
 	unlock, err := s.lock(r.Context(), cluster)
 	if err != nil {
 		s.writeInternal(w, r, err)
@@ -211,7 +207,6 @@ func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
 		s.writeInternal(w, r, err)
 		return
 	}
-	fleet = rec.Fleet
 	// Apply the 48-hour rules first: a report never revives an operation that timed out.
 	expire(rec, s.Now())
 	if applyReport(rec, &rep, s.Now().UTC()) {
@@ -223,5 +218,7 @@ func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
 		s.writeInternal(w, r, err)
 		return
 	}
+	// Written: a fleet configuration's rollout is stepped by the stepper, not here.
+	s.reported(rec.Fleet)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -40,6 +40,19 @@ func (p *PgStore) GetFleet(ctx context.Context, name string) (*FleetRecord, erro
 	return f, json.Unmarshal(doc, f)
 }
 
+// GetFleetSummary implements fleetSummaries.
+func (p *PgStore) GetFleetSummary(ctx context.Context, name string) (*FleetRecord, error) {
+	var doc []byte
+	err := p.pool.QueryRow(ctx, "SELECT doc FROM fluxconfig_fleets WHERE name = $1", name).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrFleetNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeFleetSummary(doc)
+}
+
 // ListFleets implements FleetStore.
 func (p *PgStore) ListFleets(ctx context.Context) ([]*FleetRecord, error) {
 	return queryDocs[FleetRecord](ctx, p.pool, "SELECT doc FROM fluxconfig_fleets ORDER BY name")

@@ -119,6 +119,8 @@ func (s *Server) lockRegistry(ctx context.Context, names ...string) (unlock func
 func (s *Server) Changed(ctx context.Context, c Change) error {
 	if c.Missed {
 		s.etags.invalidateAll()
+		// Reports may have gone unheard too: every rollout is stepped at the next tick.
+		s.steps.markAll()
 		if err := s.fleetAgg.load(ctx, s.Store); err != nil {
 			return err
 		}
@@ -129,9 +131,12 @@ func (s *Server) Changed(ctx context.Context, c Change) error {
 	}
 	if c.Records {
 		s.etags.invalidate(c.Cluster)
-		if err := s.fleetAgg.refresh(ctx, s.Store, c.Cluster); err != nil {
+		fleets, err := s.fleetAgg.refresh(ctx, s.Store, c.Cluster)
+		if err != nil {
 			return err
 		}
+		// A report to another replica: the leading one steps the rollouts it concerns.
+		s.steps.mark(fleets...)
 	}
 	if c.Registration && s.Registry != nil {
 		return s.Registry.refresh(ctx, c.Cluster)

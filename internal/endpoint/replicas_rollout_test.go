@@ -76,3 +76,39 @@ func TestReplicas_RolloutProgressIsShared(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got.RolloutStatus.Phase).To(Equal(dpv1.RolloutCompleted))
 }
+
+// TestReplicas_ReportToAnotherReplicaIsStepped: the stepper of one replica steps a rollout
+// on a report made to another, which reaches it by the report's notification alone.
+func TestReplicas_ReportToAnotherReplicaIsStepped(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	url := testutil.PostgresDB(t)
+	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	start := func() *registryEndpoint {
+		e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
+			Clusters: map[string]string{"cluster-a": tokenA}, Now: clock.Now, DatabaseURL: url, AgentPollInterval: pollInterval})
+		g.Expect(err).NotTo(HaveOccurred())
+		t.Cleanup(e.Close)
+		admin, err := client.New(client.Options{Endpoint: e.URL, Token: adminToken})
+		g.Expect(err).NotTo(HaveOccurred())
+		return &registryEndpoint{harness: &harness{t: t, srv: e.Server, http: e, clock: clock, tokens: e.Tokens.ClusterDir}, admin: admin}
+	}
+	first, second := start(), start()
+	e := &rolloutEnv{fleetEnv: &fleetEnv{registryEndpoint: first, agents: map[string]*client.Cluster{}, tokens: map[string]string{}}}
+	e.addClusters(3)
+	e.putFleet("web", rolloutSpec("main", nil))
+	e.putFleet("web", rolloutSpec("v2", canaryThenRest(false)))
+	// The stepper's first pass: from now on it steps only what is marked or due.
+	g.Expect(first.srv.StepRollouts(ctx)).To(Succeed())
+
+	e.registryEndpoint = second
+	for name := range e.tokens {
+		e.connect(name)
+	}
+	g.Eventually(e.onBranch).WithArguments("v2").Should(Equal([]string{"c0"}))
+	e.comply("v2")
+	g.Eventually(func() []string {
+		g.Expect(first.srv.StepRollouts(ctx)).To(Succeed())
+		return e.onBranch("v2")
+	}).Should(HaveLen(3), "the first replica steps on the second's report")
+}

@@ -141,34 +141,18 @@ func (s *Server) putFleetRevision(ctx context.Context, cur, next *FleetRecord, c
 			return nil, err
 		}
 	}
-	return next, s.writeFleet(ctx, next, correlation)
+	if err := s.writeFleet(ctx, next, correlation); err != nil {
+		return nil, err
+	}
+	if next.Progress != nil {
+		s.steps.schedule(next.Name, nextDue(next.Rollout, next.Progress))
+	}
+	return next, nil
 }
 
-// reported steps the rollout of fleet configuration name after one of its clusters
-// reported status. A failure is logged: the report itself was recorded.
-func (s *Server) reported(ctx context.Context, name string) {
-	if name == "" || s.Fleets == nil || s.Registry == nil {
-		return
-	}
-	// Most reports come with no rollout in progress: settle those without the fleet lock.
-	if f, err := s.Fleets.GetFleet(ctx, name); err != nil || !f.Progress.active() {
-		return
-	}
-	// The fleet lock without rereading every registration, which a report cannot afford: a
-	// relabel another replica made a moment ago is seen at its notification or the next tick.
-	unlock, err := s.lockFleet(ctx)
-	if err != nil {
-		s.Log.Error(err, "Stepping the rollout failed", "fleetConfiguration", name)
-		return
-	}
-	defer unlock()
-	if _, err := s.advanceRollout(ctx, name, nil); err != nil && !errors.Is(err, ErrFleetNotFound) {
-		s.Log.Error(err, "Stepping the rollout failed", "fleetConfiguration", name)
-	}
-}
-
-// TickRollouts steps every rollout in progress: soak times and deadlines pass without
-// any report. Server.Run calls it after each sweep.
+// TickRollouts steps every rollout in progress from the records, under the registry lock:
+// what the stepper's aggregate may have missed is caught up. Server.Run calls it after
+// each sweep.
 func (s *Server) TickRollouts(ctx context.Context) error {
 	if s.Fleets == nil || s.Registry == nil {
 		return nil
@@ -184,13 +168,13 @@ func (s *Server) TickRollouts(ctx context.Context) error {
 	}
 	fleets = slices.DeleteFunc(fleets, func(f *FleetRecord) bool { return !f.Progress.active() })
 	for _, f := range fleets {
-		_, err := s.advanceRollout(ctx, f.Name, nil)
+		err := s.stepQuickly(ctx, f.Name, true)
 		var pe *planError
 		if errors.As(err, &pe) {
 			s.Log.Info("Rollout left as it is", "fleetConfiguration", f.Name, "reason", pe.message)
 			continue
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrFleetNotFound) {
 			return err
 		}
 	}

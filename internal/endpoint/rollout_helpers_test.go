@@ -112,6 +112,15 @@ func (e *rolloutEnv) tick() {
 	}
 }
 
+// step runs the rollout stepper once, as Server.Run does every RolloutStepInterval: a
+// report only marks its fleet configuration for it.
+func (e *rolloutEnv) step() {
+	e.t.Helper()
+	if err := e.srv.StepRollouts(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // without is a minus b.
 func without(a, b []string) []string {
 	return slices.DeleteFunc(slices.Clone(a), func(s string) bool { return slices.Contains(b, s) })

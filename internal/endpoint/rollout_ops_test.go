@@ -47,6 +47,7 @@ func testRolloutApprovalGateAndImmediateRollback(t *testing.T, store testStore) 
 	e.putFleet("web", rolloutSpec("main", nil))
 	e.putFleet("web", rolloutSpec("v2", canaryThenRest(true)))
 	e.comply("v2")
+	e.step()
 	st := e.status()
 	g.Expect(st.Phase).To(Equal(dpv1.RolloutWaitingForApproval))
 	g.Expect(st.CurrentWave).To(Equal("rest"))
@@ -59,6 +60,7 @@ func testRolloutApprovalGateAndImmediateRollback(t *testing.T, store testStore) 
 	g.Expect(approved.RolloutStatus.Phase).To(Equal(dpv1.RolloutProgressing))
 	g.Expect(e.onBranch("v2")).To(HaveLen(4), "no maxConcurrent: the whole wave")
 	e.comply("v2")
+	e.step()
 	g.Expect(e.status().Phase).To(Equal(dpv1.RolloutCompleted))
 
 	back, err := e.admin.RollbackFleet(ctx, "web", true)
@@ -127,6 +129,7 @@ func testRolloutSurvivesRestartAndRollsBack(t *testing.T, store testStore) {
 	g.Expect(second).To(HaveLen(1))
 
 	e.report(second[0], dpv1.ProvisioningSucceeded, "Non-Compliant", "")
+	e.step()
 	st := e.status()
 	g.Expect(st.Phase).To(Equal(dpv1.RolloutHalted), "no maxFailures: the first failure halts")
 	g.Expect(st.FailedClusters).To(Equal([]dpv1.RolloutFailure{{Cluster: second[0], Wave: "rest", Message: "Non-Compliant"}}))
@@ -171,6 +174,7 @@ func testRolloutPlacesNewClustersByTheirWave(t *testing.T, store testStore) {
 	e.putFleet("web", rolloutSpec("main", nil))
 	e.putFleet("web", rolloutSpec("v2", canaryThenRest(true)))
 	e.comply("v2")
+	e.step()
 	g.Expect(e.status().Phase).To(Equal(dpv1.RolloutWaitingForApproval))
 
 	// A cluster of the finished canary wave gets the new revision; one of the waiting wave

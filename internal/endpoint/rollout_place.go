@@ -109,7 +109,7 @@ func observeRecord(rec *Record, target int64, wave int) rolloutObservation {
 	case p.ComplianceState == "Non-Compliant" || p.ComplianceState == "NonCompliant":
 		o.Failed, o.Message = true, cmpOr(p.ErrorMessage, conditionMessages(p.Statuses), "Non-Compliant")
 	case p.ProvisioningState == dpv1.ProvisioningSucceeded && p.ComplianceState == "Compliant":
-		o.Compliant = true
+		o.Compliant, o.Since = true, p.StatusUpdatedAt.UTC()
 	}
 	return o
 }
@@ -159,6 +159,7 @@ func (s *Server) advanceRollout(ctx context.Context, name string, change func(*R
 	if err != nil {
 		return nil, err
 	}
+	s.steps.schedule(name, nextDue(next.Rollout, next.Progress))
 	before, _ := json.Marshal(f.Progress)
 	after, _ := json.Marshal(next.Progress)
 	if change == nil && string(before) == string(after) {
@@ -172,7 +173,18 @@ func (s *Server) stepFleet(ctx context.Context, f *FleetRecord) (*FleetRecord, e
 	if f.Progress == nil {
 		return f, nil
 	}
-	waves := assignWaves(f.Rollout, selectedLabels(f, s.Registry.all()))
+	obs, err := s.observeRecords(ctx, f, assignWaves(f.Rollout, selectedLabels(f, s.Registry.all())))
+	if err != nil {
+		return nil, err
+	}
+	next := *f
+	next.Progress, _ = stepRollout(f.Rollout, f.Progress, obs, s.Now().UTC())
+	return &next, nil
+}
+
+// observeRecords reads what the records of the clusters of waves (name to wave) say of
+// f's rollout.
+func (s *Server) observeRecords(ctx context.Context, f *FleetRecord, waves map[string]int) (map[string]rolloutObservation, error) {
 	obs := make(map[string]rolloutObservation, len(waves))
 	for cluster, wave := range waves {
 		rec, err := s.Store.Get(ctx, cluster, f.Name)
@@ -184,9 +196,7 @@ func (s *Server) stepFleet(ctx context.Context, f *FleetRecord) (*FleetRecord, e
 		}
 		obs[cluster] = observeRecord(rec, f.Progress.Target, wave)
 	}
-	next := *f
-	next.Progress, _ = stepRollout(f.Rollout, f.Progress, obs, s.Now().UTC())
-	return &next, nil
+	return obs, nil
 }
 
 // writeFleet writes the clusters' records of f, then f itself.
@@ -196,8 +206,5 @@ func (s *Server) writeFleet(ctx context.Context, f *FleetRecord, correlation str
 		return err
 	}
 	// The records first: should the fleet write fail, a retry still finds work to do.
-	if err := s.putRecords(ctx, recs); err != nil {
-		return err
-	}
-	return s.Fleets.PutFleet(ctx, f)
+	return s.putRecordsThen(ctx, recs, func() error { return s.Fleets.PutFleet(ctx, f) })
 }

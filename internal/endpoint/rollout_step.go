@@ -60,6 +60,9 @@ type rolloutObservation struct {
 	// Compliant and Failed are about the Target revision's latest operation.
 	Compliant, Failed bool
 	Message           string
+	// Since is when the cluster reported the Compliant it is: its soak counts from then,
+	// however late the step that sees it.
+	Since time.Time
 }
 
 // active says whether a rollout still has work: not completed.
@@ -153,6 +156,9 @@ func observe(spec *dpv1.FleetRollout, cp *ClusterProgress, o rolloutObservation,
 	case o.Compliant:
 		if cp.CompliantSince == nil {
 			t := now
+			if !o.Since.IsZero() && o.Since.Before(now) {
+				t = o.Since
+			}
 			cp.CompliantSince = &t
 		}
 		if now.Sub(*cp.CompliantSince) >= time.Duration(spec.MinCompliantSeconds)*time.Second {
@@ -169,6 +175,32 @@ func observe(spec *dpv1.FleetRollout, cp *ClusterProgress, o rolloutObservation,
 			cp.Message += ": " + o.Message
 		}
 	}
+}
+
+// nextDue is when p next needs a step with no report: the earliest end of a started
+// cluster's soak or deadline; zero when there is none.
+func nextDue(spec *dpv1.FleetRollout, p *RolloutProgress) time.Time {
+	var due time.Time
+	earlier := func(t time.Time) {
+		if due.IsZero() || t.Before(due) {
+			due = t
+		}
+	}
+	if !p.active() {
+		return due
+	}
+	for _, cp := range p.Clusters {
+		if cp.Done || cp.Failed {
+			continue
+		}
+		if cp.CompliantSince != nil {
+			earlier(cp.CompliantSince.Add(time.Duration(spec.MinCompliantSeconds) * time.Second))
+		}
+		if d := spec.ProgressDeadlineSeconds; d > 0 {
+			earlier(cp.StartedAt.Add(time.Duration(d) * time.Second))
+		}
+	}
+	return due
 }
 
 // failureBudget is how many failures maxFailures allows over a placement of n clusters.

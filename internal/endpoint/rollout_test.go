@@ -128,6 +128,7 @@ func testRolloutPauseResumeAndHaltOnFailures(t *testing.T, store testStore) {
 	// One failure is within maxFailures; the failed cluster frees its slot.
 	failing := without(first, firstTwo)[0]
 	e.report(failing, dpv1.ProvisioningFailed, "", "kustomization apps: apply failed: boom")
+	e.step()
 	st := e.status()
 	g.Expect(st.Phase).To(Equal(dpv1.RolloutProgressing))
 	g.Expect(e.onBranch("v2")).To(HaveLen(5))

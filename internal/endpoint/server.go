@@ -92,6 +92,8 @@ type Server struct {
 	fleetAgg fleetAggregate
 	// contacts are those of the other replicas, read from Contacts.
 	contacts sharedContacts
+	// steps are the rollouts the stepper is to step (rollout_stepper.go).
+	steps rolloutSteps
 	// held counts the polls waiting for a change.
 	held atomic.Int64
 	// end is closed by EndLongPolls.
@@ -154,16 +156,38 @@ func (s *Server) auth(least Role, next handlerFunc) http.HandlerFunc {
 }
 
 // Run purges expired protected settings and times out operations every interval until ctx
-// ends; reads also apply the rules, so this only keeps the store tidy.
+// ends; reads also apply the rules, so this only keeps the store tidy. After each sweep it
+// steps every rollout in progress, and in between, every RolloutStepInterval, those that
+// need it (StepRollouts). With a Leader, only the leading replica does either.
 func (s *Server) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	step := time.NewTicker(RolloutStepInterval)
+	defer step.Stop()
+	leading, asked := false, time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-step.C:
+			// A replica that does not lead asks again less often: each ask opens a connection.
+			if s.Leader != nil && (leading || time.Since(asked) >= leaderRetry) {
+				now := s.Leader.Leading(ctx)
+				if now && !leading {
+					// What the previous leader had still to do is not known here.
+					s.steps.markAll()
+				}
+				leading, asked = now, time.Now()
+			}
+			if s.Leader != nil && !leading {
+				continue
+			}
+			if err := s.StepRollouts(ctx); err != nil {
+				s.Log.Error(err, "Stepping rollouts failed")
+			}
 		case <-t.C:
 			if s.Leader != nil && !s.Leader.Leading(ctx) {
+				leading = false
 				continue
 			}
 			if err := s.sweepOnce(ctx); err != nil {
@@ -175,6 +199,9 @@ func (s *Server) Run(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
+
+// leaderRetry is how often a replica that does not lead asks for the lead between sweeps.
+const leaderRetry = 5 * time.Second
 
 // sweepOnce runs Sweep and turns a panic into an error, so one bad record or store fault
 // never ends the sweeping, or the process, for good.

@@ -46,7 +46,9 @@ type fleetSim struct {
 	// again counts new operations at a commit the agent had received already.
 	again    map[string]int
 	plain200 []time.Duration // latency of polls answered 200 without being held
-	reports  []time.Duration // latency of the status reports
+	// errSamples are the first errors of the agents' requests, for the log.
+	errSamples []string
+	reports    []time.Duration // latency of the status reports
 }
 
 func newFleetSim(interval time.Duration, longPoll bool) *fleetSim {
@@ -85,7 +87,7 @@ func (s *fleetSim) run(ctx context.Context, cl *client.Cluster, spread time.Dura
 			if ctx.Err() != nil {
 				return
 			}
-			s.errs.Add(1)
+			s.failed("poll", err)
 			sleep(ctx, time.Second+time.Duration(rand.Int64N(int64(time.Second))))
 			continue
 		}
@@ -107,6 +109,28 @@ func (s *fleetSim) run(ctx context.Context, cl *client.Cluster, spread time.Dura
 			return
 		}
 	}
+}
+
+// maxErrSamples bounds the agents' errors kept to be logged.
+const maxErrSamples = 5
+
+// failed counts an agent's failed request and keeps the first few errors.
+func (s *fleetSim) failed(what string, err error) {
+	if s.errs.Add(1) > maxErrSamples {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.errSamples = append(s.errSamples, what+": "+err.Error())
+}
+
+// takeErrSamples returns the errors kept since the last call.
+func (s *fleetSim) takeErrSamples() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.errSamples
+	s.errSamples = nil
+	return out
 }
 
 // receive notes the new operations of a changed set and schedules their reports.
@@ -143,7 +167,7 @@ func (s *fleetSim) report(ctx context.Context, cl *client.Cluster, d dpv1.Desire
 	for try := 0; try < 5 && ctx.Err() == nil; try++ {
 		start := time.Now()
 		if err := cl.ReportStatus(ctx, d.Name, rep); err != nil {
-			s.errs.Add(1)
+			s.failed("report", err)
 			sleep(ctx, time.Second)
 			continue
 		}

@@ -36,30 +36,91 @@ type endpointProc struct {
 	base string
 }
 
-// startEndpoint runs the endpoint on 127.0.0.1 with a bbolt store in dir.
-func startEndpoint(ctx context.Context, o *options, dir string) (*endpointProc, error) {
+// endpoints are the endpoint processes of a run: one on a bbolt file, or replicas sharing a
+// throwaway PostgreSQL.
+type endpoints struct {
+	procs []*endpointProc
+	pg    *testutil.Postgres
+}
+
+// startEndpoints starts o.replicas endpoints on 127.0.0.1 with the store o.store in dir.
+func startEndpoints(ctx context.Context, o *options, dir string) (*endpoints, error) {
 	tokens, err := testutil.WriteTokenDir(dir, adminToken, nil)
 	if err != nil {
 		return nil, err
 	}
-	addr, err := testutil.FreeAddr()
-	if err != nil {
-		return nil, err
+	eps := &endpoints{}
+	store := []string{"--data=" + filepath.Join(dir, "store.db")}
+	if o.store == storePostgres {
+		if eps.pg, err = testutil.StartPostgres(); err != nil {
+			return nil, err
+		}
+		url, err := eps.pg.NewDatabase(ctx)
+		if err != nil {
+			eps.stop()
+			return nil, err
+		}
+		// A throwaway server trusting 127.0.0.1: the URL holds no password.
+		store = []string{"--database-url=" + url}
 	}
-	args := append(tokens.EndpointFlags(), "--listen="+addr, "--data="+filepath.Join(dir, "store.db"),
-		"--max-connections="+strconv.Itoa(o.maxConnections()), "--sweep-interval="+o.sweep.String(),
-		"--agent-poll-interval="+o.interval.String())
-	p, err := testutil.StartProcess(filepath.Join(o.binDir, "fluxconfig-endpoint"),
-		testutil.ProcessOptions{LogPath: filepath.Join(o.out, "endpoint.log")}, args...)
-	if err != nil {
-		return nil, err
+	for i := range o.replicas {
+		addr, err := testutil.FreeAddr()
+		if err != nil {
+			eps.stop()
+			return nil, err
+		}
+		args := append(tokens.EndpointFlags(), "--listen="+addr, "--max-connections="+strconv.Itoa(o.maxConnections()),
+			"--sweep-interval="+o.sweep.String(), "--agent-poll-interval="+o.interval.String())
+		log := "endpoint.log"
+		if o.replicas > 1 {
+			log = fmt.Sprintf("endpoint-%d.log", i)
+		}
+		p, err := testutil.StartProcess(filepath.Join(o.binDir, "fluxconfig-endpoint"),
+			testutil.ProcessOptions{LogPath: filepath.Join(o.out, log)}, append(args, store...)...)
+		if err != nil {
+			eps.stop()
+			return nil, err
+		}
+		ep := &endpointProc{Process: p, base: "http://" + addr}
+		eps.procs = append(eps.procs, ep)
+		if err := testutil.WaitHTTP(ctx, ep.base+"/healthz", 30*time.Second); err != nil {
+			eps.stop()
+			return nil, err
+		}
 	}
-	ep := &endpointProc{Process: p, base: "http://" + addr}
-	if err := testutil.WaitHTTP(ctx, ep.base+"/healthz", 30*time.Second); err != nil {
+	return eps, nil
+}
+
+// stop stops the endpoints, then PostgreSQL.
+func (e *endpoints) stop() {
+	for _, p := range e.procs {
 		_ = p.Stop(10 * time.Second)
-		return nil, err
 	}
-	return ep, nil
+	if e.pg != nil {
+		e.pg.Stop()
+	}
+}
+
+// base is the URL of the endpoint that serves agent i; agents are spread over the replicas.
+func (e *endpoints) base(i int) string { return e.procs[i%len(e.procs)].base }
+
+// cpu is the CPU time of every endpoint process so far (PostgreSQL's not included).
+func (e *endpoints) cpu() time.Duration {
+	var sum time.Duration
+	for _, p := range e.procs {
+		sum += p.cpu()
+	}
+	return sum
+}
+
+// memory is the largest peak and the largest current resident set size of the endpoint
+// processes: what each replica needs.
+func (e *endpoints) memory() (peak, current int64) {
+	for _, p := range e.procs {
+		pk, cur := p.memory()
+		peak, current = max(peak, pk), max(current, cur)
+	}
+	return peak, current
 }
 
 // clockTicks is USER_HZ, which Linux fixes at 100 for /proc/<pid>/stat.

@@ -15,7 +15,8 @@ limitations under the License.
 */
 
 // Command benchfleet measures the endpoint serving a simulated fleet: the real
-// fluxconfig-endpoint binary on 127.0.0.1 with a bbolt store, and one in-process agent per
+// fluxconfig-endpoint binary on 127.0.0.1 with a bbolt store (or replicas of it sharing a
+// throwaway PostgreSQL), and one in-process agent per
 // cluster speaking its HTTP protocol through the typed client. It rolls one fleet
 // configuration out at once and then in four waves, and prints a Markdown table.
 // `make bench-fleet` runs it; it asserts nothing.
@@ -32,6 +33,12 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+)
+
+// The stores the endpoint can run on.
+const (
+	storeBolt     = "bbolt"
+	storePostgres = "postgres"
 )
 
 // adminToken is the management API's token of this throwaway endpoint.
@@ -52,6 +59,8 @@ type options struct {
 	registerConcurrency int
 	probe               int
 	fileLimit           int
+	store               string
+	replicas            int
 	start               time.Time
 }
 
@@ -77,12 +86,14 @@ func main() {
 	flag.BoolVar(&o.longPoll, "long-poll", true, "Agents long-poll; false polls every interval.")
 	flag.DurationVar(&o.soak, "soak", 10*time.Second, "minCompliantSeconds of the rollout.")
 	flag.DurationVar(&o.steady, "steady", time.Minute, "How long the steady state (polls only) is measured.")
-	flag.DurationVar(&o.sweep, "sweep-interval", time.Second, "The endpoint's --sweep-interval, which also steps rollouts.")
+	flag.DurationVar(&o.sweep, "sweep-interval", time.Minute, "The endpoint's --sweep-interval (its default); rollouts are stepped every 0.5 s regardless.")
 	flag.DurationVar(&o.statusEvery, "status-every", 500*time.Millisecond, "How often the fleet status is queried and timed.")
 	flag.DurationVar(&o.startSpread, "start-spread", 10*time.Second, "The agents' first polls are spread over this long.")
 	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "Longest wait for a revision to be Compliant everywhere.")
 	flag.IntVar(&o.maxConns, "max-connections", 0, "The endpoint's --max-connections; 0 is 2*clusters+1000, at most the open-file limit less 1000.")
 	flag.IntVar(&o.registerConcurrency, "register-concurrency", 32, "Concurrent registrations.")
+	flag.StringVar(&o.store, "store", storeBolt, "The endpoint's store: bbolt (a file), or postgres (a throwaway PostgreSQL server started for the run).")
+	flag.IntVar(&o.replicas, "replicas", 1, "Endpoint processes; more than one needs --store postgres, and the agents are spread over them.")
 	flag.IntVar(&o.probe, "probe", 2000, "Clusters polled without an ETag to time full (200) answers.")
 	flag.Parse()
 	if err := o.check(); err != nil {
@@ -108,6 +119,10 @@ func (o *options) check() error {
 		return errors.New("--soak must be a whole number of seconds, at least 1s")
 	case o.sweep <= 0 || o.statusEvery <= 0 || o.startSpread < 0 || o.timeout <= 0 || o.steady < 0:
 		return errors.New("--sweep-interval, --status-every and --timeout must be positive; --start-spread and --steady not negative")
+	case o.store != storeBolt && o.store != storePostgres:
+		return fmt.Errorf("--store must be %s or %s, not %q", storeBolt, storePostgres, o.store)
+	case o.replicas < 1 || (o.replicas > 1 && o.store != storePostgres):
+		return errors.New("--replicas must be at least 1, and above 1 only with --store postgres")
 	case o.registerConcurrency <= 0 || o.probe < 0:
 		return errors.New("--register-concurrency must be positive and --probe not negative")
 	}

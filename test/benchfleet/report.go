@@ -32,6 +32,8 @@ type result struct {
 	Interval     time.Duration `json:"intervalNs"`
 	LongPoll     bool          `json:"longPoll"`
 	Soak         time.Duration `json:"soakNs"`
+	Store        string        `json:"store"`
+	Replicas     int           `json:"replicas"`
 	Register     phase         `json:"register"`
 	First        *changeResult `json:"firstRevision"`
 	Rollout      *changeResult `json:"rollout"`
@@ -108,8 +110,12 @@ func (r *result) markdown(w io.Writer) {
 	if !r.LongPoll {
 		mode = "periodic polls"
 	}
-	fmt.Fprintf(w, "\nFleet: %d clusters, one simulated agent each (%s, %s interval), bbolt store, endpoint on 127.0.0.1; %s; %.0fs in all.\n",
-		r.Clusters, mode, r.Interval, r.Machine, r.Seconds)
+	store := "bbolt store, endpoint on 127.0.0.1"
+	if r.Store == storePostgres {
+		store = fmt.Sprintf("PostgreSQL store (its own CPU not counted), %d endpoint replicas on 127.0.0.1 with the agents spread over them (CPU summed, RSS of the largest)", r.Replicas)
+	}
+	fmt.Fprintf(w, "\nFleet: %d clusters, one simulated agent each (%s, %s interval), %s; %s; %.0fs in all.\n",
+		r.Clusters, mode, r.Interval, store, r.Machine, r.Seconds)
 	fmt.Fprintf(w, "Registering the clusters: %.1f s. Agent request errors: %d; fleet status errors: %d.\n\n",
 		r.Register.Seconds, r.AgentErrors, r.StatusErrors)
 	fmt.Fprintln(w, "| Change | PUT | All reported Compliant | Fleet status all Compliant | Rollout Completed | Delivery after wave opened p50 / p90 / p99 / max | Re-delivered | Status report p50 / p99 (acknowledged) | Endpoint CPU | Polls/s |")

@@ -43,17 +43,17 @@ func run(ctx context.Context, o *options) (*result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	ep, err := startEndpoint(ctx, o, dir)
+	ep, err := startEndpoints(ctx, o, dir)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = ep.Stop(10 * time.Second) }()
+	defer ep.stop()
 	transport := newTransport(o.clusters)
-	admin, err := client.New(client.Options{Endpoint: ep.base, Token: adminToken, Transport: transport, Timeout: time.Minute})
+	admin, err := client.New(client.Options{Endpoint: ep.base(0), Token: adminToken, Transport: transport, Timeout: time.Minute})
 	if err != nil {
 		return nil, err
 	}
-	res := &result{Clusters: o.clusters, Interval: o.interval, LongPoll: o.longPoll, Soak: o.soak}
+	res := &result{Clusters: o.clusters, Interval: o.interval, LongPoll: o.longPoll, Soak: o.soak, Store: o.store, Replicas: o.replicas}
 
 	o.logf("registering %d clusters", o.clusters)
 	m := startPhase(ep, nil)
@@ -69,7 +69,7 @@ func run(ctx context.Context, o *options) (*result, error) {
 	defer func() { stopAgents(); agents.Wait() }()
 	clusters := make([]*client.Cluster, o.clusters)
 	for i, token := range tokens {
-		c, err := client.New(client.Options{Endpoint: ep.base, Token: token, Transport: transport, UserAgent: "fluxconfig-agent/bench"})
+		c, err := client.New(client.Options{Endpoint: ep.base(i), Token: token, Transport: transport, UserAgent: "fluxconfig-agent/bench"})
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func run(ctx context.Context, o *options) (*result, error) {
 
 // change PUTs a revision with the commit and waits until every agent reported it
 // Compliant, the fleet status says so and, for a rollout, the rollout completed.
-func change(ctx context.Context, o *options, ep *endpointProc, sim *fleetSim, status *statusSampler,
+func change(ctx context.Context, o *options, ep *endpoints, sim *fleetSim, status *statusSampler,
 	admin *client.Client, commit string, waves bool) (*changeResult, error) {
 	spec := fleetSpec(commit, nil)
 	if waves {
@@ -139,6 +139,9 @@ func change(ctx context.Context, o *options, ep *endpointProc, sim *fleetSim, st
 		received, reported, _ := sim.times(commit)
 		if tick%100 == 0 {
 			o.logf("  %d received, %d reported Compliant%s", len(received), len(reported), watch.progress())
+			for _, e := range sim.takeErrSamples() {
+				o.logf("  agent error: %s", e)
+			}
 		}
 		if statusAll.IsZero() && status.allOn(commit, o.clusters) {
 			statusAll = time.Now()
@@ -205,14 +208,14 @@ func probe(ctx context.Context, clusters []*client.Cluster, concurrency int) (di
 
 // meter measures a phase: wall time, the endpoint's CPU time and the polls answered.
 type meter struct {
-	ep    *endpointProc
+	ep    *endpoints
 	sim   *fleetSim
 	start time.Time
 	cpu   time.Duration
 	polls int64
 }
 
-func startPhase(ep *endpointProc, sim *fleetSim) *meter {
+func startPhase(ep *endpoints, sim *fleetSim) *meter {
 	m := &meter{ep: ep, sim: sim, start: time.Now(), cpu: ep.cpu()}
 	if sim != nil {
 		m.polls = sim.polls.Load()
