@@ -190,6 +190,21 @@ func exactFleetName(_ *cobra.Command, args []string) error {
 	return nil
 }
 
+// fleetVerb makes cmd a verb on the one fleet configuration its argument names: run gets
+// the endpoint's client and the name.
+func (a *app) fleetVerb(cmd *cobra.Command, run func(cmd *cobra.Command, c *client.Client, name string) error) *cobra.Command {
+	cmd.Use += " NAME"
+	cmd.Args, cmd.ValidArgsFunction = exactFleetName, a.completeFleets
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := a.endpoint()
+		if err != nil {
+			return err
+		}
+		return run(cmd, c, args[0])
+	}
+	return cmd
+}
+
 // completeFleets completes NAME with the fleet configurations.
 func (a *app) completeFleets(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
