@@ -156,20 +156,8 @@ func decodeConfig(props map[string]any) (*dpv1.FluxConfiguration, error) {
 
 func (a *app) showCommand() *cobra.Command {
 	var name string
-	cmd := &cobra.Command{
-		Use:   "show",
-		Short: "Show a flux configuration and its status",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.getConfig(cmd.Context(), name)
-			if err != nil {
-				return err
-			}
-			return a.render(cfg, configTable(cfg))
-		},
-	}
-	a.addNameFlag(cmd, &name)
-	return cmd
+	return a.configReader(&cobra.Command{Use: "show", Short: "Show a flux configuration and its status"}, &name,
+		func(cfg *dpv1.FluxConfiguration) error { return a.render(cfg, configTable(cfg)) })
 }
 
 func (a *app) listCommand() *cobra.Command {

@@ -200,13 +200,23 @@ func (a *app) cluster() (*client.Cluster, error) {
 	return r.client(a.conn.timeout)
 }
 
-// getConfig reads one configuration of the cluster the flags, environment and config file name.
-func (a *app) getConfig(ctx context.Context, name string) (*dpv1.FluxConfiguration, error) {
-	cl, err := a.cluster()
-	if err != nil {
-		return nil, err
+// configReader makes cmd a verb that reads the configuration --name names (into *name, for
+// the completion of other flags) and shows what show makes of it.
+func (a *app) configReader(cmd *cobra.Command, name *string, show func(cfg *dpv1.FluxConfiguration) error) *cobra.Command {
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		cl, err := a.cluster()
+		if err != nil {
+			return err
+		}
+		cfg, err := cl.Get(cmd.Context(), *name)
+		if err != nil {
+			return err
+		}
+		return show(cfg)
 	}
-	return cl.Get(ctx, name)
+	a.addNameFlag(cmd, name)
+	return cmd
 }
 
 // endpoint is the typed client of the endpoint the flags, environment and config file name.
