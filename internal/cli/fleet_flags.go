@@ -153,7 +153,7 @@ func patchProperties(cur dpv1.FluxConfigurationProperties, patch map[string]any)
 			return out, err
 		}
 	}
-	merged, err := json.Marshal(mergePatch(target, p))
+	merged, err := json.Marshal(dpv1.MergePatch(target, p))
 	if err != nil {
 		return out, err
 	}
@@ -161,25 +161,6 @@ func patchProperties(cur dpv1.FluxConfigurationProperties, patch map[string]any)
 		return out, fmt.Errorf("building the configuration: %w", err)
 	}
 	return out, nil
-}
-
-func mergePatch(target, patch any) any {
-	p, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	t, ok := target.(map[string]any)
-	if !ok {
-		t = map[string]any{}
-	}
-	for k, v := range p {
-		if v == nil {
-			delete(t, k)
-			continue
-		}
-		t[k] = mergePatch(t[k], v)
-	}
-	return t
 }
 
 // exactFleetName is the Args of the verbs on one fleet configuration.
@@ -207,6 +188,23 @@ func (a *app) fleetVerb(cmd *cobra.Command, run func(cmd *cobra.Command, c *clie
 
 // completeFleets completes NAME with the fleet configurations.
 func (a *app) completeFleets(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	return a.completeArg(cmd, args, func(ctx context.Context, c *client.Client) ([]string, error) {
+		list, err := c.ListFleets(ctx, client.ListFleetsOptions{})
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, 0, len(list.Value))
+		for _, f := range list.Value {
+			names = append(names, f.Name)
+		}
+		return names, nil
+	})
+}
+
+// completeArg completes a verb's one argument with the names list reads from the endpoint;
+// a failure completes nothing.
+func (a *app) completeArg(cmd *cobra.Command, args []string,
+	list func(context.Context, *client.Client) ([]string, error)) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -216,13 +214,9 @@ func (a *app) completeFleets(cmd *cobra.Command, args []string, _ string) ([]str
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Second)
 	defer cancel()
-	list, err := c.ListFleets(ctx, client.ListFleetsOptions{})
+	names, err := list(ctx, c)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	names := make([]string, 0, len(list.Value))
-	for _, f := range list.Value {
-		names = append(names, f.Name)
 	}
 	return names, cobra.ShellCompDirectiveNoFileComp
 }

@@ -124,7 +124,7 @@ func mergeProperties(base dpv1.FluxConfigurationProperties, patch map[string]any
 	if err := json.Unmarshal(data, &target); err != nil {
 		return out, err
 	}
-	merged, err := json.Marshal(mergePatch(target, patch))
+	merged, err := json.Marshal(dpv1.MergePatch(target, patch))
 	if err != nil {
 		return out, err
 	}
@@ -132,25 +132,6 @@ func mergeProperties(base dpv1.FluxConfigurationProperties, patch map[string]any
 	// so `return out, decodeStrict(merged, &out)` may return out as it was.
 	err = decodeStrict(merged, &out)
 	return out, err
-}
-
-func mergePatch(target, patch any) any {
-	p, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	t, ok := target.(map[string]any)
-	if !ok {
-		t = map[string]any{}
-	}
-	for k, v := range p {
-		if v == nil {
-			delete(t, k)
-		} else {
-			t[k] = mergePatch(t[k], v)
-		}
-	}
-	return t
 }
 
 // save validates props and stores them as a new operation on existing (nil: create),
