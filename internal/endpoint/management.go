@@ -41,21 +41,11 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeFieldError(w, err)
 		return
 	}
-	correlation, ok := correlationID(w, r)
+	existing, correlation, unlock, ok := s.openRecord(w, r)
 	if !ok {
 		return
 	}
-	unlock, err := s.lock(r.Context(), r.PathValue("cluster"))
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
 	defer unlock()
-	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		s.writeInternal(w, r, err)
-		return
-	}
 	if fleetOwned(w, existing) {
 		return
 	}
@@ -82,23 +72,13 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeFieldError(w, err)
 		return
 	}
-	correlation, ok := correlationID(w, r)
+	existing, correlation, unlock, ok := s.openRecord(w, r)
 	if !ok {
 		return
 	}
-	unlock, err := s.lock(r.Context(), r.PathValue("cluster"))
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
 	defer unlock()
-	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
-	if errors.Is(err, ErrNotFound) {
+	if existing == nil {
 		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "configuration "+r.PathValue("name")+" does not exist; create it with PUT")
-		return
-	}
-	if err != nil {
-		s.writeInternal(w, r, err)
 		return
 	}
 	if fleetOwned(w, existing) {
@@ -110,6 +90,30 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
 		return
 	}
 	s.save(w, r, existing, props, correlation)
+}
+
+// openRecord begins a write to the configuration the path names: it takes the correlation
+// id and the cluster's lock (the caller runs unlock) and reads the record, nil when there is
+// none. ok is false once an answer has been written, and then nothing is held.
+func (s *Server) openRecord(w http.ResponseWriter, r *http.Request) (existing *Record, correlation string, unlock func(), ok bool) {
+	if correlation, ok = correlationID(w, r); !ok {
+		return nil, "", nil, false
+	}
+	unlock, err := s.lock(r.Context(), r.PathValue("cluster"))
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return nil, "", nil, false
+	}
+	existing, err = s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
+	if errors.Is(err, ErrNotFound) {
+		return nil, correlation, unlock, true
+	}
+	if err != nil {
+		unlock()
+		s.writeInternal(w, r, err)
+		return nil, "", nil, false
+	}
+	return existing, correlation, unlock, true
 }
 
 // mergeProperties applies patch to base as an RFC 7396 merge patch.
