@@ -93,27 +93,34 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
 }
 
 // openRecord begins a write to the configuration the path names: it takes the correlation
-// id and the cluster's lock (the caller runs unlock) and reads the record, nil when there is
-// none. ok is false once an answer has been written, and then nothing is held.
+// id, then does what lockRecord does.
 func (s *Server) openRecord(w http.ResponseWriter, r *http.Request) (existing *Record, correlation string, unlock func(), ok bool) {
 	if correlation, ok = correlationID(w, r); !ok {
 		return nil, "", nil, false
 	}
+	existing, unlock, ok = s.lockRecord(w, r)
+	return existing, correlation, unlock, ok
+}
+
+// lockRecord takes the lock of the cluster the path names (the caller runs unlock) and reads
+// the configuration, nil when there is none. ok is false once an answer has been written,
+// and then nothing is held.
+func (s *Server) lockRecord(w http.ResponseWriter, r *http.Request) (existing *Record, unlock func(), ok bool) {
 	unlock, err := s.lock(r.Context(), r.PathValue("cluster"))
 	if err != nil {
 		s.writeInternal(w, r, err)
-		return nil, "", nil, false
+		return nil, nil, false
 	}
 	existing, err = s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
 	if errors.Is(err, ErrNotFound) {
-		return nil, correlation, unlock, true
+		return nil, unlock, true
 	}
 	if err != nil {
 		unlock()
 		s.writeInternal(w, r, err)
-		return nil, "", nil, false
+		return nil, nil, false
 	}
-	return existing, correlation, unlock, true
+	return existing, unlock, true
 }
 
 // mergeProperties applies patch to base as an RFC 7396 merge patch.
