@@ -32,6 +32,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // adminToken is the management API's token of this throwaway endpoint.
@@ -115,14 +117,7 @@ func (o *options) check() error {
 }
 
 func (o *options) run(ctx context.Context) error {
-	var err error
-	if o.out, err = filepath.Abs(o.out); err != nil {
-		return err
-	}
-	if o.binDir, err = filepath.Abs(o.binDir); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	if err := testutil.BenchDirs(&o.out, &o.binDir); err != nil {
 		return err
 	}
 	res, err := run(ctx, o)
