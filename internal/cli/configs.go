@@ -103,12 +103,8 @@ give all of them again. --kind with another kind replaces the source: give its -
 			if cmd.Flags().NFlag() == countSet(cmd, "name", "cluster", "endpoint", "token-file", "ca-file", "config", "output", "request-timeout") {
 				return usageError{errors.New("nothing to update: give at least one flag to change")}
 			}
-			cl, err := a.cluster()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			cur, err := cl.Get(ctx, name)
+			cl, cur, err := a.readConfig(ctx, name)
 			if err != nil {
 				return err
 			}

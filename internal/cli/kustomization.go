@@ -59,12 +59,8 @@ func (a *app) kustomizationWrite(verb string) *cobra.Command {
 			if verb == "update" && len(def) == 0 {
 				return usageError{errors.New("nothing to update: give at least one of --path, --depends-on, --timeout, --interval, --retry-interval, --prune, --force, --wait, --disable-health-check")}
 			}
-			cl, err := a.cluster()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			cfg, err := cl.Get(ctx, name)
+			cl, cfg, err := a.readConfig(ctx, name)
 			if err != nil {
 				return err
 			}
@@ -107,12 +103,8 @@ from the cluster. It is refused while other kustomizations depend on it: change 
 --depends-on first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cl, err := a.cluster()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			cfg, err := cl.Get(ctx, name)
+			cl, cfg, err := a.readConfig(ctx, name)
 			if err != nil {
 				return err
 			}

@@ -200,16 +200,26 @@ func (a *app) cluster() (*client.Cluster, error) {
 	return r.client(a.conn.timeout)
 }
 
+// readConfig reads configuration name of the cluster the flags, environment and config file
+// name, and returns that cluster's client for what follows.
+func (a *app) readConfig(ctx context.Context, name string) (*client.Cluster, *dpv1.FluxConfiguration, error) {
+	cl, err := a.cluster()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := cl.Get(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, cfg, nil
+}
+
 // configReader makes cmd a verb that reads the configuration --name names (into *name, for
 // the completion of other flags) and shows what show makes of it.
 func (a *app) configReader(cmd *cobra.Command, name *string, show func(cfg *dpv1.FluxConfiguration) error) *cobra.Command {
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		cl, err := a.cluster()
-		if err != nil {
-			return err
-		}
-		cfg, err := cl.Get(cmd.Context(), *name)
+		_, cfg, err := a.readConfig(cmd.Context(), *name)
 		if err != nil {
 			return err
 		}
