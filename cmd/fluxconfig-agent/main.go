@@ -129,7 +129,8 @@ func main() {
 		log.Error(err, "Unable to set up drift repair")
 		os.Exit(1)
 	}
-	r := &reporter.Reporter{Client: mgr.GetClient(), Config: config, Interval: statusInterval, Now: time.Now, Identity: identity}
+	r := &reporter.Reporter{Client: mgr.GetClient(), Config: config, Interval: statusInterval, Now: time.Now, Identity: identity,
+		Hold: p.FirstRound()}
 	if err := r.SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the status reporter")
 		os.Exit(1)

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,8 +51,10 @@ import (
 // the poller, the status reporter and drift repair, its writes counted, its metrics served
 // on 127.0.0.1 and its events recorded in the API server.
 type runningAgent struct {
-	writes     *testutil.WriteCounter
-	metricsURL string
+	writes *testutil.WriteCounter
+	// repairReads counts drift repair's reads of the live objects.
+	repairReads *countingReader
+	metricsURL  string
 	// stop stops the agent and waits until it has; the test's end calls it too.
 	stop func()
 }
@@ -61,7 +64,7 @@ type runningAgent struct {
 func (f *fixture) startAgent(endpoint client.Agent, pollInterval time.Duration) *runningAgent {
 	f.t.Helper()
 	g := f.g
-	a := &runningAgent{writes: &testutil.WriteCounter{}}
+	a := &runningAgent{writes: &testutil.WriteCounter{}, repairReads: &countingReader{}}
 	counted := rest.CopyConfig(cfg)
 	counted.Wrap(a.writes.Wrap)
 	addr, err := testutil.FreeAddr()
@@ -81,7 +84,8 @@ func (f *fixture) startAgent(endpoint client.Agent, pollInterval time.Duration) 
 		Log: logr.Discard(), Desired: desired, Recorder: recorder})).To(Succeed())
 	rep := &reporter.Reporter{Client: mgr.GetClient(), Config: endpoint, Interval: time.Second, Now: time.Now}
 	g.Expect(rep.SetupWithManager(mgr)).To(Succeed())
-	repairer := &drift.Repairer{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Desired: desired, Recorder: recorder}
+	a.repairReads.Reader = mgr.GetAPIReader()
+	repairer := &drift.Repairer{Client: mgr.GetClient(), Reader: a.repairReads, Desired: desired, Recorder: recorder}
 	g.Expect(repairer.SetupWithManager(mgr)).To(Succeed())
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -105,6 +109,17 @@ func (f *fixture) startAgent(endpoint client.Agent, pollInterval time.Duration) 
 		return err
 	}, 30*time.Second, 50*time.Millisecond).Should(Succeed(), "the metrics endpoint serves")
 	return a
+}
+
+// countingReader counts the reads it passes on.
+type countingReader struct {
+	ctrlclient.Reader
+	gets atomic.Int64
+}
+
+func (r *countingReader) Get(ctx context.Context, key ctrlclient.ObjectKey, obj ctrlclient.Object, opts ...ctrlclient.GetOption) error {
+	r.gets.Add(1)
+	return r.Reader.Get(ctx, key, obj, opts...)
 }
 
 // scrape reads the agent's metrics endpoint: each series, e.g.

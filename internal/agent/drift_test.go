@@ -63,6 +63,8 @@ func TestDrift_EditedConfigIsRestored(t *testing.T) {
 	applied := f.settled(g, ns, "app")
 	a.quiet(t, "the steady state sends no writes")
 	repairs := a.metric(g, editedRepairs)
+	// The create event of what the agent applied is answered from the watch, without a read.
+	g.Expect(a.repairReads.gets.Load()).To(BeZero(), "drift repair read a FluxConfig the agent had just applied")
 
 	edit := func(mutate func(fc *v1alpha1.FluxConfig)) {
 		t.Helper()
@@ -82,6 +84,7 @@ func TestDrift_EditedConfigIsRestored(t *testing.T) {
 	g.Eventually(restored, repairDeadline, 20*time.Millisecond).Should(Succeed())
 	t.Logf("edit → restored: %s", time.Since(start).Round(10*time.Millisecond))
 	g.Eventually(func(g Gomega) float64 { return a.metric(g, editedRepairs) }, 10*time.Second, 50*time.Millisecond).Should(Equal(repairs + 1))
+	g.Expect(a.repairReads.gets.Load()).To(BeNumerically(">", 0), "an edit is read live before it is repaired")
 
 	edit(func(fc *v1alpha1.FluxConfig) {
 		fc.Spec.Suspend = true

@@ -28,6 +28,7 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/agent/poller"
 	"github.com/fluxconfig/fluxconfig/internal/agent/reporter"
 )
 
@@ -182,4 +183,36 @@ func TestReporter_ForgottenConfigurationIsNotRetried(t *testing.T) {
 	res := f.reconcile(ns, "app")
 	g.Expect(res.RequeueAfter).To(BeZero())
 	g.Expect(f.fluxConfig(ns, "app").Annotations).NotTo(HaveKey(v1alpha1.LastReportedAnnotation))
+}
+
+// TestReporter_HoldsReportsUntilTheFirstPollRoundEnds: the agent's reporter waits for the
+// poller's first round, which on a fresh cluster creates every FluxConfig, and then reports
+// what waited.
+func TestReporter_HoldsReportsUntilTheFirstPollRoundEnds(t *testing.T) {
+	f := newFixture(t, "hold")
+	g := f.g
+	ns := f.ns("agent-hold")
+	round := f.poller.FirstRound()
+	g.Expect(round).NotTo(BeClosed())
+	held := &reporter.Reporter{Client: f.kube, Config: f.poller.Config, Interval: time.Minute, Now: f.clock.Now,
+		Identity: f.poller.Identity, Hold: round}
+
+	// A FluxConfig of this agent from before (an earlier run) waits while the round has not ended.
+	f.mustPut("app", gitBody(ns, nil))
+	other := &poller.Poller{Client: f.kube, Config: f.poller.Config, Interval: time.Second, Now: f.clock.Now,
+		Log: f.poller.Log, Identity: f.poller.Identity}
+	g.Expect(other.Poll(context.Background())).To(Succeed())
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := held.Reconcile(ctx, reconcileRequest(ns, "app"))
+	g.Expect(err).To(MatchError(context.DeadlineExceeded))
+	g.Expect(f.reports.Load()).To(BeZero())
+
+	// The round ends, even one that changes nothing, and the report goes out.
+	f.poll()
+	g.Expect(round).To(BeClosed())
+	g.Expect(f.poller.FirstRound()).To(BeClosed())
+	_, err = held.Reconcile(context.Background(), reconcileRequest(ns, "app"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(f.reports.Load()).To(Equal(int64(1)))
 }

@@ -403,22 +403,15 @@ func timeOf(t *time.Time) string {
 
 // completeClusters completes NAME with the registered clusters.
 func (a *app) completeClusters(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	c, err := a.endpoint()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Second)
-	defer cancel()
-	list, err := listClusters(ctx, c, client.ListClustersOptions{}, false)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	names := make([]string, 0, len(list.Value))
-	for _, cl := range list.Value {
-		names = append(names, cl.Name)
-	}
-	return names, cobra.ShellCompDirectiveNoFileComp
+	return a.completeArg(cmd, args, func(ctx context.Context, c *client.Client) ([]string, error) {
+		list, err := listClusters(ctx, c, client.ListClustersOptions{}, false)
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, 0, len(list.Value))
+		for _, cl := range list.Value {
+			names = append(names, cl.Name)
+		}
+		return names, nil
+	})
 }

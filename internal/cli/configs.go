@@ -48,22 +48,10 @@ as az does. The command fails when the configuration exists; change it with 'upd
     --bucket-access-key AKIA... --bucket-secret-key - < secret-key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			kind, ok := sourceKinds[f.kind]
-			if !ok {
-				return fmt.Errorf("--kind %q: use git, bucket, azblob or oci", f.kind)
-			}
-			if !f.changed("url") {
-				return usageError{errors.New("--url is required")}
-			}
-			props, err := f.properties(f.kind, false, a.secrets())
-			if err != nil {
+			if err := f.checkCreate(); err != nil {
 				return err
 			}
-			props["sourceKind"] = kind
-			if _, ok := props["kustomizations"]; !ok {
-				props["kustomizations"] = map[string]any{defaultKustomization: map[string]any{}}
-			}
-			cfg, err := decodeConfig(props)
+			cfg, err := f.newConfig(a.secrets())
 			if err != nil {
 				return err
 			}
@@ -115,33 +103,14 @@ give all of them again. --kind with another kind replaces the source: give its -
 			if cmd.Flags().NFlag() == countSet(cmd, "name", "cluster", "endpoint", "token-file", "ca-file", "config", "output", "request-timeout") {
 				return usageError{errors.New("nothing to update: give at least one flag to change")}
 			}
-			cl, err := a.cluster()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			cur, err := cl.Get(ctx, name)
+			cl, cur, err := a.readConfig(ctx, name)
 			if err != nil {
 				return err
 			}
-			kind := kindOf(cur.Properties.SourceKind)
-			if f.changed("kind") {
-				if _, ok := sourceKinds[f.kind]; !ok {
-					return fmt.Errorf("--kind %q: use git, bucket, azblob or oci", f.kind)
-				}
-				kind = f.kind
-			}
-			props, err := f.properties(kind, true, a.secrets())
+			props, err := f.updatePatch(cur.Properties.SourceKind, a.secrets())
 			if err != nil {
 				return err
-			}
-			if kind != kindOf(cur.Properties.SourceKind) {
-				props["sourceKind"] = sourceKinds[kind]
-				for k, body := range bodyKeys {
-					if k != sourceKinds[kind] {
-						props[body] = nil
-					}
-				}
 			}
 			out, err := cl.Patch(ctx, name, map[string]any{"properties": props})
 			if err != nil {
@@ -183,20 +152,8 @@ func decodeConfig(props map[string]any) (*dpv1.FluxConfiguration, error) {
 
 func (a *app) showCommand() *cobra.Command {
 	var name string
-	cmd := &cobra.Command{
-		Use:   "show",
-		Short: "Show a flux configuration and its status",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.getConfig(cmd.Context(), name)
-			if err != nil {
-				return err
-			}
-			return a.render(cfg, configTable(cfg))
-		},
-	}
-	a.addNameFlag(cmd, &name)
-	return cmd
+	return a.configReader(&cobra.Command{Use: "show", Short: "Show a flux configuration and its status"}, &name,
+		func(cfg *dpv1.FluxConfiguration) error { return a.render(cfg, configTable(cfg)) })
 }
 
 func (a *app) listCommand() *cobra.Command {

@@ -112,12 +112,8 @@ configuration exists; change it with 'fleet update'.`,
 			if err := f.refuseSecrets(); err != nil {
 				return err
 			}
-			kind, ok := sourceKinds[f.kind]
-			if !ok {
-				return fmt.Errorf("--kind %q: use git, bucket, azblob or oci", f.kind)
-			}
-			if !f.changed("url") {
-				return usageError{errors.New("--url is required")}
+			if err := f.checkCreate(); err != nil {
+				return err
 			}
 			sel, err := f.sel.selector()
 			if err != nil {
@@ -130,15 +126,7 @@ configuration exists; change it with 'fleet update'.`,
 			if err != nil {
 				return err
 			}
-			props, err := f.properties(f.kind, false, a.secrets())
-			if err != nil {
-				return err
-			}
-			props["sourceKind"] = kind
-			if _, ok := props["kustomizations"]; !ok {
-				props["kustomizations"] = map[string]any{defaultKustomization: map[string]any{}}
-			}
-			cfg, err := decodeConfig(props)
+			cfg, err := f.newConfig(a.secrets())
 			if err != nil {
 				return err
 			}
@@ -198,24 +186,9 @@ rollout is kept unless a rollout flag changes it; --wave given replaces every wa
 			if err != nil {
 				return err
 			}
-			kind := kindOf(cur.Properties.SourceKind)
-			if f.changed("kind") {
-				if _, ok := sourceKinds[f.kind]; !ok {
-					return fmt.Errorf("--kind %q: use git, bucket, azblob or oci", f.kind)
-				}
-				kind = f.kind
-			}
-			patch, err := f.properties(kind, true, a.secrets())
+			patch, err := f.updatePatch(cur.Properties.SourceKind, a.secrets())
 			if err != nil {
 				return err
-			}
-			if kind != kindOf(cur.Properties.SourceKind) {
-				patch["sourceKind"] = sourceKinds[kind]
-				for k, body := range bodyKeys {
-					if k != sourceKinds[kind] {
-						patch[body] = nil
-					}
-				}
 			}
 			next, err := patchProperties(cur.Properties, patch)
 			if err != nil {

@@ -153,7 +153,7 @@ func patchProperties(cur dpv1.FluxConfigurationProperties, patch map[string]any)
 			return out, err
 		}
 	}
-	merged, err := json.Marshal(mergePatch(target, p))
+	merged, err := json.Marshal(dpv1.MergePatch(target, p))
 	if err != nil {
 		return out, err
 	}
@@ -161,25 +161,6 @@ func patchProperties(cur dpv1.FluxConfigurationProperties, patch map[string]any)
 		return out, fmt.Errorf("building the configuration: %w", err)
 	}
 	return out, nil
-}
-
-func mergePatch(target, patch any) any {
-	p, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	t, ok := target.(map[string]any)
-	if !ok {
-		t = map[string]any{}
-	}
-	for k, v := range p {
-		if v == nil {
-			delete(t, k)
-			continue
-		}
-		t[k] = mergePatch(t[k], v)
-	}
-	return t
 }
 
 // exactFleetName is the Args of the verbs on one fleet configuration.
@@ -190,8 +171,40 @@ func exactFleetName(_ *cobra.Command, args []string) error {
 	return nil
 }
 
+// fleetVerb makes cmd a verb on the one fleet configuration its argument names: run gets
+// the endpoint's client and the name.
+func (a *app) fleetVerb(cmd *cobra.Command, run func(cmd *cobra.Command, c *client.Client, name string) error) *cobra.Command {
+	cmd.Use += " NAME"
+	cmd.Args, cmd.ValidArgsFunction = exactFleetName, a.completeFleets
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := a.endpoint()
+		if err != nil {
+			return err
+		}
+		return run(cmd, c, args[0])
+	}
+	return cmd
+}
+
 // completeFleets completes NAME with the fleet configurations.
 func (a *app) completeFleets(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	return a.completeArg(cmd, args, func(ctx context.Context, c *client.Client) ([]string, error) {
+		list, err := c.ListFleets(ctx, client.ListFleetsOptions{})
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, 0, len(list.Value))
+		for _, f := range list.Value {
+			names = append(names, f.Name)
+		}
+		return names, nil
+	})
+}
+
+// completeArg completes a verb's one argument with the names list reads from the endpoint;
+// a failure completes nothing.
+func (a *app) completeArg(cmd *cobra.Command, args []string,
+	list func(context.Context, *client.Client) ([]string, error)) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -201,13 +214,9 @@ func (a *app) completeFleets(cmd *cobra.Command, args []string, _ string) ([]str
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Second)
 	defer cancel()
-	list, err := c.ListFleets(ctx, client.ListFleetsOptions{})
+	names, err := list(ctx, c)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	names := make([]string, 0, len(list.Value))
-	for _, f := range list.Value {
-		names = append(names, f.Name)
 	}
 	return names, cobra.ShellCompDirectiveNoFileComp
 }

@@ -29,23 +29,14 @@ import (
 // The fleet verbs that read, and delete.
 
 func (a *app) fleetShowCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:               "show NAME",
-		Short:             "Show a fleet configuration and its revision",
-		Args:              exactFleetName,
-		ValidArgsFunction: a.completeFleets,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.endpoint()
-			if err != nil {
-				return err
-			}
-			out, err := c.GetFleet(cmd.Context(), args[0])
+	return a.fleetVerb(&cobra.Command{Use: "show", Short: "Show a fleet configuration and its revision"},
+		func(cmd *cobra.Command, c *client.Client, name string) error {
+			out, err := c.GetFleet(cmd.Context(), name)
 			if err != nil {
 				return err
 			}
 			return a.render(out, fleetTable(out))
-		},
-	}
+		})
 }
 
 func (a *app) fleetListCommand() *cobra.Command {
@@ -104,32 +95,25 @@ func pageFlags(limit int, cont string) error {
 
 func (a *app) fleetDeleteCommand() *cobra.Command {
 	var yes bool
-	cmd := &cobra.Command{
-		Use:   "delete NAME",
+	cmd := a.fleetVerb(&cobra.Command{
+		Use:   "delete",
 		Short: "Delete a fleet configuration from every cluster",
 		Long: `Delete a fleet configuration and its revisions. Every cluster's copy is removed as 'delete'
 removes a configuration: the agent deletes the FluxConfig, and the copy goes when it reports
 it gone.`,
-		Args:              exactFleetName,
-		ValidArgsFunction: a.completeFleets,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.endpoint()
-			if err != nil {
-				return err
-			}
-			if err := a.confirm(fmt.Sprintf("Delete fleet configuration %s from every cluster?", args[0]), yes); err != nil {
-				return err
-			}
-			if err := c.DeleteFleet(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			if a.output != outputTable {
-				return a.render(map[string]any{"name": args[0], "deleted": true}, nil)
-			}
-			a.note("Fleet configuration %s deleted; the clusters' agents remove their copies.", args[0])
-			return nil
-		},
-	}
+	}, func(cmd *cobra.Command, c *client.Client, name string) error {
+		if err := a.confirm(fmt.Sprintf("Delete fleet configuration %s from every cluster?", name), yes); err != nil {
+			return err
+		}
+		if err := c.DeleteFleet(cmd.Context(), name); err != nil {
+			return err
+		}
+		if a.output != outputTable {
+			return a.render(map[string]any{"name": name, "deleted": true}, nil)
+		}
+		a.note("Fleet configuration %s deleted; the clusters' agents remove their copies.", name)
+		return nil
+	})
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
 }
@@ -178,21 +162,12 @@ page of --limit clusters (default 100); the command for the next page is said on
 }
 
 func (a *app) fleetRevisionsCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:               "revisions NAME",
-		Short:             "List the kept revisions of a fleet configuration, newest first",
-		Args:              exactFleetName,
-		ValidArgsFunction: a.completeFleets,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.endpoint()
-			if err != nil {
-				return err
-			}
-			revs, err := c.ListFleetRevisions(cmd.Context(), args[0])
+	return a.fleetVerb(&cobra.Command{Use: "revisions", Short: "List the kept revisions of a fleet configuration, newest first"},
+		func(cmd *cobra.Command, c *client.Client, name string) error {
+			revs, err := c.ListFleetRevisions(cmd.Context(), name)
 			if err != nil {
 				return err
 			}
 			return a.render(dpv1.FleetRevisionList{Value: revs}, revisionsTable(revs))
-		},
-	}
+		})
 }

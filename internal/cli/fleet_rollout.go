@@ -33,24 +33,14 @@ import (
 
 func (a *app) fleetRolloutCommands() []*cobra.Command {
 	op := func(use, short, long string, call func(*client.Client, context.Context, string) (*dpv1.FleetConfiguration, error)) *cobra.Command {
-		return &cobra.Command{
-			Use:               use + " NAME",
-			Short:             short,
-			Long:              long,
-			Args:              exactFleetName,
-			ValidArgsFunction: a.completeFleets,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				c, err := a.endpoint()
-				if err != nil {
-					return err
-				}
-				out, err := call(c, cmd.Context(), args[0])
+		return a.fleetVerb(&cobra.Command{Use: use, Short: short, Long: long},
+			func(cmd *cobra.Command, c *client.Client, name string) error {
+				out, err := call(c, cmd.Context(), name)
 				if err != nil {
 					return err
 				}
 				return a.render(out, rolloutTable(out))
-			},
-		}
+			})
 	}
 	var immediate bool
 	rollback := op("rollback", "Roll a fleet configuration back to its previous revision",

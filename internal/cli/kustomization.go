@@ -59,12 +59,8 @@ func (a *app) kustomizationWrite(verb string) *cobra.Command {
 			if verb == "update" && len(def) == 0 {
 				return usageError{errors.New("nothing to update: give at least one of --path, --depends-on, --timeout, --interval, --retry-interval, --prune, --force, --wait, --disable-health-check")}
 			}
-			cl, err := a.cluster()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			cfg, err := cl.Get(ctx, name)
+			cl, cfg, err := a.readConfig(ctx, name)
 			if err != nil {
 				return err
 			}
@@ -107,12 +103,8 @@ from the cluster. It is refused while other kustomizations depend on it: change 
 --depends-on first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cl, err := a.cluster()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			cfg, err := cl.Get(ctx, name)
+			cl, cfg, err := a.readConfig(ctx, name)
 			if err != nil {
 				return err
 			}
@@ -158,46 +150,27 @@ func dependents(ks map[string]*dpv1.KustomizationDefinition, name string) []stri
 
 func (a *app) kustomizationList() *cobra.Command {
 	var name string
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the kustomizations of a flux configuration",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.getConfig(cmd.Context(), name)
-			if err != nil {
-				return err
-			}
+	return a.configReader(&cobra.Command{Use: "list", Short: "List the kustomizations of a flux configuration"}, &name,
+		func(cfg *dpv1.FluxConfiguration) error {
 			ks := cfg.Properties.Kustomizations
 			if ks == nil {
 				ks = map[string]*dpv1.KustomizationDefinition{}
 			}
 			return a.render(ks, kustomizationsTable(ks))
-		},
-	}
-	a.addNameFlag(cmd, &name)
-	return cmd
+		})
 }
 
 func (a *app) kustomizationShow() *cobra.Command {
 	var name, kname string
-	cmd := &cobra.Command{
-		Use:   "show",
-		Short: "Show a kustomization of a flux configuration",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.getConfig(cmd.Context(), name)
-			if err != nil {
-				return err
-			}
+	cmd := a.configReader(&cobra.Command{Use: "show", Short: "Show a kustomization of a flux configuration"}, &name,
+		func(cfg *dpv1.FluxConfiguration) error {
 			k, ok := cfg.Properties.Kustomizations[kname]
 			if !ok {
 				return fmt.Errorf("configuration %s has no kustomization %s (it has %s)", name, kname,
 					orDash(strings.Join(sortedKeys(cfg.Properties.Kustomizations), ", ")))
 			}
 			return a.render(k, kustomizationsTable(map[string]*dpv1.KustomizationDefinition{kname: k}))
-		},
-	}
-	a.addNameFlag(cmd, &name)
+		})
 	a.addKustomizationNameFlag(cmd, &kname, &name)
 	return cmd
 }
@@ -230,30 +203,16 @@ func (a *app) deployedObjectCommand() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	var listName string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the objects a flux configuration deployed, with their compliance",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			statuses, err := a.statuses(cmd.Context(), listName)
-			if err != nil {
-				return err
-			}
+	list := a.configReader(&cobra.Command{Use: "list", Short: "List the objects a flux configuration deployed, with their compliance"},
+		&listName, func(cfg *dpv1.FluxConfiguration) error {
+			statuses := statusesOf(cfg)
 			return a.render(statuses, objectsTable(statuses))
-		},
-	}
-	a.addNameFlag(list, &listName)
+		})
 
 	var name, objName, objNamespace, objKind string
-	show := &cobra.Command{
-		Use:   "show",
-		Short: "Show one object a flux configuration deployed, with its conditions",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			statuses, err := a.statuses(cmd.Context(), name)
-			if err != nil {
-				return err
-			}
+	show := a.configReader(&cobra.Command{Use: "show", Short: "Show one object a flux configuration deployed, with its conditions"},
+		&name, func(cfg *dpv1.FluxConfiguration) error {
+			statuses := statusesOf(cfg)
 			for i := range statuses {
 				s := &statuses[i]
 				if s.Name == objName && s.Namespace == objNamespace && s.Kind == objKind {
@@ -262,9 +221,7 @@ func (a *app) deployedObjectCommand() *cobra.Command {
 			}
 			return fmt.Errorf("configuration %s reports no %s %s/%s; 'fluxconfig deployed-object list -n %s' lists what it reports",
 				name, objKind, objNamespace, objName, name)
-		},
-	}
-	a.addNameFlag(show, &name)
+		})
 	show.Flags().StringVar(&objName, "object-name", "", "name of the object")
 	show.Flags().StringVar(&objNamespace, "object-namespace", "", "namespace of the object")
 	show.Flags().StringVar(&objKind, "object-kind", "", "kind of the object: GitRepository, Bucket, OCIRepository, HelmRepository, HelmChart, HelmRelease or Kustomization")
@@ -277,18 +234,10 @@ func (a *app) deployedObjectCommand() *cobra.Command {
 	return cmd
 }
 
-// statuses are the objects the cluster reported for the configuration.
-func (a *app) statuses(ctx context.Context, name string) ([]dpv1.ObjectStatusDefinition, error) {
-	cl, err := a.cluster()
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := cl.Get(ctx, name)
-	if err != nil {
-		return nil, err
-	}
+// statusesOf are the objects the cluster reported for the configuration.
+func statusesOf(cfg *dpv1.FluxConfiguration) []dpv1.ObjectStatusDefinition {
 	if cfg.Properties.Statuses == nil {
-		return []dpv1.ObjectStatusDefinition{}, nil
+		return []dpv1.ObjectStatusDefinition{}
 	}
-	return cfg.Properties.Statuses, nil
+	return cfg.Properties.Statuses
 }

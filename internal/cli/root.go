@@ -200,13 +200,33 @@ func (a *app) cluster() (*client.Cluster, error) {
 	return r.client(a.conn.timeout)
 }
 
-// getConfig reads one configuration of the cluster the flags, environment and config file name.
-func (a *app) getConfig(ctx context.Context, name string) (*dpv1.FluxConfiguration, error) {
+// readConfig reads configuration name of the cluster the flags, environment and config file
+// name, and returns that cluster's client for what follows.
+func (a *app) readConfig(ctx context.Context, name string) (*client.Cluster, *dpv1.FluxConfiguration, error) {
 	cl, err := a.cluster()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return cl.Get(ctx, name)
+	cfg, err := cl.Get(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, cfg, nil
+}
+
+// configReader makes cmd a verb that reads the configuration --name names (into *name, for
+// the completion of other flags) and shows what show makes of it.
+func (a *app) configReader(cmd *cobra.Command, name *string, show func(cfg *dpv1.FluxConfiguration) error) *cobra.Command {
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		_, cfg, err := a.readConfig(cmd.Context(), *name)
+		if err != nil {
+			return err
+		}
+		return show(cfg)
+	}
+	a.addNameFlag(cmd, name)
+	return cmd
 }
 
 // endpoint is the typed client of the endpoint the flags, environment and config file name.

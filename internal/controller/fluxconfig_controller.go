@@ -36,7 +36,6 @@ import (
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -310,9 +309,8 @@ func (r *FluxConfigReconciler) applyAll(ctx context.Context, obj *v1alpha1.FluxC
 			current[objectKey(r, o)] = now
 		}
 		if did {
-			gvk, _ := apiutil.GVKForObject(o, r.Scheme)
-			log.V(1).Info("Applied", "kind", gvk.Kind, "object", klog.KObj(o))
-			changed = append(changed, gvk.Kind+" "+o.GetName())
+			log.V(1).Info("Applied", "kind", r.kindOf(o), "object", klog.KObj(o))
+			changed = append(changed, r.kindName(o))
 		}
 	}
 	return changed, current, nil

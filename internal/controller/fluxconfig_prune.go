@@ -158,14 +158,24 @@ func (r *FluxConfigReconciler) delete(ctx context.Context, o client.Object) erro
 	if err := r.Delete(ctx, o); client.IgnoreNotFound(err) != nil && !apimeta.IsNoMatchError(err) {
 		return fmt.Errorf("deleting %s: %w", objectKey(r, o), err)
 	}
-	gvk, _ := apiutil.GVKForObject(o, r.Scheme)
-	ctrl.LoggerFrom(ctx).V(1).Info("Deleted", "kind", gvk.Kind, "object", klog.KObj(o))
+	ctrl.LoggerFrom(ctx).V(1).Info("Deleted", "kind", r.kindOf(o), "object", klog.KObj(o))
 	return nil
 }
 
+// objectKey is "Kind/namespace/name": an object's identity among those of a config.
 func objectKey(r *FluxConfigReconciler, o client.Object) string {
+	return r.kindOf(o) + "/" + o.GetNamespace() + "/" + o.GetName()
+}
+
+// kindOf is o's kind as the scheme knows it; typed objects often come without one.
+func (r *FluxConfigReconciler) kindOf(o client.Object) string {
 	gvk, _ := apiutil.GVKForObject(o, r.Scheme)
-	return gvk.Kind + "/" + o.GetNamespace() + "/" + o.GetName()
+	return gvk.Kind
+}
+
+// kindName is "Kind name", as events name an object.
+func (r *FluxConfigReconciler) kindName(o client.Object) string {
+	return r.kindOf(o) + " " + o.GetName()
 }
 
 // Reasons of the events that tell the stages of a deletion, one event per stage.

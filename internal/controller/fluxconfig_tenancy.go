@@ -28,7 +28,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/render"
@@ -230,8 +229,7 @@ func (r *FluxConfigReconciler) releaseTenantRBAC(ctx context.Context, obj *v1alp
 func (r *FluxConfigReconciler) kindNames(objs []client.Object) string {
 	names := make([]string, 0, len(objs))
 	for _, o := range objs {
-		gvk, _ := apiutil.GVKForObject(o, r.Scheme)
-		names = append(names, gvk.Kind+" "+o.GetName())
+		names = append(names, r.kindName(o))
 	}
 	return strings.Join(names, ", ")
 }

@@ -64,48 +64,47 @@ func key(cluster, name string) []byte { return []byte(cluster + "\x00" + name) }
 
 // Get implements Store.
 func (s *BoltStore) Get(_ context.Context, cluster, name string) (*Record, error) {
-	var rec *Record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(recordsBucket).Get(key(cluster, name))
-		if v == nil {
-			return ErrNotFound
-		}
-		rec = &Record{}
-		return json.Unmarshal(v, rec)
-	})
-	return rec, err
+	return boltGet[Record](s.db, recordsBucket, key(cluster, name), ErrNotFound)
 }
 
 // List implements Store.
 func (s *BoltStore) List(_ context.Context, cluster string) ([]*Record, error) {
-	prefix := []byte(cluster + "\x00")
-	var out []*Record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(recordsBucket).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			rec := &Record{}
-			if err := json.Unmarshal(v, rec); err != nil {
-				return fmt.Errorf("decoding %q: %w", k, err)
-			}
-			out = append(out, rec)
-		}
-		return nil
-	})
-	return out, err
+	return boltScan[Record](s.db, recordsBucket, []byte(cluster+"\x00"), "")
 }
 
 // ListAll implements Store.
 func (s *BoltStore) ListAll(_ context.Context) ([]*Record, error) {
-	var out []*Record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(recordsBucket).ForEach(func(k, v []byte) error {
-			rec := &Record{}
-			if err := json.Unmarshal(v, rec); err != nil {
-				return fmt.Errorf("decoding %q: %w", k, err)
+	return boltScan[Record](s.db, recordsBucket, nil, "")
+}
+
+// boltGet decodes the value of k in bucket; missing when there is none.
+func boltGet[T any](db *bolt.DB, bucket, k []byte, missing error) (*T, error) {
+	var out *T
+	err := db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucket).Get(k)
+		if v == nil {
+			return missing
+		}
+		out = new(T)
+		return json.Unmarshal(v, out)
+	})
+	return out, err
+}
+
+// boltScan decodes, in key order, the values of bucket whose keys start with prefix (all of
+// them when it is empty); what names the kind of document in an error.
+func boltScan[T any](db *bolt.DB, bucket, prefix []byte, what string) ([]*T, error) {
+	var out []*T
+	err := db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			doc := new(T)
+			if err := json.Unmarshal(v, doc); err != nil {
+				return fmt.Errorf("decoding %s%q: %w", what, k, err)
 			}
-			out = append(out, rec)
-			return nil
-		})
+			out = append(out, doc)
+		}
+		return nil
 	})
 	return out, err
 }

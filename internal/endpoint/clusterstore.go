@@ -20,7 +20,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -68,32 +67,12 @@ var _ ClusterStore = (*BoltStore)(nil)
 
 // GetCluster implements ClusterStore.
 func (s *BoltStore) GetCluster(_ context.Context, name string) (*ClusterRecord, error) {
-	var rec *ClusterRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(clustersBucket).Get([]byte(name))
-		if v == nil {
-			return ErrClusterNotFound
-		}
-		rec = &ClusterRecord{}
-		return json.Unmarshal(v, rec)
-	})
-	return rec, err
+	return boltGet[ClusterRecord](s.db, clustersBucket, []byte(name), ErrClusterNotFound)
 }
 
 // ListClusters implements ClusterStore; bbolt keeps keys sorted, so no sort is needed.
 func (s *BoltStore) ListClusters(_ context.Context) ([]*ClusterRecord, error) {
-	var out []*ClusterRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(clustersBucket).ForEach(func(k, v []byte) error {
-			rec := &ClusterRecord{}
-			if err := json.Unmarshal(v, rec); err != nil {
-				return fmt.Errorf("decoding cluster %q: %w", k, err)
-			}
-			out = append(out, rec)
-			return nil
-		})
-	})
-	return out, err
+	return boltScan[ClusterRecord](s.db, clustersBucket, nil, "cluster ")
 }
 
 // PutClusters implements ClusterStore in one fsync'd transaction.

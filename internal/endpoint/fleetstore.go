@@ -22,7 +22,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -120,16 +120,7 @@ func revisionKey(name string, revision int64) []byte {
 
 // GetFleet implements FleetStore.
 func (s *BoltStore) GetFleet(_ context.Context, name string) (*FleetRecord, error) {
-	var f *FleetRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(fleetsBucket).Get([]byte(name))
-		if v == nil {
-			return ErrFleetNotFound
-		}
-		f = &FleetRecord{}
-		return json.Unmarshal(v, f)
-	})
-	return f, err
+	return boltGet[FleetRecord](s.db, fleetsBucket, []byte(name), ErrFleetNotFound)
 }
 
 // GetFleetSummary implements fleetSummaries.
@@ -149,18 +140,7 @@ func (s *BoltStore) GetFleetSummary(_ context.Context, name string) (*FleetRecor
 
 // ListFleets implements FleetStore; bbolt keeps keys sorted.
 func (s *BoltStore) ListFleets(_ context.Context) ([]*FleetRecord, error) {
-	var out []*FleetRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(fleetsBucket).ForEach(func(k, v []byte) error {
-			f := &FleetRecord{}
-			if err := json.Unmarshal(v, f); err != nil {
-				return fmt.Errorf("decoding fleet configuration %q: %w", k, err)
-			}
-			out = append(out, f)
-			return nil
-		})
-	})
-	return out, err
+	return boltScan[FleetRecord](s.db, fleetsBucket, nil, "fleet configuration ")
 }
 
 // PutFleet implements FleetStore in one fsync'd transaction.
@@ -194,19 +174,8 @@ func (s *BoltStore) PutFleet(_ context.Context, f *FleetRecord) error {
 
 // ListFleetRevisions implements FleetStore.
 func (s *BoltStore) ListFleetRevisions(_ context.Context, name string) ([]*FleetRecord, error) {
-	prefix := append([]byte(name), 0)
-	var out []*FleetRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(fleetRevisionsBucket).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			f := &FleetRecord{}
-			if err := json.Unmarshal(v, f); err != nil {
-				return fmt.Errorf("decoding revision %q: %w", k, err)
-			}
-			out = append([]*FleetRecord{f}, out...)
-		}
-		return nil
-	})
+	out, err := boltScan[FleetRecord](s.db, fleetRevisionsBucket, append([]byte(name), 0), "revision ")
+	slices.Reverse(out) // stored oldest first
 	return out, err
 }
 

@@ -20,7 +20,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 
@@ -131,23 +130,13 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, _ Role) {
 // removes it from the endpoint at once.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request, _ Role) {
 	cluster, name := r.PathValue("cluster"), r.PathValue("name")
-	correlation, ok := correlationID(w, r)
+	rec, correlation, unlock, ok := s.openRecord(w, r)
 	if !ok {
 		return
 	}
-	unlock, err := s.lock(r.Context(), cluster)
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
 	defer unlock()
-	rec, err := s.Store.Get(r.Context(), cluster, name)
-	if errors.Is(err, ErrNotFound) {
+	if rec == nil {
 		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	if err != nil {
-		s.writeInternal(w, r, err)
 		return
 	}
 	if fleetOwned(w, rec) {
@@ -192,23 +181,18 @@ func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
 		return
 	}
 	cluster, name := r.PathValue("cluster"), r.PathValue("name")
-	unlock, err := s.lock(r.Context(), cluster)
-	if err != nil {
-		s.writeInternal(w, r, err)
+	rec, unlock, ok := s.lockRecord(w, r)
+	if !ok {
 		return
 	}
 	defer unlock()
-	rec, err := s.Store.Get(r.Context(), cluster, name)
-	if errors.Is(err, ErrNotFound) {
+	if rec == nil {
 		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "configuration "+name+" does not exist")
-		return
-	}
-	if err != nil {
-		s.writeInternal(w, r, err)
 		return
 	}
 	// Apply the 48-hour rules first: a report never revives an operation that timed out.
 	expire(rec, s.Now())
+	var err error
 	if applyReport(rec, &rep, s.Now().UTC()) {
 		err = s.deleteRecord(r.Context(), cluster, name)
 	} else {

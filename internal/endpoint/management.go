@@ -41,21 +41,11 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeFieldError(w, err)
 		return
 	}
-	correlation, ok := correlationID(w, r)
+	existing, correlation, unlock, ok := s.openRecord(w, r)
 	if !ok {
 		return
 	}
-	unlock, err := s.lock(r.Context(), r.PathValue("cluster"))
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
 	defer unlock()
-	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		s.writeInternal(w, r, err)
-		return
-	}
 	if fleetOwned(w, existing) {
 		return
 	}
@@ -82,23 +72,13 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeFieldError(w, err)
 		return
 	}
-	correlation, ok := correlationID(w, r)
+	existing, correlation, unlock, ok := s.openRecord(w, r)
 	if !ok {
 		return
 	}
-	unlock, err := s.lock(r.Context(), r.PathValue("cluster"))
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
 	defer unlock()
-	existing, err := s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
-	if errors.Is(err, ErrNotFound) {
+	if existing == nil {
 		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "configuration "+r.PathValue("name")+" does not exist; create it with PUT")
-		return
-	}
-	if err != nil {
-		s.writeInternal(w, r, err)
 		return
 	}
 	if fleetOwned(w, existing) {
@@ -110,6 +90,37 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
 		return
 	}
 	s.save(w, r, existing, props, correlation)
+}
+
+// openRecord begins a write to the configuration the path names: it takes the correlation
+// id, then does what lockRecord does.
+func (s *Server) openRecord(w http.ResponseWriter, r *http.Request) (existing *Record, correlation string, unlock func(), ok bool) {
+	if correlation, ok = correlationID(w, r); !ok {
+		return nil, "", nil, false
+	}
+	existing, unlock, ok = s.lockRecord(w, r)
+	return existing, correlation, unlock, ok
+}
+
+// lockRecord takes the lock of the cluster the path names (the caller runs unlock) and reads
+// the configuration, nil when there is none. ok is false once an answer has been written,
+// and then nothing is held.
+func (s *Server) lockRecord(w http.ResponseWriter, r *http.Request) (existing *Record, unlock func(), ok bool) {
+	unlock, err := s.lock(r.Context(), r.PathValue("cluster"))
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return nil, nil, false
+	}
+	existing, err = s.Store.Get(r.Context(), r.PathValue("cluster"), r.PathValue("name"))
+	if errors.Is(err, ErrNotFound) {
+		return nil, unlock, true
+	}
+	if err != nil {
+		unlock()
+		s.writeInternal(w, r, err)
+		return nil, nil, false
+	}
+	return existing, unlock, true
 }
 
 // mergeProperties applies patch to base as an RFC 7396 merge patch.
@@ -124,7 +135,7 @@ func mergeProperties(base dpv1.FluxConfigurationProperties, patch map[string]any
 	if err := json.Unmarshal(data, &target); err != nil {
 		return out, err
 	}
-	merged, err := json.Marshal(mergePatch(target, patch))
+	merged, err := json.Marshal(dpv1.MergePatch(target, patch))
 	if err != nil {
 		return out, err
 	}
@@ -132,25 +143,6 @@ func mergeProperties(base dpv1.FluxConfigurationProperties, patch map[string]any
 	// so `return out, decodeStrict(merged, &out)` may return out as it was.
 	err = decodeStrict(merged, &out)
 	return out, err
-}
-
-func mergePatch(target, patch any) any {
-	p, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	t, ok := target.(map[string]any)
-	if !ok {
-		t = map[string]any{}
-	}
-	for k, v := range p {
-		if v == nil {
-			delete(t, k)
-		} else {
-			t[k] = mergePatch(t[k], v)
-		}
-	}
-	return t
 }
 
 // save validates props and stores them as a new operation on existing (nil: create),

@@ -28,16 +28,7 @@ var _ FleetStore = (*PgStore)(nil)
 
 // GetFleet implements FleetStore.
 func (p *PgStore) GetFleet(ctx context.Context, name string) (*FleetRecord, error) {
-	var doc []byte
-	err := p.pool.QueryRow(ctx, "SELECT doc FROM fluxconfig_fleets WHERE name = $1", name).Scan(&doc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrFleetNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	f := &FleetRecord{}
-	return f, json.Unmarshal(doc, f)
+	return queryDoc[FleetRecord](ctx, p.pool, ErrFleetNotFound, "SELECT doc FROM fluxconfig_fleets WHERE name = $1", name)
 }
 
 // GetFleetSummary implements fleetSummaries.

@@ -77,16 +77,7 @@ func (p *PgStore) Close() error {
 
 // Get implements Store.
 func (p *PgStore) Get(ctx context.Context, cluster, name string) (*Record, error) {
-	var doc []byte
-	err := p.pool.QueryRow(ctx, "SELECT doc FROM fluxconfig_records WHERE cluster = $1 AND name = $2", cluster, name).Scan(&doc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	rec := &Record{}
-	return rec, json.Unmarshal(doc, rec)
+	return queryDoc[Record](ctx, p.pool, ErrNotFound, "SELECT doc FROM fluxconfig_records WHERE cluster = $1 AND name = $2", cluster, name)
 }
 
 // List implements Store.
@@ -135,16 +126,7 @@ func (p *PgStore) Delete(ctx context.Context, cluster, name string) error {
 
 // GetCluster implements ClusterStore.
 func (p *PgStore) GetCluster(ctx context.Context, name string) (*ClusterRecord, error) {
-	var doc []byte
-	err := p.pool.QueryRow(ctx, "SELECT doc FROM fluxconfig_clusters WHERE name = $1", name).Scan(&doc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrClusterNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	rec := &ClusterRecord{}
-	return rec, json.Unmarshal(doc, rec)
+	return queryDoc[ClusterRecord](ctx, p.pool, ErrClusterNotFound, "SELECT doc FROM fluxconfig_clusters WHERE name = $1", name)
 }
 
 // ListClusters implements ClusterStore.
@@ -191,6 +173,20 @@ func (p *PgStore) writeBatch(ctx context.Context, b *pgx.Batch) error {
 	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		return tx.SendBatch(ctx, b).Close()
 	})
+}
+
+// queryDoc decodes the one document sql selects; missing when there is none.
+func queryDoc[T any](ctx context.Context, pool *pgxpool.Pool, missing error, sql string, args ...any) (*T, error) {
+	var doc []byte
+	err := pool.QueryRow(ctx, sql, args...).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, missing
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := new(T)
+	return v, json.Unmarshal(doc, v)
 }
 
 // queryDocs decodes the JSON document of every row sql returns.

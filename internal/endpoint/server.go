@@ -252,14 +252,16 @@ func (s *Server) Sweep(ctx context.Context) error {
 	return s.putRecords(ctx, changed)
 }
 
-// statusRecorder captures the status code for the access log.
-type statusRecorder struct {
+// StatusRecorder remembers the status code a handler answered, for the access log and for
+// whoever wraps the server to count its answers; start Code at http.StatusOK.
+type StatusRecorder struct {
 	http.ResponseWriter
-	code int
+	Code int
 }
 
-func (r *statusRecorder) WriteHeader(code int) {
-	r.code = code
+// WriteHeader implements http.ResponseWriter.
+func (r *StatusRecorder) WriteHeader(code int) {
+	r.Code = code
 	r.ResponseWriter.WriteHeader(code)
 }
 
@@ -268,8 +270,8 @@ func (r *statusRecorder) WriteHeader(code int) {
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		rec := &StatusRecorder{ResponseWriter: w, Code: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		s.Log.V(1).Info("Request served", "method", r.Method, "path", r.URL.Path, "status", rec.code, "duration", time.Since(start))
+		s.Log.V(1).Info("Request served", "method", r.Method, "path", r.URL.Path, "status", rec.Code, "duration", time.Since(start))
 	})
 }

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -105,6 +106,19 @@ func (p *Process) Stop(grace time.Duration) error {
 		<-p.done
 	}
 	return p.err
+}
+
+// BenchDirs makes the benchmarks' --out and --bin-dir absolute, as the processes they start
+// run elsewhere, and creates out.
+func BenchDirs(out, binDir *string) error {
+	for _, dir := range []*string{out, binDir} {
+		abs, err := filepath.Abs(*dir)
+		if err != nil {
+			return err
+		}
+		*dir = abs
+	}
+	return os.MkdirAll(*out, 0o755)
 }
 
 // WaitHTTP waits until url answers 200, for at most timeout.

@@ -20,12 +20,13 @@ limitations under the License.
 package testutil
 
 import (
-	"io"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fluxconfig/fluxconfig/internal/testutil/relay"
 )
 
 // Clock is a settable clock, safe for concurrent use; pass Now where a func() time.Time
@@ -90,9 +91,5 @@ func Forward(w http.ResponseWriter, r *http.Request, upstream string) {
 		return
 	}
 	defer resp.Body.Close()
-	for k, v := range resp.Header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
+	relay.Response(w, resp)
 }

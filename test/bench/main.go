@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,6 +33,8 @@ import (
 
 	"github.com/go-logr/logr"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 type options struct {
@@ -99,14 +100,8 @@ func main() {
 }
 
 func run(ctx context.Context, o *options) error {
-	var err error
-	if o.out, err = filepath.Abs(o.out); err != nil {
-		return err
-	}
-	if o.binDir, err = filepath.Abs(o.binDir); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	err := testutil.BenchDirs(&o.out, &o.binDir)
+	if err != nil {
 		return err
 	}
 	rep := &report{Machine: describeMachine(), QPS: o.qps, Burst: o.burst, Concurrent: o.concurrent}

@@ -31,6 +31,7 @@ import (
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/arm"
+	"github.com/fluxconfig/fluxconfig/internal/endpoint"
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
@@ -73,21 +74,11 @@ func (u *upstream) stop() {
 	_ = os.RemoveAll(u.dir)
 }
 
-type codeWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *codeWriter) WriteHeader(code int) {
-	w.code = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
 func (u *upstream) count(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		cw := &codeWriter{ResponseWriter: w, code: http.StatusOK}
+		cw := &endpoint.StatusRecorder{ResponseWriter: w, Code: http.StatusOK}
 		next.ServeHTTP(cw, r)
 		kind := "list"
 		switch {
@@ -96,7 +87,7 @@ func (u *upstream) count(next http.Handler) http.Handler {
 		case strings.Count(r.URL.Path, "/") > 4:
 			kind = "management"
 		}
-		key := fmt.Sprintf("%s %s %d", r.Method, kind, cw.code)
+		key := fmt.Sprintf("%s %s %d", r.Method, kind, cw.Code)
 		u.mu.Lock()
 		u.requests[key]++
 		u.bytesIn[key] += int64(len(body))

@@ -33,6 +33,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // The stores the endpoint can run on.
@@ -130,14 +132,7 @@ func (o *options) check() error {
 }
 
 func (o *options) run(ctx context.Context) error {
-	var err error
-	if o.out, err = filepath.Abs(o.out); err != nil {
-		return err
-	}
-	if o.binDir, err = filepath.Abs(o.binDir); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	if err := testutil.BenchDirs(&o.out, &o.binDir); err != nil {
 		return err
 	}
 	res, err := run(ctx, o)

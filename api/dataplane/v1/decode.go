@@ -38,3 +38,25 @@ func DecodeStrict(data []byte, v any) error {
 
 // ErrTrailingData is DecodeStrict's error for a body holding more than one JSON value.
 var ErrTrailingData = errors.New("trailing data after the JSON value")
+
+// MergePatch applies an RFC 7386 JSON merge patch, both sides decoded into any: a null in
+// patch removes the member, an object merges member by member, anything else replaces.
+// target's maps may be changed in place.
+func MergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = MergePatch(t[k], v)
+	}
+	return t
+}

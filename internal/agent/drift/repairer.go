@@ -68,6 +68,9 @@ type Repairer struct {
 	Reader   ctrlclient.Reader
 	Desired  *Desired
 	Recorder events.EventRecorder
+
+	// watched reads the watch's copy of a FluxConfig's metadata; nil before SetupWithManager.
+	watched ctrlclient.Reader
 }
 
 // SetupWithManager watches the agent's FluxConfigs with an informer of its own: the
@@ -85,6 +88,7 @@ func (r *Repairer) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.Add(c); err != nil {
 		return err
 	}
+	r.watched = c
 	obj := &metav1.PartialObjectMetadata{}
 	obj.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind(v1alpha1.FluxConfigKind))
 	specChanged := predicate.TypedFuncs[*metav1.PartialObjectMetadata]{
@@ -110,6 +114,9 @@ func (r *Repairer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	}
 	defer s.mu.Unlock()
 	if s.config == nil {
+		return ctrl.Result{}, nil
+	}
+	if r.asApplied(ctx, req.NamespacedName, s.generation) {
 		return ctrl.Result{}, nil
 	}
 	log := ctrl.LoggerFrom(ctx)
@@ -151,6 +158,22 @@ func (r *Repairer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	}
 	log.Info("Repaired drift", "FluxConfig", req.NamespacedName, "reason", reason, "operationId", s.config.Spec.OperationID)
 	return ctrl.Result{}, nil
+}
+
+// asApplied says whether the watch's copy of key has the generation the agent left it at.
+// Then the read of the live object is spared: every FluxConfig the poller creates comes
+// back as a create event, and a change the copy does not show yet brings an event of its
+// own, with another look.
+func (r *Repairer) asApplied(ctx context.Context, key types.NamespacedName, generation int64) bool {
+	if r.watched == nil || generation == 0 {
+		return false
+	}
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind(v1alpha1.FluxConfigKind))
+	if err := r.watched.Get(ctx, key, meta); err != nil {
+		return false
+	}
+	return meta.DeletionTimestamp == nil && meta.Generation == generation
 }
 
 // restore applies desired over live (nil when it was deleted) and returns the FluxConfig as

@@ -41,8 +41,11 @@ import (
 const DefaultReconciliationWait = 10 * time.Minute
 
 // DefaultConcurrency is how many configurations the agent applies at once when
-// Poller.Concurrency is zero.
-const DefaultConcurrency = 16
+// Poller.Concurrency is zero. The API server sets the pace (controller-runtime's client has
+// no rate limit of its own; API Priority and Fairness queues what exceeds the agent's
+// share). 48 keeps it busier than 16 did: the bench's 1,000 configurations exist 7 to 30%
+// sooner, on a shared machine.
+const DefaultConcurrency = 48
 
 // converge applies every desired item, carries out deletions, and prunes managed
 // FluxConfigs the endpoint no longer lists. One item's failure does not stop the others:

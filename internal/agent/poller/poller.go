@@ -109,6 +109,9 @@ type Poller struct {
 	failedLoaded bool
 	failedSaved  *corev1.Secret
 	saveMu       sync.Mutex
+	// firstRound is closed when the first poll round has ended; see FirstRound.
+	firstRound      chan struct{}
+	firstRoundEnded bool
 }
 
 var (
@@ -156,6 +159,30 @@ func (p *Poller) Start(ctx context.Context) error {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// FirstRound is closed once the first poll round has ended, whether it converged the
+// cluster or failed: the status reporter waits for it (reporter.Reporter.Hold).
+func (p *Poller) FirstRound() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.firstRound == nil {
+		p.firstRound = make(chan struct{})
+	}
+	return p.firstRound
+}
+
+func (p *Poller) endFirstRound() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.firstRoundEnded {
+		return
+	}
+	if p.firstRound == nil {
+		p.firstRound = make(chan struct{})
+	}
+	close(p.firstRound)
+	p.firstRoundEnded = true
 }
 
 // holdFor is how long the next poll may be held: LongPollWait, jittered so a fleet woken
@@ -210,6 +237,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 // wait. A 304 well before the wait means the endpoint ignores it (or is shutting down):
 // the agent then keeps its interval, so it never polls in a loop.
 func (p *Poller) poll(ctx context.Context, wait time.Duration) (again bool, err error) {
+	defer p.endFirstRound()
 	p.mu.Lock()
 	etag := p.etag
 	p.mu.Unlock()

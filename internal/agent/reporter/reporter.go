@@ -53,6 +53,11 @@ type Reporter struct {
 	// Identity is the agent's: only the FluxConfigs it wrote are reported, never another
 	// agent's that happen to be in the same cluster.
 	Identity agent.Identity
+	// Hold, when not nil, holds every report until it is closed: the agent closes it when the
+	// poller's first round has ended. On a fresh cluster that round creates every
+	// FluxConfig, and a report, with the PATCH that records it, per configuration would
+	// share the API server with it. The workqueue keeps what waits; nothing is lost.
+	Hold <-chan struct{}
 }
 
 // SetupWithManager watches the FluxConfigs labelled as written by this agent.
@@ -66,6 +71,13 @@ func (r *Reporter) SetupWithManager(mgr ctrl.Manager) error {
 
 // Reconcile reports one FluxConfig's status if it differs from what was last reported.
 func (r *Reporter) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if r.Hold != nil {
+		select {
+		case <-r.Hold:
+		case <-ctx.Done():
+			return ctrl.Result{}, ctx.Err()
+		}
+	}
 	obj := &v1alpha1.FluxConfig{}
 	if err := r.Client.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, ctrlclient.IgnoreNotFound(err)

@@ -24,7 +24,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -37,6 +36,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 
+	"github.com/fluxconfig/fluxconfig/internal/testutil/relay"
 	"github.com/fluxconfig/fluxconfig/test/servers/tree"
 )
 
@@ -205,11 +205,7 @@ func (a *Azurite) HostStyleProxy() (string, func() error, error) {
 			return
 		}
 		defer resp.Body.Close()
-		for k, vs := range resp.Header {
-			w.Header()[k] = vs
-		}
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		relay.Response(w, resp)
 	})}
 	go srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed on close
 	return "http://" + ln.Addr().String(), srv.Close, nil

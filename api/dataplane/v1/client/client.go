@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -227,6 +228,32 @@ func call[T any](ctx context.Context, cl *Cluster, method, path string, in any) 
 func callClient[T any](ctx context.Context, c *Client, method, path string, in any) (*T, error) {
 	resp, err := c.send(ctx, method, path, in, nil)
 	return decode[T](c, method, path, resp, err)
+}
+
+// listAnswer passes on a list answer that holds its "value" list: an empty list is [], and
+// an answer without one is refused rather than read as an empty set.
+func listAnswer[T any](c *Client, path string, out *T, err error, hasValue func(*T) bool) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	if out == nil || !hasValue(out) {
+		return nil, &Error{Method: http.MethodGet, URL: c.base + path, Reason: ReasonInvalidResponse, Err: errMissingValue}
+	}
+	return out, nil
+}
+
+// pagePath adds q, with a page's limit and continue token when they are set, to path.
+func pagePath(path string, q url.Values, limit int, cont string) string {
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if cont != "" {
+		q.Set("continue", cont)
+	}
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return path
 }
 
 func decode[T any](c *Client, method, path string, resp *response, err error) (*T, error) {

@@ -21,7 +21,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
@@ -100,24 +99,9 @@ func (c *Client) ListClusters(ctx context.Context, opts ListClustersOptions) (*d
 	if opts.LabelSelector != "" {
 		q.Set("labelSelector", opts.LabelSelector)
 	}
-	if opts.Limit > 0 {
-		q.Set("limit", strconv.Itoa(opts.Limit))
-	}
-	if opts.Continue != "" {
-		q.Set("continue", opts.Continue)
-	}
-	path := ClustersPath
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
+	path := pagePath(ClustersPath, q, opts.Limit, opts.Continue)
 	out, err := callClient[dpv1.ClusterList](ctx, c, http.MethodGet, path, nil)
-	if err != nil {
-		return nil, err
-	}
-	if out == nil || out.Value == nil {
-		return nil, &Error{Method: http.MethodGet, URL: c.base + path, Reason: ReasonInvalidResponse, Err: errMissingValue}
-	}
-	return out, nil
+	return listAnswer(c, path, out, err, func(l *dpv1.ClusterList) bool { return l.Value != nil })
 }
 
 func named(cluster, method, u string) error {

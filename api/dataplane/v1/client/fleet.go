@@ -21,7 +21,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 )
@@ -73,25 +72,9 @@ type ListFleetsOptions struct {
 // ListFleets returns one page of fleet configurations ordered by name; pass its Continue
 // in the options for the next page, until it is empty.
 func (c *Client) ListFleets(ctx context.Context, opts ListFleetsOptions) (*dpv1.FleetConfigurationList, error) {
-	q := url.Values{}
-	if opts.Limit > 0 {
-		q.Set("limit", strconv.Itoa(opts.Limit))
-	}
-	if opts.Continue != "" {
-		q.Set("continue", opts.Continue)
-	}
-	path := FleetsPath
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
+	path := pagePath(FleetsPath, url.Values{}, opts.Limit, opts.Continue)
 	out, err := callClient[dpv1.FleetConfigurationList](ctx, c, http.MethodGet, path, nil)
-	if err != nil {
-		return nil, err
-	}
-	if out == nil || out.Value == nil {
-		return nil, &Error{Method: http.MethodGet, URL: c.base + path, Reason: ReasonInvalidResponse, Err: errMissingValue}
-	}
-	return out, nil
+	return listAnswer(c, path, out, err, func(l *dpv1.FleetConfigurationList) bool { return l.Value != nil })
 }
 
 // ListFleetRevisions returns the kept revisions of a fleet configuration (the last ten),
@@ -102,11 +85,9 @@ func (c *Client) ListFleetRevisions(ctx context.Context, name string) ([]dpv1.Fl
 		return nil, err
 	}
 	out, err := callClient[dpv1.FleetRevisionList](ctx, c, http.MethodGet, path, nil)
+	out, err = listAnswer(c, path, out, err, func(l *dpv1.FleetRevisionList) bool { return l.Value != nil })
 	if err != nil {
 		return nil, err
-	}
-	if out == nil || out.Value == nil {
-		return nil, &Error{Method: http.MethodGet, URL: c.base + path, Reason: ReasonInvalidResponse, Err: errMissingValue}
 	}
 	return out.Value, nil
 }
@@ -122,28 +103,12 @@ type FleetStatusOptions struct {
 // GetFleetStatus returns a fleet configuration's counts by state, its commits, and one
 // page of its clusters, failing ones first; IsNotFound(err) when it does not exist.
 func (c *Client) GetFleetStatus(ctx context.Context, name string, opts FleetStatusOptions) (*dpv1.FleetStatus, error) {
-	q := url.Values{}
-	if opts.Limit > 0 {
-		q.Set("limit", strconv.Itoa(opts.Limit))
-	}
-	if opts.Continue != "" {
-		q.Set("continue", opts.Continue)
-	}
-	path := FleetPath(name) + "/status"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
+	path := pagePath(FleetPath(name)+"/status", url.Values{}, opts.Limit, opts.Continue)
 	if err := fleetNamed(name, http.MethodGet, c.base+path); err != nil {
 		return nil, err
 	}
 	out, err := callClient[dpv1.FleetStatus](ctx, c, http.MethodGet, path, nil)
-	if err != nil {
-		return nil, err
-	}
-	if out == nil || out.Value == nil {
-		return nil, &Error{Method: http.MethodGet, URL: c.base + path, Reason: ReasonInvalidResponse, Err: errMissingValue}
-	}
-	return out, nil
+	return listAnswer(c, path, out, err, func(st *dpv1.FleetStatus) bool { return st.Value != nil })
 }
 
 func fleetNamed(name, method, u string) error {

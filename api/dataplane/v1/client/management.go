@@ -44,12 +44,9 @@ func (cl *Cluster) Get(ctx context.Context, name string) (*dpv1.FluxConfiguratio
 // token, with an agent's token the endpoint answers the desired set instead.
 func (cl *Cluster) List(ctx context.Context) ([]dpv1.FluxConfiguration, error) {
 	out, err := call[dpv1.FluxConfigurationList](ctx, cl, http.MethodGet, CollectionPath(cl.name), nil)
+	out, err = listAnswer(cl.c, CollectionPath(cl.name), out, err, func(l *dpv1.FluxConfigurationList) bool { return l.Value != nil })
 	if err != nil {
 		return nil, err
-	}
-	if out == nil || out.Value == nil {
-		return nil, &Error{Method: http.MethodGet, URL: cl.c.base + CollectionPath(cl.name), Reason: ReasonInvalidResponse,
-			Err: errMissingValue}
 	}
 	return out.Value, nil
 }
