@@ -41,6 +41,12 @@ func branchOf(g *WithT, cl *client.Cluster) string {
 
 // copies maps each cluster holding a copy of web to the fleet revision it was made from,
 // as fleet status reports them.
+// step steps the rollouts that reports marked, as the endpoint's stepper does every
+// RolloutStepInterval (the test endpoint runs no stepper, so the test says when).
+func (h *harness) step(g *WithT) {
+	g.Expect(h.endpoint.Server.StepRollouts(context.Background())).To(Succeed())
+}
+
 func (h *harness) copies(g *WithT) map[string]int64 {
 	st := decodeJSON[dpv1.FleetStatus](g, h.ok("", "fleet", "status", "web", "-o", "json").stdout)
 	out := map[string]int64{}
@@ -116,6 +122,7 @@ func TestCLI_FleetRollout(t *testing.T) {
 	g.Expect(h.copies(g)).To(Equal(map[string]int64{"canary-1": 1, "east-1": 1, "west-1": 1}))
 	reportWeb(g, east, "")
 	reportWeb(g, west, "")
+	h.step(g)
 	g.Expect(h.ok("", "fleet", "show", "web").stdout).To(MatchRegexp(`(?m)^Rollout:\s+Completed, revision 1$`))
 
 	// update keeps the rollout: the next revision goes to the canary first, which fails.
@@ -125,6 +132,7 @@ func TestCLI_FleetRollout(t *testing.T) {
 	g.Expect(updated.Rollout.Waves).To(Equal(created.Rollout.Waves), "kept")
 	g.Expect(updated.Rollout.MaxFailures).To(Equal(&dpv1.IntOrPercent{Value: 0}))
 	reportWeb(g, canary, "kustomization apps:\npath not found")
+	h.step(g)
 	g.Expect(h.copies(g)).To(Equal(map[string]int64{"canary-1": 2, "east-1": 1, "west-1": 1}))
 	g.Expect(branchOf(g, east)).To(Equal("main"))
 	g.Expect(h.ok("", "fleet", "status", "web").stdout).To(MatchRegexp(`(?m)^Rollout:\s+Halted \(1 failed\), revision 2, from 1$`))
