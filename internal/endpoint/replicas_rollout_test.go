@@ -34,17 +34,9 @@ import (
 func TestReplicas_RolloutProgressIsShared(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	url := testutil.PostgresDB(t)
+	pg := testStore{name: "postgres", databaseURL: testutil.PostgresDB(t)}
 	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	start := func() *registryEndpoint {
-		e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
-			Clusters: map[string]string{"cluster-a": tokenA}, Now: clock.Now, DatabaseURL: url, AgentPollInterval: pollInterval})
-		g.Expect(err).NotTo(HaveOccurred())
-		t.Cleanup(e.Close)
-		admin, err := client.New(client.Options{Endpoint: e.URL, Token: adminToken})
-		g.Expect(err).NotTo(HaveOccurred())
-		return &registryEndpoint{harness: &harness{t: t, srv: e.Server, http: e, clock: clock, tokens: e.Tokens.ClusterDir}, admin: admin}
-	}
+	start := func() *registryEndpoint { return startRegistry(t, t.TempDir(), pg, clock) }
 	first, second := start(), start()
 	e := &rolloutEnv{fleetEnv: &fleetEnv{registryEndpoint: first, agents: map[string]*client.Cluster{}, tokens: map[string]string{}}}
 	e.addClusters(3)
@@ -82,17 +74,9 @@ func TestReplicas_RolloutProgressIsShared(t *testing.T) {
 func TestReplicas_ReportToAnotherReplicaIsStepped(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	url := testutil.PostgresDB(t)
+	pg := testStore{name: "postgres", databaseURL: testutil.PostgresDB(t)}
 	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	start := func() *registryEndpoint {
-		e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
-			Clusters: map[string]string{"cluster-a": tokenA}, Now: clock.Now, DatabaseURL: url, AgentPollInterval: pollInterval})
-		g.Expect(err).NotTo(HaveOccurred())
-		t.Cleanup(e.Close)
-		admin, err := client.New(client.Options{Endpoint: e.URL, Token: adminToken})
-		g.Expect(err).NotTo(HaveOccurred())
-		return &registryEndpoint{harness: &harness{t: t, srv: e.Server, http: e, clock: clock, tokens: e.Tokens.ClusterDir}, admin: admin}
-	}
+	start := func() *registryEndpoint { return startRegistry(t, t.TempDir(), pg, clock) }
 	first, second := start(), start()
 	e := &rolloutEnv{fleetEnv: &fleetEnv{registryEndpoint: first, agents: map[string]*client.Cluster{}, tokens: map[string]string{}}}
 	e.addClusters(3)
