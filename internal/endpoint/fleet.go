@@ -17,11 +17,9 @@ limitations under the License.
 package endpoint
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/internal/arm"
@@ -52,13 +50,8 @@ func (s *Server) routeFleets(mux *http.ServeMux) {
 // cluster's list, taking it out of clusters no longer selected, all in one write. A body
 // identical to the current revision writes nothing.
 func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
-	data, ok := readBody(w, r)
-	if !ok {
-		return
-	}
 	var body dpv1.FleetConfiguration
-	if err := decodeStrict(data, &body); err != nil {
-		writeFieldError(w, err)
+	if _, ok := readStrict(w, r, &body); !ok {
 		return
 	}
 	name := r.PathValue("name")
@@ -83,9 +76,8 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 		// One id for every cluster's operation, so they can be told apart from others.
 		correlation = newOperationID()
 	}
-	unlock, err := s.lockRegistry(r.Context())
-	if err != nil {
-		s.writeInternal(w, r, err)
+	unlock, ok := s.lockFor(w, r)
+	if !ok {
 		return
 	}
 	defer unlock()
@@ -123,15 +115,7 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 
 func (s *Server) getFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	f, err := s.fleetSummary(r.Context(), r.PathValue("name"))
-	if errors.Is(err, ErrFleetNotFound) {
-		fleetNotFound(w, r.PathValue("name"))
-		return
-	}
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, fleetView(f))
+	s.answerFleet(w, r, f, err)
 }
 
 // deleteFleet removes a fleet configuration at once, and starts removing it from every
@@ -143,9 +127,8 @@ func (s *Server) deleteFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	if !ok {
 		return
 	}
-	unlock, err := s.lockRegistry(r.Context())
-	if err != nil {
-		s.writeInternal(w, r, err)
+	unlock, ok := s.lockFor(w, r)
+	if !ok {
 		return
 	}
 	defer unlock()
@@ -174,25 +157,9 @@ func (s *Server) deleteFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 
 // listFleets serves the fleet configurations ordered by name in pages, as listClusters.
 func (s *Server) listFleets(w http.ResponseWriter, r *http.Request, _ Role) {
-	q := r.URL.Query()
-	limit := DefaultClusterPage
-	if v := q.Get("limit"); v != "" {
-		var err error
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxClusterPage {
-			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "limit",
-				fmt.Sprintf("limit: %q is not a whole number from 1 to %d", v, MaxClusterPage))
-			return
-		}
-	}
-	after := ""
-	if v := q.Get("continue"); v != "" {
-		name, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || arm.Name(string(name)) != nil {
-			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "continue",
-				"continue: is not a token this endpoint issued; pass the continue value of the previous page unchanged")
-			return
-		}
-		after = string(name)
+	limit, after, ok := pageQuery(w, r, func(name string) bool { return arm.Name(name) == nil })
+	if !ok {
+		return
 	}
 	fleets, err := s.Fleets.ListFleets(r.Context())
 	if err != nil {
@@ -205,7 +172,7 @@ func (s *Server) listFleets(w http.ResponseWriter, r *http.Request, _ Role) {
 			continue
 		}
 		if len(out.Value) == limit {
-			out.Continue = base64.RawURLEncoding.EncodeToString([]byte(out.Value[limit-1].Name))
+			out.Continue = continueToken(out.Value[limit-1].Name)
 			break
 		}
 		out.Value = append(out.Value, fleetView(f))
@@ -230,6 +197,20 @@ func (s *Server) listFleetRevisions(w http.ResponseWriter, r *http.Request, _ Ro
 		out.Value = append(out.Value, dpv1.FleetRevision{Revision: f.Revision, CreatedAt: f.CreatedAt, Properties: f.Properties, Placement: f.Placement, Rollout: f.Rollout})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// answerFleet answers 200 with the view of f, the fleet configuration the path names, or
+// with the error met instead.
+func (s *Server) answerFleet(w http.ResponseWriter, r *http.Request, f *FleetRecord, err error) {
+	if errors.Is(err, ErrFleetNotFound) {
+		fleetNotFound(w, r.PathValue("name"))
+		return
+	}
+	if err != nil {
+		s.writePlanError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, fleetView(f))
 }
 
 // fleetNotFound answers 404 for a fleet configuration name that does not exist.
