@@ -143,7 +143,7 @@ func testFleetSurvivesRestart(t *testing.T, store testStore) {
 	g := NewWithT(t)
 	dir := t.TempDir()
 	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	e := &fleetEnv{registryEndpoint: startRegistry(t, dir, store, clock), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}
+	e := fleetEnvOn(startRegistry(t, dir, store, clock))
 	ctx := context.Background()
 	e.threeClusters()
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
@@ -152,10 +152,7 @@ func testFleetSurvivesRestart(t *testing.T, store testStore) {
 	op := e.entry("east-1", "web").OperationID
 	e.http.Close()
 
-	e.registryEndpoint = startRegistry(t, dir, store, clock)
-	for name := range e.tokens {
-		e.connect(name)
-	}
+	e.moveTo(startRegistry(t, dir, store, clock))
 	got, err := e.admin.GetFleet(ctx, "web")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got.Revision).To(Equal(int64(2)))
