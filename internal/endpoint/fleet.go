@@ -68,19 +68,15 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeError(w, http.StatusBadRequest, "InvalidRequestContent", "properties.namespace", "properties.namespace: "+err.Error())
 		return
 	}
-	correlation, ok := correlationID(w, r)
-	if !ok {
-		return
-	}
-	if correlation == "" {
-		// One id for every cluster's operation, so they can be told apart from others.
-		correlation = newOperationID()
-	}
-	unlock, ok := s.lockFor(w, r)
+	correlation, unlock, ok := s.openFleetWrite(w, r)
 	if !ok {
 		return
 	}
 	defer unlock()
+	if correlation == "" {
+		// One id for every cluster's operation, so they can be told apart from others.
+		correlation = newOperationID()
+	}
 	cur, err := s.Fleets.GetFleet(r.Context(), name)
 	if errors.Is(err, ErrFleetNotFound) {
 		cur, err = nil, nil
@@ -123,11 +119,7 @@ func (s *Server) getFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 // FluxConfig gone.
 func (s *Server) deleteFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	name := r.PathValue("name")
-	correlation, ok := correlationID(w, r)
-	if !ok {
-		return
-	}
-	unlock, ok := s.lockFor(w, r)
+	correlation, unlock, ok := s.openFleetWrite(w, r)
 	if !ok {
 		return
 	}
@@ -197,6 +189,16 @@ func (s *Server) listFleetRevisions(w http.ResponseWriter, r *http.Request, _ Ro
 		out.Value = append(out.Value, dpv1.FleetRevision{Revision: f.Revision, CreatedAt: f.CreatedAt, Properties: f.Properties, Placement: f.Placement, Rollout: f.Rollout})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// openFleetWrite begins a write to fleet configurations: it takes the correlation id, then
+// lockFor (the caller runs unlock). ok is false once an answer has been written.
+func (s *Server) openFleetWrite(w http.ResponseWriter, r *http.Request) (correlation string, unlock func(), ok bool) {
+	if correlation, ok = correlationID(w, r); !ok {
+		return "", nil, false
+	}
+	unlock, ok = s.lockFor(w, r)
+	return correlation, unlock, ok
 }
 
 // answerFleet answers 200 with the view of f, the fleet configuration the path names, or

@@ -76,11 +76,7 @@ func (s *Server) rollbackFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeError(w, http.StatusBadRequest, "InvalidRequestContent", "immediate", "immediate: must be true or false")
 		return
 	}
-	correlation, ok := correlationID(w, r)
-	if !ok {
-		return
-	}
-	unlock, ok := s.lockFor(w, r)
+	correlation, unlock, ok := s.openFleetWrite(w, r)
 	if !ok {
 		return
 	}
