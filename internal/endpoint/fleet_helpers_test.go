@@ -134,6 +134,13 @@ func (e *fleetEnv) placed(name string) []string {
 	return out
 }
 
+// newThreeClusterEnv is a fleet environment with threeClusters registered.
+func newThreeClusterEnv(t *testing.T, st testStore) *fleetEnv {
+	e := newFleetEnv(t, st)
+	e.threeClusters()
+	return e
+}
+
 func (e *fleetEnv) threeClusters() {
 	e.cluster("east-1", map[string]string{"region": "eu", "tier": "prod"})
 	e.cluster("east-2", map[string]string{"region": "eu", "tier": "dev"})
