@@ -46,17 +46,11 @@ func (s stack) stopAll() {
 
 func run(ctx context.Context, o options) error {
 	start := time.Now()
-	if err := os.MkdirAll(o.stateDir, 0o755); err != nil {
-		return err
-	}
-	lock, err := acquireLock(o.stateDir)
+	lock, err := claimStateDir(o.stateDir, "")
 	if err != nil {
 		return err
 	}
 	defer lock.Close()
-	for _, name := range []string{readyName, summaryName} {
-		_ = os.Remove(filepath.Join(o.stateDir, name))
-	}
 	var running stack
 	// A closure: a deferred method call would take the stack as it is now, empty.
 	defer func() { running.stopAll() }()
