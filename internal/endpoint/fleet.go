@@ -175,13 +175,8 @@ func (s *Server) listFleets(w http.ResponseWriter, r *http.Request, _ Role) {
 // listFleetRevisions serves the kept revisions, newest first.
 func (s *Server) listFleetRevisions(w http.ResponseWriter, r *http.Request, _ Role) {
 	name := r.PathValue("name")
-	revs, err := s.Fleets.ListFleetRevisions(r.Context(), name)
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
-	if len(revs) == 0 {
-		fleetNotFound(w, name)
+	revs, ok := s.fleetRevisions(w, r, name)
+	if !ok {
 		return
 	}
 	out := dpv1.FleetRevisionList{Value: []dpv1.FleetRevision{}}
@@ -213,6 +208,21 @@ func (s *Server) answerFleet(w http.ResponseWriter, r *http.Request, f *FleetRec
 		return
 	}
 	writeJSON(w, http.StatusOK, fleetView(f))
+}
+
+// fleetRevisions reads the kept revisions of fleet configuration name, newest first; ok is
+// false once an error or a 404 has been answered.
+func (s *Server) fleetRevisions(w http.ResponseWriter, r *http.Request, name string) ([]*FleetRecord, bool) {
+	revs, err := s.Fleets.ListFleetRevisions(r.Context(), name)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return nil, false
+	}
+	if len(revs) == 0 {
+		fleetNotFound(w, name)
+		return nil, false
+	}
+	return revs, true
 }
 
 // fleetNotFound answers 404 for a fleet configuration name that does not exist.

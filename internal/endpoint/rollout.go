@@ -81,13 +81,8 @@ func (s *Server) rollbackFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 		return
 	}
 	defer unlock()
-	revs, err := s.Fleets.ListFleetRevisions(r.Context(), name)
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
-	if len(revs) == 0 {
-		fleetNotFound(w, name)
+	revs, ok := s.fleetRevisions(w, r, name)
+	if !ok {
 		return
 	}
 	if len(revs) < 2 {
@@ -100,7 +95,8 @@ func (s *Server) rollbackFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	if immediate == "true" {
 		next.Rollout = nil
 	}
-	if next, err = s.putFleetRevision(r.Context(), cur, next, cmpOr(correlation, newOperationID())); err != nil {
+	next, err := s.putFleetRevision(r.Context(), cur, next, cmpOr(correlation, newOperationID()))
+	if err != nil {
 		s.writePlanError(w, r, err)
 		return
 	}
