@@ -112,18 +112,7 @@ func runFleet(ctx context.Context, o options) error {
 	if err := os.WriteFile(filepath.Join(o.stateDir, summaryName), []byte(summary), 0o644); err != nil {
 		return err
 	}
-	ready := filepath.Join(o.stateDir, readyName)
-	if err := os.WriteFile(ready, []byte("FLUXCONFIG_CONFIG="+up.cliConfig+"\n"), 0o644); err != nil {
-		return err
-	}
-	defer os.Remove(ready)
-	select {
-	case <-ctx.Done():
-		fmt.Println("\nShutting down")
-		return nil
-	case p := <-failed:
-		return p.exited()
-	}
+	return serveReady(ctx, o.stateDir, "FLUXCONFIG_CONFIG="+up.cliConfig, failed)
 }
 
 // startFleetClusters starts every member's control plane and controllers side by side,
