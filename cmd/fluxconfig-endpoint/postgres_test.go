@@ -31,20 +31,10 @@ import (
 
 	. "github.com/onsi/gomega"
 
-	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/endpoint"
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
-
-func appConfig(branch string) *dpv1.FluxConfiguration {
-	return &dpv1.FluxConfiguration{Properties: dpv1.FluxConfigurationProperties{
-		Namespace: "team-a", SourceKind: "GitRepository",
-		GitRepository: &dpv1.GitRepositoryDefinition{URL: "https://git.example.com/org/repo",
-			RepositoryRef: &dpv1.RepositoryRefDefinition{Branch: branch}},
-		Kustomizations: map[string]*dpv1.KustomizationDefinition{"apps": {Path: "./apps"}},
-	}}
-}
 
 // TestRun_DatabaseURLAndDataAreExclusive: the two stores cannot be asked for at once.
 func TestRun_DatabaseURLAndDataAreExclusive(t *testing.T) {
@@ -82,7 +72,7 @@ func TestRun_PostgresStore(t *testing.T) {
 
 	c, err := client.New(client.Options{Endpoint: "http://" + addr, Token: admin})
 	g.Expect(err).NotTo(HaveOccurred())
-	_, err = c.Cluster("cluster-a").Put(ctx, "app", appConfig("main"))
+	_, err = c.Cluster("cluster-a").Put(ctx, "app", testutil.GitConfiguration("main"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(p.Cmd.Process.Signal(syscall.SIGTERM)).To(Succeed())
 	g.Eventually(p.Done(), 30*time.Second).Should(BeClosed())
@@ -127,7 +117,7 @@ func TestRun_TwoReplicasSurviveKill9OfOne(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred())
 		procs, admins = append(procs, p), append(admins, c.Cluster("cluster-a"))
 	}
-	_, err = admins[0].Put(ctx, "app", appConfig("main"))
+	_, err = admins[0].Put(ctx, "app", testutil.GitConfiguration("main"))
 	g.Expect(err).NotTo(HaveOccurred())
 
 	const workers, each = 4, 10

@@ -139,14 +139,14 @@ func TestRun_RolloutSurvivesKill9OfTheLeadingReplica(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred())
 		agents.tokens[name] = reg.Token
 	}
-	fleet := &dpv1.FleetConfiguration{Properties: appConfig("v1").Properties,
+	fleet := &dpv1.FleetConfiguration{Properties: testutil.GitConfiguration("v1").Properties,
 		Placement: dpv1.FleetPlacement{ClusterSelector: &dpv1.LabelSelector{MatchLabels: map[string]string{"fleet": "yes"}}}}
 	_, err = adminA.PutFleet(ctx, "web", fleet)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(agents.report(urlA, "v1", 0)).To(HaveLen(10))
 
 	pct := func(n int) *int { return &n }
-	fleet.Properties = appConfig("v2").Properties
+	fleet.Properties = testutil.GitConfiguration("v2").Properties
 	fleet.Rollout = &dpv1.FleetRollout{MinCompliantSeconds: 1, Waves: []dpv1.RolloutWave{
 		{Name: "canary", Percent: pct(10)}, {Name: "half", Percent: pct(50)}, {Name: "all", Percent: pct(100)}}}
 	_, err = adminA.PutFleet(ctx, "web", fleet)

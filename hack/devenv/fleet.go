@@ -54,21 +54,11 @@ func runFleet(ctx context.Context, o options) error {
 	if o.endpoint == "" || o.agent == "" || o.flux.source == "" || o.flux.kustomize == "" {
 		return errors.New("devenv fleet needs --endpoint, --agent, --source-controller and --kustomize-controller")
 	}
-	if err := os.MkdirAll(o.stateDir, 0o755); err != nil {
-		return err
-	}
-	lock, err := acquireLock(o.stateDir)
-	if held := (errRunning{}); errors.As(err, &held) {
-		held.down = "fleet-down"
-		return held
-	}
+	lock, err := claimStateDir(o.stateDir, "fleet-down")
 	if err != nil {
 		return err
 	}
 	defer lock.Close()
-	for _, name := range []string{readyName, summaryName} {
-		_ = os.Remove(filepath.Join(o.stateDir, name))
-	}
 	var running stack
 	defer func() { running.stopAll() }()
 
@@ -122,18 +112,7 @@ func runFleet(ctx context.Context, o options) error {
 	if err := os.WriteFile(filepath.Join(o.stateDir, summaryName), []byte(summary), 0o644); err != nil {
 		return err
 	}
-	ready := filepath.Join(o.stateDir, readyName)
-	if err := os.WriteFile(ready, []byte("FLUXCONFIG_CONFIG="+up.cliConfig+"\n"), 0o644); err != nil {
-		return err
-	}
-	defer os.Remove(ready)
-	select {
-	case <-ctx.Done():
-		fmt.Println("\nShutting down")
-		return nil
-	case p := <-failed:
-		return p.exited()
-	}
+	return serveReady(ctx, o.stateDir, "FLUXCONFIG_CONFIG="+up.cliConfig, failed)
 }
 
 // startFleetClusters starts every member's control plane and controllers side by side,

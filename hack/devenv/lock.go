@@ -18,6 +18,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,6 +44,27 @@ func (e errRunning) Error() string {
 		down = "dev-down"
 	}
 	return fmt.Sprintf("another devenv (pid %d) is already running in %s; stop it with Ctrl-C in its shell or `make %s`", e.pid, e.dir, down)
+}
+
+// claimStateDir creates the state directory, takes its lock and removes the ready and
+// summary files of the previous run. down names the make target that stops a devenv
+// already running there (dev-down when empty).
+func claimStateDir(stateDir, down string) (*os.File, error) {
+	if err := os.MkdirAll(stateDir, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := acquireLock(stateDir)
+	if held := (errRunning{}); errors.As(err, &held) {
+		held.down = down
+		return nil, held
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{readyName, summaryName} {
+		_ = os.Remove(filepath.Join(stateDir, name))
+	}
+	return lock, nil
 }
 
 // acquireLock takes the state directory for this process, or fails at once when another

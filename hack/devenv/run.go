@@ -46,17 +46,11 @@ func (s stack) stopAll() {
 
 func run(ctx context.Context, o options) error {
 	start := time.Now()
-	if err := os.MkdirAll(o.stateDir, 0o755); err != nil {
-		return err
-	}
-	lock, err := acquireLock(o.stateDir)
+	lock, err := claimStateDir(o.stateDir, "")
 	if err != nil {
 		return err
 	}
 	defer lock.Close()
-	for _, name := range []string{readyName, summaryName} {
-		_ = os.Remove(filepath.Join(o.stateDir, name))
-	}
 	var running stack
 	// A closure: a deferred method call would take the stack as it is now, empty.
 	defer func() { running.stopAll() }()
@@ -113,11 +107,17 @@ func run(ctx context.Context, o options) error {
 	if err := os.WriteFile(filepath.Join(o.stateDir, summaryName), []byte(summary), 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(o.stateDir, readyName), []byte("KUBECONFIG="+kubeconfig+"\n"), 0o644); err != nil {
+	return serveReady(ctx, o.stateDir, "KUBECONFIG="+kubeconfig, failed)
+}
+
+// serveReady writes the ready file with line, for the make targets that wait on it, and
+// runs until ctx ends or a process exits; the file goes when it returns.
+func serveReady(ctx context.Context, stateDir, line string, failed <-chan *process) error {
+	ready := filepath.Join(stateDir, readyName)
+	if err := os.WriteFile(ready, []byte(line+"\n"), 0o644); err != nil {
 		return err
 	}
-	defer os.Remove(filepath.Join(o.stateDir, readyName))
-
+	defer os.Remove(ready)
 	select {
 	case <-ctx.Done():
 		fmt.Println("\nShutting down")

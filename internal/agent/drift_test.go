@@ -55,10 +55,8 @@ func (f *fixture) settled(g Gomega, ns, name string) *v1alpha1.FluxConfig {
 // suspending the config, a kustomization of one's own), is undone within seconds, with the
 // poller asleep for an hour: the endpoint's answer does not change, so only the repair can.
 func TestDrift_EditedConfigIsRestored(t *testing.T) {
-	f := newFixture(t, "drift-edit")
+	f, ns := newAppFixture(t, "drift-edit", "drift-edit")
 	g, ctx := f.g, context.Background()
-	ns := f.ns("drift-edit")
-	f.mustPut("app", gitBody(ns, nil))
 	a := f.startAgent(f.poller.Config, time.Hour)
 	applied := f.settled(g, ns, "app")
 	a.quiet(t, "the steady state sends no writes")
@@ -145,10 +143,8 @@ func TestDrift_DeletedConfigIsRestored(t *testing.T) {
 // A suspension through the endpoint is the desired state, so it is never undone; a resume by
 // hand in the cluster is drift, and suspends the config again.
 func TestDrift_SuspendThroughEndpointIsNotFought(t *testing.T) {
-	f := newFixture(t, "drift-suspend")
+	f, ns := newAppFixture(t, "drift-suspend", "drift-suspend")
 	g, ctx := f.g, context.Background()
-	ns := f.ns("drift-suspend")
-	f.mustPut("app", gitBody(ns, nil))
 	a := f.startAgent(f.poller.Config, 200*time.Millisecond)
 	f.settled(g, ns, "app")
 	repairs := a.metric(g, editedRepairs)
@@ -176,10 +172,8 @@ func TestDrift_SuspendThroughEndpointIsNotFought(t *testing.T) {
 // An edit made while no agent ran (a restart, a new leader) is found by the next agent's first
 // poll and undone, fields the agent never sets included.
 func TestDrift_EditWhileNoAgentRanIsRestored(t *testing.T) {
-	f := newFixture(t, "drift-down")
+	f, ns := newAppFixture(t, "drift-down", "drift-down")
 	g, ctx := f.g, context.Background()
-	ns := f.ns("drift-down")
-	f.mustPut("app", gitBody(ns, nil))
 	first := f.startAgent(f.poller.Config, time.Hour)
 	applied := f.settled(g, ns, "app")
 	first.stop()
@@ -204,10 +198,8 @@ func TestDrift_EditWhileNoAgentRanIsRestored(t *testing.T) {
 // A FluxConfig the agent deletes, because the endpoint deletes the configuration, is not
 // brought back.
 func TestDrift_DeletionByTheEndpointIsNotRepaired(t *testing.T) {
-	f := newFixture(t, "drift-endpoint-delete")
+	f, ns := newAppFixture(t, "drift-endpoint-delete", "drift-endpoint-delete")
 	g, ctx := f.g, context.Background()
-	ns := f.ns("drift-endpoint-delete")
-	f.mustPut("app", gitBody(ns, nil))
 	f.mustPut("other", gitBody(ns, nil))
 	// A third config stays, so pruning "other" is not more than half of the agent's configs,
 	// which the prune limit would hold back.

@@ -42,10 +42,8 @@ func (f *fixture) setStatus(namespace, name string, mutate func(fc *v1alpha1.Flu
 }
 
 func TestReporter_PushesOnChangeOnlyAndAtMostOncePerInterval(t *testing.T) {
-	f := newFixture(t, "report")
+	f, ns := newAppFixture(t, "report", "agent-report")
 	g := f.g
-	ns := f.ns("agent-report")
-	f.mustPut("app", gitBody(ns, nil))
 	f.poll()
 
 	f.reconcile(ns, "app")
@@ -153,10 +151,8 @@ func TestReporter_WaitForReconciliation(t *testing.T) {
 }
 
 func TestReporter_RetriesWhenTheEndpointIsDown(t *testing.T) {
-	f := newFixture(t, "retry")
+	f, ns := newAppFixture(t, "retry", "agent-retry")
 	g := f.g
-	ns := f.ns("agent-retry")
-	f.mustPut("app", gitBody(ns, nil))
 	f.poll()
 
 	down := newFaultServer(t, f.endpoint.URL)
@@ -173,10 +169,8 @@ func TestReporter_RetriesWhenTheEndpointIsDown(t *testing.T) {
 }
 
 func TestReporter_ForgottenConfigurationIsNotRetried(t *testing.T) {
-	f := newFixture(t, "forgotten")
+	f, ns := newAppFixture(t, "forgotten", "agent-forgotten")
 	g := f.g
-	ns := f.ns("agent-forgotten")
-	f.mustPut("app", gitBody(ns, nil))
 	f.poll()
 	g.Expect(f.mustDelete("app", true)).To(BeNil())
 	// The endpoint answers 404: no error, so the workqueue does not retry for ever.

@@ -150,6 +150,16 @@ func (f *fixture) restartEndpoint(authoritative bool) {
 }
 
 // ns returns a namespace name unique to this test run, so -count=N reruns start clean.
+// newAppFixture is newFixture with one configuration put, app, a Git one without
+// protected parameters, for the namespace of nsBase.
+func newAppFixture(t *testing.T, cluster, nsBase string) (f *fixture, ns string) {
+	t.Helper()
+	f = newFixture(t, cluster)
+	ns = f.ns(nsBase)
+	f.mustPut("app", gitBody(ns, nil))
+	return f, ns
+}
+
 func (f *fixture) ns(base string) string {
 	return fmt.Sprintf("%s-%d", base, f.id)
 }

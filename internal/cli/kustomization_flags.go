@@ -139,7 +139,7 @@ func (k *kustomizationFlags) addFlags(fs *pflag.FlagSet) {
 // definition builds the kustomization from the flags given.
 func (k *kustomizationFlags) definition() (map[string]any, error) {
 	def := map[string]any{}
-	setString(def, "path", k.path, k.fs.Changed("path"))
+	setIfChanged(def, "path", k.path, k.fs.Changed("path"))
 	if k.fs.Changed("depends-on") {
 		def["dependsOn"] = splitList(k.dependsOn)
 	}

@@ -195,15 +195,11 @@ func (f *sourceFlags) properties(kind string, patch bool, secrets *secretReader)
 		return nil, err
 	}
 	props := map[string]any{}
-	setString(props, "scope", f.scope, f.changed("scope"))
-	setString(props, "namespace", f.namespace, f.changed("namespace"))
-	if f.changed("suspend") {
-		props["suspend"] = f.suspend
-	}
-	if f.changed("wait-for-reconciliation") {
-		props["waitForReconciliation"] = f.waitForReconciliation
-	}
-	setString(props, "reconciliationWaitDuration", f.reconciliationWaitDuration, f.changed("reconciliation-wait-duration"))
+	setIfChanged(props, "scope", f.scope, f.changed("scope"))
+	setIfChanged(props, "namespace", f.namespace, f.changed("namespace"))
+	setIfChanged(props, "suspend", f.suspend, f.changed("suspend"))
+	setIfChanged(props, "waitForReconciliation", f.waitForReconciliation, f.changed("wait-for-reconciliation"))
+	setIfChanged(props, "reconciliationWaitDuration", f.reconciliationWaitDuration, f.changed("reconciliation-wait-duration"))
 
 	protected := map[string]any{}
 	body, err := f.body(kind, patch, secrets, protected)
@@ -232,8 +228,8 @@ func (f *sourceFlags) properties(kind string, patch bool, secrets *secretReader)
 // body builds the source body of kind from the flags given.
 func (f *sourceFlags) body(kind string, patch bool, secrets *secretReader, protected map[string]any) (map[string]any, error) {
 	b := map[string]any{}
-	setString(b, "url", f.url, f.changed("url"))
-	setString(b, "localAuthRef", f.localAuthRef, f.changed("local-auth-ref"))
+	setIfChanged(b, "url", f.url, f.changed("url"))
+	setIfChanged(b, "localAuthRef", f.localAuthRef, f.changed("local-auth-ref"))
 	for flag, key := range map[string]string{"interval": "syncIntervalInSeconds", "timeout": "timeoutInSeconds"} {
 		if f.changed(flag) {
 			s, err := parseSeconds("--"+flag, f.fs.Lookup(flag).Value.String())
@@ -261,7 +257,7 @@ func (f *sourceFlags) body(kind string, patch bool, secrets *secretReader, prote
 
 func (f *sourceFlags) gitBody(b map[string]any, patch bool, secrets *secretReader, protected map[string]any) error {
 	f.ref(b, patch, "branch", "tag", "semver", "commit")
-	setString(b, "httpsUser", f.httpsUser, f.changed("https-user"))
+	setIfChanged(b, "httpsUser", f.httpsUser, f.changed("https-user"))
 	if f.changed("provider") {
 		p, ok := gitProviders[strings.ToLower(f.provider)]
 		if !ok {
@@ -306,11 +302,9 @@ func (f *sourceFlags) gitBody(b map[string]any, patch bool, secrets *secretReade
 }
 
 func (f *sourceFlags) bucketBody(b map[string]any, secrets *secretReader, protected map[string]any) error {
-	setString(b, "bucketName", f.bucketName, f.changed("bucket-name"))
-	setString(b, "accessKey", f.bucketAccessKey, f.changed("bucket-access-key"))
-	if f.changed("bucket-insecure") {
-		b["insecure"] = f.bucketInsecure
-	}
+	setIfChanged(b, "bucketName", f.bucketName, f.changed("bucket-name"))
+	setIfChanged(b, "accessKey", f.bucketAccessKey, f.changed("bucket-access-key"))
+	setIfChanged(b, "insecure", f.bucketInsecure, f.changed("bucket-insecure"))
 	if f.changed("bucket-secret-key") {
 		v, err := secrets.read("bucket-secret-key", f.bucketSecretKey)
 		if err != nil {
@@ -322,30 +316,16 @@ func (f *sourceFlags) bucketBody(b map[string]any, secrets *secretReader, protec
 }
 
 func (f *sourceFlags) blobBody(b map[string]any, secrets *secretReader) error {
-	setString(b, "containerName", f.containerName, f.changed("container-name"))
-	for flag, key := range map[string]string{"account-key": "accountKey", "sas-token": "sasToken"} {
-		if f.changed(flag) {
-			v, err := secrets.read(flag, f.fs.Lookup(flag).Value.String())
-			if err != nil {
-				return err
-			}
-			b[key] = v.text()
-		}
+	setIfChanged(b, "containerName", f.containerName, f.changed("container-name"))
+	if err := f.readSecretFlags(b, secrets, map[string]string{"account-key": "accountKey", "sas-token": "sasToken"}, secretText); err != nil {
+		return err
 	}
 	sp := map[string]any{}
-	setString(sp, "clientId", f.spClientID, f.changed("sp-client-id"))
-	setString(sp, "tenantId", f.spTenantID, f.changed("sp-tenant-id"))
-	if f.changed("sp-cert-send-chain") {
-		sp["clientCertificateSendChain"] = f.spCertSendChain
-	}
-	for flag, key := range map[string]string{"sp-client-secret": "clientSecret", "sp-cert-password": "clientCertificatePassword"} {
-		if f.changed(flag) {
-			v, err := secrets.read(flag, f.fs.Lookup(flag).Value.String())
-			if err != nil {
-				return err
-			}
-			sp[key] = v.text()
-		}
+	setIfChanged(sp, "clientId", f.spClientID, f.changed("sp-client-id"))
+	setIfChanged(sp, "tenantId", f.spTenantID, f.changed("sp-tenant-id"))
+	setIfChanged(sp, "clientCertificateSendChain", f.spCertSendChain, f.changed("sp-cert-send-chain"))
+	if err := f.readSecretFlags(sp, secrets, map[string]string{"sp-client-secret": "clientSecret", "sp-cert-password": "clientCertificatePassword"}, secretText); err != nil {
+		return err
 	}
 	if f.changed("sp-client-cert") {
 		v, err := secrets.read("sp-client-cert", f.spClientCert)
@@ -368,7 +348,7 @@ func (f *sourceFlags) blobBody(b map[string]any, secrets *secretReader) error {
 func (f *sourceFlags) ociBody(b map[string]any, patch bool, secrets *secretReader) error {
 	f.ref(b, patch, "tag", "semver", "digest")
 	layer := map[string]any{}
-	setString(layer, "mediaType", f.ociMediaType, f.changed("oci-media-type"))
+	setIfChanged(layer, "mediaType", f.ociMediaType, f.changed("oci-media-type"))
 	if f.changed("oci-operation") {
 		if f.ociOperation != "extract" && f.ociOperation != "copy" {
 			return fmt.Errorf("--oci-operation %q: use extract or copy", f.ociOperation)
@@ -378,24 +358,13 @@ func (f *sourceFlags) ociBody(b map[string]any, patch bool, secrets *secretReade
 	if len(layer) > 0 {
 		b["layerSelector"] = layer
 	}
-	if f.changed("oci-insecure") {
-		b["insecure"] = f.ociInsecure
-	}
-	if f.changed("use-workload-identity") {
-		b["useWorkloadIdentity"] = f.useWorkloadID
-	}
-	setString(b, "serviceAccountName", f.serviceAccountName, f.changed("service-account-name"))
+	setIfChanged(b, "insecure", f.ociInsecure, f.changed("oci-insecure"))
+	setIfChanged(b, "useWorkloadIdentity", f.useWorkloadID, f.changed("use-workload-identity"))
+	setIfChanged(b, "serviceAccountName", f.serviceAccountName, f.changed("service-account-name"))
 	tls := map[string]any{}
-	for flag, key := range map[string]string{"tls-ca-certificate": "caCertificate", "tls-client-certificate": "clientCertificate", "tls-private-key": "privateKey"} {
-		if f.changed(flag) {
-			v, err := secrets.read(flag, f.fs.Lookup(flag).Value.String())
-			if err != nil {
-				return err
-			}
-			if tls[key], err = v.base64(flag, true); err != nil {
-				return err
-			}
-		}
+	tlsFlags := map[string]string{"tls-ca-certificate": "caCertificate", "tls-client-certificate": "clientCertificate", "tls-private-key": "privateKey"}
+	if err := f.readSecretFlags(tls, secrets, tlsFlags, secretBase64); err != nil {
+		return err
 	}
 	if len(tls) > 0 {
 		b["tlsConfig"] = tls
@@ -520,7 +489,30 @@ func fileOrBase64(b map[string]any, key, b64Flag, b64Value, fileFlag, path strin
 	return nil
 }
 
-func setString(m map[string]any, key, value string, changed bool) {
+// readSecretFlags reads each secret flag given of keys (flag to key) into m under its key,
+// encoded by encode.
+func (f *sourceFlags) readSecretFlags(m map[string]any, secrets *secretReader, keys map[string]string, encode func(flag string, v secret) (string, error)) error {
+	for flag, key := range keys {
+		if !f.changed(flag) {
+			continue
+		}
+		v, err := secrets.read(flag, f.fs.Lookup(flag).Value.String())
+		if err != nil {
+			return err
+		}
+		if m[key], err = encode(flag, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// secretText and secretBase64 encode a secret flag's value for readSecretFlags.
+func secretText(_ string, v secret) (string, error)      { return v.text(), nil }
+func secretBase64(flag string, v secret) (string, error) { return v.base64(flag, true) }
+
+// setIfChanged sets m[key] to value when its flag was given.
+func setIfChanged[T any](m map[string]any, key string, value T, changed bool) {
 	if changed {
 		m[key] = value
 	}

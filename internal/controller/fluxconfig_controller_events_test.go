@@ -23,7 +23,6 @@ import (
 	"sync"
 	"testing"
 
-	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -33,7 +32,6 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/render"
@@ -177,12 +175,7 @@ func TestFluxConfigReconciler_EventPerFailureReason(t *testing.T) {
 func TestFluxConfigReconciler_EventPerDeletionStage(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
-	fc := create(t, g, ns, `{metadata: {name: gone}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: app}]}}`)
-	k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "gone-app", Namespace: ns}}
-	g.Eventually(func(g Gomega) { get(g, k) }, timeout, poll).Should(Succeed())
-	controllerutil.AddFinalizer(k, "finalizers.fluxcd.io")
-	g.Expect(k8sClient.Update(ctx, k)).To(Succeed())
+	ns, fc, k := createHeldByFlux(t, g, "gone")
 
 	g.Expect(k8sClient.Delete(ctx, fc)).To(Succeed())
 	g.Eventually(func() []string { return reasons(recorder.about(fc)) }, timeout, poll).Should(ContainElement(EventDeletingKustomizations))
@@ -190,8 +183,7 @@ func TestFluxConfigReconciler_EventPerDeletionStage(t *testing.T) {
 	g.Consistently(func() []string { return reasons(recorder.about(fc)) }, 2*deletionPoll, poll).ShouldNot(ContainElement(EventDeletingSource))
 
 	get(g, k)
-	controllerutil.RemoveFinalizer(k, "finalizers.fluxcd.io")
-	g.Expect(k8sClient.Update(ctx, k)).To(Succeed())
+	releaseByFlux(g, k)
 	g.Eventually(func() []string { return reasons(recorder.about(fc)) }, timeout, poll).Should(ContainElement(EventFinalized))
 	var stages []recordedEvent
 	for _, e := range recorder.about(fc) {

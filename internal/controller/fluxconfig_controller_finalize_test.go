@@ -57,16 +57,11 @@ func (c unseenKustomizations) List(ctx context.Context, list client.ObjectList, 
 func TestFluxConfigReconciler_FinalizeDoesNotTrustALaggingCache(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
-	fc := create(t, g, ns, `{metadata: {name: lag}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: app}]}}`)
-	k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "lag-app", Namespace: ns}}
-	g.Eventually(func(g Gomega) { get(g, k) }, timeout, poll).Should(Succeed())
 	// Flux's finalizer holds the Kustomization, so the running controller waits on it.
-	controllerutil.AddFinalizer(k, "finalizers.fluxcd.io")
-	g.Expect(k8sClient.Update(ctx, k)).To(Succeed())
+	ns, fc, k := createHeldByFlux(t, g, "lag")
 	t.Cleanup(func() {
 		if k8sClient.Get(ctx, client.ObjectKeyFromObject(k), k) == nil {
-			controllerutil.RemoveFinalizer(k, "finalizers.fluxcd.io")
+			controllerutil.RemoveFinalizer(k, fluxFinalizer)
 			_ = k8sClient.Update(ctx, k)
 		}
 	})

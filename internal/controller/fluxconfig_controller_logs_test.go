@@ -27,7 +27,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 )
@@ -80,8 +79,7 @@ func TestFluxConfigReconciler_Logs(t *testing.T) {
 
 	// Flux holds one Kustomization while it prunes: the deletion says it waits for that one.
 	get(g, infra)
-	controllerutil.AddFinalizer(infra, "finalizers.fluxcd.io")
-	g.Expect(k8sClient.Update(ctx, infra)).To(Succeed())
+	holdByFlux(g, infra)
 	g.Expect(k8sClient.Delete(ctx, fc)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		lines := linesAbout(ns)
@@ -91,8 +89,7 @@ func TestFluxConfigReconciler_Logs(t *testing.T) {
 	g.Expect(lineWith(linesAbout(ns), "Removed the finalizer")).To(BeEmpty(), "the config waits for Flux")
 
 	get(g, infra)
-	controllerutil.RemoveFinalizer(infra, "finalizers.fluxcd.io")
-	g.Expect(k8sClient.Update(ctx, infra)).To(Succeed())
+	releaseByFlux(g, infra)
 	g.Eventually(func() bool {
 		return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(fc), fc))
 	}, timeout, poll).Should(BeTrue())

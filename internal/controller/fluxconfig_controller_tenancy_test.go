@@ -34,7 +34,6 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
@@ -309,8 +308,7 @@ func TestFluxConfigReconciler_TenantRBACGoesWithConfigsDeletedTogether(t *testin
 	for _, name := range []string{"a-app", "b-app"} {
 		k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
 		get(g, k)
-		controllerutil.AddFinalizer(k, "finalizers.fluxcd.io")
-		g.Expect(k8sClient.Update(ctx, k)).To(Succeed())
+		holdByFlux(g, k)
 		held = append(held, k)
 	}
 	g.Expect(k8sClient.Delete(ctx, a)).To(Succeed())
@@ -322,8 +320,7 @@ func TestFluxConfigReconciler_TenantRBACGoesWithConfigsDeletedTogether(t *testin
 		}
 	}, timeout, poll).Should(Succeed())
 	for _, k := range held {
-		controllerutil.RemoveFinalizer(k, "finalizers.fluxcd.io")
-		g.Expect(k8sClient.Update(ctx, k)).To(Succeed())
+		releaseByFlux(g, k)
 	}
 	for _, obj := range []client.Object{a, b, sa, crb} {
 		g.Eventually(gone(obj), timeout, poll).Should(BeTrue(), "%T %s goes with the last config", obj, obj.GetName())

@@ -71,6 +71,33 @@ func create(t *testing.T, g *WithT, ns, doc string) *v1alpha1.FluxConfig {
 	return fc
 }
 
+// fluxFinalizer is the finalizer by which Flux holds a Kustomization while it prunes.
+const fluxFinalizer = "finalizers.fluxcd.io"
+
+// holdByFlux adds Flux's finalizer to k, as Flux does while it prunes what k applied.
+func holdByFlux(g Gomega, k *kustomizev1.Kustomization) {
+	controllerutil.AddFinalizer(k, fluxFinalizer)
+	g.Expect(k8sClient.Update(context.Background(), k)).To(Succeed())
+}
+
+// releaseByFlux takes Flux's finalizer off k, as Flux does once it has pruned.
+func releaseByFlux(g Gomega, k *kustomizev1.Kustomization) {
+	controllerutil.RemoveFinalizer(k, fluxFinalizer)
+	g.Expect(k8sClient.Update(context.Background(), k)).To(Succeed())
+}
+
+// createHeldByFlux creates, in a new namespace, the FluxConfig name of one Git source and
+// one kustomization, app, and holds that Kustomization by Flux's finalizer once it exists.
+func createHeldByFlux(t *testing.T, g *WithT, name string) (ns string, fc *v1alpha1.FluxConfig, k *kustomizev1.Kustomization) {
+	t.Helper()
+	ns = newNamespace(t)
+	fc = create(t, g, ns, `{metadata: {name: `+name+`}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: app}]}}`)
+	k = &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: name + "-app", Namespace: ns}}
+	g.Eventually(func(g Gomega) { get(g, k) }, timeout, poll).Should(Succeed())
+	holdByFlux(g, k)
+	return ns, fc, k
+}
+
 func get(g Gomega, obj client.Object) {
 	g.Expect(k8sClient.Get(context.Background(), client.ObjectKeyFromObject(obj), obj)).To(Succeed())
 }
@@ -255,13 +282,7 @@ spec:
 func TestFluxConfigReconciler_DeletionOrder(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
-	fc := create(t, g, ns, `{metadata: {name: gone}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: app}]}}`)
-	k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "gone-app", Namespace: ns}}
-	g.Eventually(func(g Gomega) { get(g, k) }, timeout, poll).Should(Succeed())
-	// Flux's finalizer holds the Kustomization while it prunes.
-	controllerutil.AddFinalizer(k, "finalizers.fluxcd.io")
-	g.Expect(k8sClient.Update(ctx, k)).To(Succeed())
+	ns, fc, k := createHeldByFlux(t, g, "gone")
 
 	g.Expect(k8sClient.Delete(ctx, fc)).To(Succeed())
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: ns}}
@@ -285,8 +306,7 @@ func TestFluxConfigReconciler_DeletionOrder(t *testing.T) {
 
 	// Flux finishes: everything goes.
 	get(g, k)
-	controllerutil.RemoveFinalizer(k, "finalizers.fluxcd.io")
-	g.Expect(k8sClient.Update(ctx, k)).To(Succeed())
+	releaseByFlux(g, k)
 	for _, obj := range []client.Object{fc, repo, sa,
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ClusterRoleBindingName(ns)}}} {
 		g.Eventually(func() bool {

@@ -204,17 +204,24 @@ func (x *Index) removeCluster(name string) {
 	}
 }
 
-// AgentSeen records an agent's poll or report and the agent's User-Agent; it fits
-// endpoint.Server.AgentSeen. Only the first contact of a cluster takes the write lock.
-func (x *Index) AgentSeen(clusterName, userAgent string, at time.Time) {
+// contacted returns the entry of name for a contact, creating it if need be: only the
+// first contact of a cluster takes the write lock.
+func (x *Index) contacted(name string) *cluster {
 	x.mu.RLock()
-	c := x.clusters[clusterName]
+	c := x.clusters[name]
 	x.mu.RUnlock()
 	if c == nil {
 		x.mu.Lock()
-		c = x.cluster(clusterName)
+		c = x.cluster(name)
 		x.mu.Unlock()
 	}
+	return c
+}
+
+// AgentSeen records an agent's poll or report and the agent's User-Agent; it fits
+// endpoint.Server.AgentSeen. Only the first contact of a cluster takes the write lock.
+func (x *Index) AgentSeen(clusterName, userAgent string, at time.Time) {
+	c := x.contacted(clusterName)
 	c.lastPoll.Store(at.UnixNano())
 	if old := c.agent.Load(); old == nil || *old != userAgent {
 		c.agent.Store(&userAgent)
@@ -223,14 +230,7 @@ func (x *Index) AgentSeen(clusterName, userAgent string, at time.Time) {
 
 // ContactHeard records a contact another replica served, unless a later one is known.
 func (x *Index) ContactHeard(clusterName, userAgent string, at time.Time) {
-	x.mu.RLock()
-	c := x.clusters[clusterName]
-	x.mu.RUnlock()
-	if c == nil {
-		x.mu.Lock()
-		c = x.cluster(clusterName)
-		x.mu.Unlock()
-	}
+	c := x.contacted(clusterName)
 	for {
 		old := c.lastPoll.Load()
 		if old >= at.UnixNano() {

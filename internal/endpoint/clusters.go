@@ -17,12 +17,10 @@ limitations under the License.
 package endpoint
 
 import (
-	"encoding/base64"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -77,13 +75,8 @@ func (s *Server) adminOnly(next handlerFunc) http.HandlerFunc {
 // putCluster registers a cluster, answering 201 with its agent token, or replaces the labels
 // of a registered one (200, no token).
 func (s *Server) putCluster(w http.ResponseWriter, r *http.Request, _ Role) {
-	data, ok := readBody(w, r)
-	if !ok {
-		return
-	}
 	var body dpv1.ClusterRegistration
-	if err := decodeStrict(data, &body); err != nil {
-		writeFieldError(w, err)
+	if _, ok := readStrict(w, r, &body); !ok {
 		return
 	}
 	if err := validLabels(body.Labels); err != nil {
@@ -93,9 +86,8 @@ func (s *Server) putCluster(w http.ResponseWriter, r *http.Request, _ Role) {
 	reg, name := s.Registry, r.PathValue("cluster")
 	// The fleet configurations follow the labels under the fleet lock: no fleet change can
 	// place by labels that are about to change.
-	unlock, err := s.lockRegistry(r.Context(), name)
-	if err != nil {
-		s.writeInternal(w, r, err)
+	unlock, ok := s.lockFor(w, r, name)
+	if !ok {
 		return
 	}
 	defer unlock()
@@ -137,9 +129,8 @@ func (s *Server) getCluster(w http.ResponseWriter, r *http.Request, _ Role) {
 // still polls with a token file removes them.
 func (s *Server) deleteCluster(w http.ResponseWriter, r *http.Request, _ Role) {
 	reg, name := s.Registry, r.PathValue("cluster")
-	unlock, err := s.lockRegistry(r.Context(), name)
-	if err != nil {
-		s.writeInternal(w, r, err)
+	unlock, ok := s.lockFor(w, r, name)
+	if !ok {
 		return
 	}
 	defer unlock()
@@ -168,9 +159,8 @@ func (s *Server) rotateClusterToken(w http.ResponseWriter, r *http.Request, _ Ro
 		grace = d
 	}
 	reg := s.Registry
-	unlock, err := s.lockRegistry(r.Context(), r.PathValue("cluster"))
-	if err != nil {
-		s.writeInternal(w, r, err)
+	unlock, ok := s.lockFor(w, r, r.PathValue("cluster"))
+	if !ok {
 		return
 	}
 	defer unlock()
@@ -207,23 +197,9 @@ func (s *Server) listClusters(w http.ResponseWriter, r *http.Request, _ Role) {
 			"labelSelector: "+err.Error()+`; use Kubernetes selector syntax, e.g. "region=eu,tier in (prod,staging)"`)
 		return
 	}
-	limit := DefaultClusterPage
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxClusterPage {
-			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "limit",
-				fmt.Sprintf("limit: %q is not a whole number from 1 to %d", v, MaxClusterPage))
-			return
-		}
-	}
-	after := ""
-	if v := q.Get("continue"); v != "" {
-		name, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || !validCluster(string(name)) {
-			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "continue",
-				"continue: is not a token this endpoint issued; pass the continue value of the previous page unchanged")
-			return
-		}
-		after = string(name)
+	limit, after, ok := pageQuery(w, r, validCluster)
+	if !ok {
+		return
 	}
 	recs := s.Registry.all()
 	start, _ := slices.BinarySearchFunc(recs, after, func(c *ClusterRecord, n string) int {
@@ -238,7 +214,7 @@ func (s *Server) listClusters(w http.ResponseWriter, r *http.Request, _ Role) {
 			continue
 		}
 		if len(out.Value) == limit {
-			out.Continue = base64.RawURLEncoding.EncodeToString([]byte(out.Value[limit-1].Name))
+			out.Continue = continueToken(out.Value[limit-1].Name)
 			break
 		}
 		out.Value = append(out.Value, s.clusterView(rec))

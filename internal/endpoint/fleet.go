@@ -17,11 +17,9 @@ limitations under the License.
 package endpoint
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/internal/arm"
@@ -52,13 +50,8 @@ func (s *Server) routeFleets(mux *http.ServeMux) {
 // cluster's list, taking it out of clusters no longer selected, all in one write. A body
 // identical to the current revision writes nothing.
 func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
-	data, ok := readBody(w, r)
-	if !ok {
-		return
-	}
 	var body dpv1.FleetConfiguration
-	if err := decodeStrict(data, &body); err != nil {
-		writeFieldError(w, err)
+	if _, ok := readStrict(w, r, &body); !ok {
 		return
 	}
 	name := r.PathValue("name")
@@ -75,20 +68,15 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeError(w, http.StatusBadRequest, "InvalidRequestContent", "properties.namespace", "properties.namespace: "+err.Error())
 		return
 	}
-	correlation, ok := correlationID(w, r)
+	correlation, unlock, ok := s.openFleetWrite(w, r)
 	if !ok {
 		return
 	}
+	defer unlock()
 	if correlation == "" {
 		// One id for every cluster's operation, so they can be told apart from others.
 		correlation = newOperationID()
 	}
-	unlock, err := s.lockRegistry(r.Context())
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
-	defer unlock()
 	cur, err := s.Fleets.GetFleet(r.Context(), name)
 	if errors.Is(err, ErrFleetNotFound) {
 		cur, err = nil, nil
@@ -123,15 +111,7 @@ func (s *Server) putFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 
 func (s *Server) getFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	f, err := s.fleetSummary(r.Context(), r.PathValue("name"))
-	if errors.Is(err, ErrFleetNotFound) {
-		fleetNotFound(w, r.PathValue("name"))
-		return
-	}
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, fleetView(f))
+	s.answerFleet(w, r, f, err)
 }
 
 // deleteFleet removes a fleet configuration at once, and starts removing it from every
@@ -139,13 +119,8 @@ func (s *Server) getFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 // FluxConfig gone.
 func (s *Server) deleteFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	name := r.PathValue("name")
-	correlation, ok := correlationID(w, r)
+	correlation, unlock, ok := s.openFleetWrite(w, r)
 	if !ok {
-		return
-	}
-	unlock, err := s.lockRegistry(r.Context())
-	if err != nil {
-		s.writeInternal(w, r, err)
 		return
 	}
 	defer unlock()
@@ -174,25 +149,9 @@ func (s *Server) deleteFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 
 // listFleets serves the fleet configurations ordered by name in pages, as listClusters.
 func (s *Server) listFleets(w http.ResponseWriter, r *http.Request, _ Role) {
-	q := r.URL.Query()
-	limit := DefaultClusterPage
-	if v := q.Get("limit"); v != "" {
-		var err error
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxClusterPage {
-			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "limit",
-				fmt.Sprintf("limit: %q is not a whole number from 1 to %d", v, MaxClusterPage))
-			return
-		}
-	}
-	after := ""
-	if v := q.Get("continue"); v != "" {
-		name, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || arm.Name(string(name)) != nil {
-			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "continue",
-				"continue: is not a token this endpoint issued; pass the continue value of the previous page unchanged")
-			return
-		}
-		after = string(name)
+	limit, after, ok := pageQuery(w, r, func(name string) bool { return arm.Name(name) == nil })
+	if !ok {
+		return
 	}
 	fleets, err := s.Fleets.ListFleets(r.Context())
 	if err != nil {
@@ -205,7 +164,7 @@ func (s *Server) listFleets(w http.ResponseWriter, r *http.Request, _ Role) {
 			continue
 		}
 		if len(out.Value) == limit {
-			out.Continue = base64.RawURLEncoding.EncodeToString([]byte(out.Value[limit-1].Name))
+			out.Continue = continueToken(out.Value[limit-1].Name)
 			break
 		}
 		out.Value = append(out.Value, fleetView(f))
@@ -216,13 +175,8 @@ func (s *Server) listFleets(w http.ResponseWriter, r *http.Request, _ Role) {
 // listFleetRevisions serves the kept revisions, newest first.
 func (s *Server) listFleetRevisions(w http.ResponseWriter, r *http.Request, _ Role) {
 	name := r.PathValue("name")
-	revs, err := s.Fleets.ListFleetRevisions(r.Context(), name)
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
-	if len(revs) == 0 {
-		fleetNotFound(w, name)
+	revs, ok := s.fleetRevisions(w, r, name)
+	if !ok {
 		return
 	}
 	out := dpv1.FleetRevisionList{Value: []dpv1.FleetRevision{}}
@@ -230,6 +184,45 @@ func (s *Server) listFleetRevisions(w http.ResponseWriter, r *http.Request, _ Ro
 		out.Value = append(out.Value, dpv1.FleetRevision{Revision: f.Revision, CreatedAt: f.CreatedAt, Properties: f.Properties, Placement: f.Placement, Rollout: f.Rollout})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// openFleetWrite begins a write to fleet configurations: it takes the correlation id, then
+// lockFor (the caller runs unlock). ok is false once an answer has been written.
+func (s *Server) openFleetWrite(w http.ResponseWriter, r *http.Request) (correlation string, unlock func(), ok bool) {
+	if correlation, ok = correlationID(w, r); !ok {
+		return "", nil, false
+	}
+	unlock, ok = s.lockFor(w, r)
+	return correlation, unlock, ok
+}
+
+// answerFleet answers 200 with the view of f, the fleet configuration the path names, or
+// with the error met instead.
+func (s *Server) answerFleet(w http.ResponseWriter, r *http.Request, f *FleetRecord, err error) {
+	if errors.Is(err, ErrFleetNotFound) {
+		fleetNotFound(w, r.PathValue("name"))
+		return
+	}
+	if err != nil {
+		s.writePlanError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, fleetView(f))
+}
+
+// fleetRevisions reads the kept revisions of fleet configuration name, newest first; ok is
+// false once an error or a 404 has been answered.
+func (s *Server) fleetRevisions(w http.ResponseWriter, r *http.Request, name string) ([]*FleetRecord, bool) {
+	revs, err := s.Fleets.ListFleetRevisions(r.Context(), name)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return nil, false
+	}
+	if len(revs) == 0 {
+		fleetNotFound(w, name)
+		return nil, false
+	}
+	return revs, true
 }
 
 // fleetNotFound answers 404 for a fleet configuration name that does not exist.

@@ -33,7 +33,20 @@ type fleetEnv struct {
 }
 
 func newFleetEnv(t *testing.T, st testStore) *fleetEnv {
-	return &fleetEnv{registryEndpoint: newRegistryOn(t, st), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}
+	return fleetEnvOn(newRegistryOn(t, st))
+}
+
+// fleetEnvOn is a fleet environment, with no cluster yet, on an endpoint already started.
+func fleetEnvOn(r *registryEndpoint) *fleetEnv {
+	return &fleetEnv{registryEndpoint: r, agents: map[string]*client.Cluster{}, tokens: map[string]string{}}
+}
+
+// moveTo points the environment, and every cluster's agent client, at another endpoint.
+func (e *fleetEnv) moveTo(r *registryEndpoint) {
+	e.registryEndpoint = r
+	for name := range e.tokens {
+		e.connect(name)
+	}
 }
 
 // cluster registers name with labels and keeps a client with its agent token.
@@ -119,6 +132,13 @@ func (e *fleetEnv) placed(name string) []string {
 		}
 	}
 	return out
+}
+
+// newThreeClusterEnv is a fleet environment with threeClusters registered.
+func newThreeClusterEnv(t *testing.T, st testStore) *fleetEnv {
+	e := newFleetEnv(t, st)
+	e.threeClusters()
+	return e
 }
 
 func (e *fleetEnv) threeClusters() {

@@ -50,9 +50,8 @@ func TestFleetNameClashesAreRefusedNamingBoth(t *testing.T) {
 
 func testFleetNameClashesAreRefusedNamingBoth(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, store)
+	e := newThreeClusterEnv(t, store)
 	ctx := context.Background()
-	e.threeClusters()
 
 	// A fleet configuration may not replace a cluster's own configuration.
 	own := fleetSpec(nil)
@@ -147,9 +146,8 @@ func TestFleetRevisions(t *testing.T) { forEachStore(t, testFleetRevisions) }
 
 func testFleetRevisions(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, store)
+	e := newThreeClusterEnv(t, store)
 	ctx := context.Background()
-	e.threeClusters()
 	var ops []string
 	for i := 1; i <= 12; i++ {
 		f := fleetSpec(matchLabels("region", "eu"))
@@ -190,9 +188,8 @@ func TestFleetValidation(t *testing.T) { forEachStore(t, testFleetValidation) }
 
 func testFleetValidation(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, store)
+	e := newThreeClusterEnv(t, store)
 	ctx := context.Background()
-	e.threeClusters()
 	for _, tc := range []struct {
 		change func(*dpv1.FleetConfiguration)
 		target string
@@ -239,9 +236,8 @@ func TestFleetChangeWakesHeldPolls(t *testing.T) { forEachStore(t, testFleetChan
 
 func testFleetChangeWakesHeldPolls(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, store)
+	e := newThreeClusterEnv(t, store)
 	ctx := context.Background()
-	e.threeClusters()
 	first, err := e.agents["east-1"].ListDesired(ctx, "")
 	g.Expect(err).NotTo(HaveOccurred())
 	got := make(chan *client.ListResult, 1)

@@ -37,8 +37,7 @@ func TestFleetPlacesByMatchLabelsAndExpressions(t *testing.T) {
 
 func testFleetPlacesByMatchLabelsAndExpressions(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, store)
-	e.threeClusters()
+	e := newThreeClusterEnv(t, store)
 	out := e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
 	g.Expect(out.Revision).To(Equal(int64(1)))
 	g.Expect(out.ID).To(Equal("/v1/fleetConfigurations/web"))
@@ -84,9 +83,8 @@ func TestFleetFollowsLabelsAndRegistrations(t *testing.T) {
 
 func testFleetFollowsLabelsAndRegistrations(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, store)
+	e := newThreeClusterEnv(t, store)
 	ctx := context.Background()
-	e.threeClusters()
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
 
 	g.Expect(e.relabel("west-1", map[string]string{"region": "eu"})).To(Succeed())
@@ -116,9 +114,8 @@ func TestDeletingFleetMarksRecordsDeleting(t *testing.T) {
 
 func testDeletingFleetMarksRecordsDeleting(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, store)
+	e := newThreeClusterEnv(t, store)
 	ctx := context.Background()
-	e.threeClusters()
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
 	g.Expect(e.admin.DeleteFleet(ctx, "web")).To(Succeed())
 	_, err := e.admin.GetFleet(ctx, "web")
@@ -143,7 +140,7 @@ func testFleetSurvivesRestart(t *testing.T, store testStore) {
 	g := NewWithT(t)
 	dir := t.TempDir()
 	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	e := &fleetEnv{registryEndpoint: startRegistry(t, dir, store, clock), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}
+	e := fleetEnvOn(startRegistry(t, dir, store, clock))
 	ctx := context.Background()
 	e.threeClusters()
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
@@ -152,10 +149,7 @@ func testFleetSurvivesRestart(t *testing.T, store testStore) {
 	op := e.entry("east-1", "web").OperationID
 	e.http.Close()
 
-	e.registryEndpoint = startRegistry(t, dir, store, clock)
-	for name := range e.tokens {
-		e.connect(name)
-	}
+	e.moveTo(startRegistry(t, dir, store, clock))
 	got, err := e.admin.GetFleet(ctx, "web")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got.Revision).To(Equal(int64(2)))
@@ -182,9 +176,8 @@ func TestFleetPlacementUnderConcurrentChanges(t *testing.T) {
 
 func testFleetPlacementUnderConcurrentChanges(t *testing.T, store testStore) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, store)
+	e := newThreeClusterEnv(t, store)
 	ctx := context.Background()
-	e.threeClusters()
 	var wg sync.WaitGroup
 	for _, c := range []string{"east-1", "east-2", "west-1"} {
 		wg.Go(func() {

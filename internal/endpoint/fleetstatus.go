@@ -18,9 +18,7 @@ package endpoint
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -155,31 +153,20 @@ type fleetStatusCursor struct {
 }
 
 func (c fleetStatusCursor) String() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(c.rank) + "/" + c.name))
+	return continueToken(strconv.Itoa(c.rank) + "/" + c.name)
 }
 
 // fleetStatusPage reads ?limit= and ?continue=, answering 400 naming the field when bad.
 func fleetStatusPage(w http.ResponseWriter, r *http.Request) (int, fleetStatusCursor, bool) {
-	q := r.URL.Query()
-	limit, after := DefaultClusterPage, fleetStatusCursor{rank: -1}
-	if v := q.Get("limit"); v != "" {
-		var err error
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxClusterPage {
-			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "limit",
-				fmt.Sprintf("limit: %q is not a whole number from 1 to %d", v, MaxClusterPage))
-			return 0, after, false
-		}
-	}
-	if v := q.Get("continue"); v != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(v)
-		rank, name, found := strings.Cut(string(raw), "/")
-		n, errN := strconv.Atoi(rank)
-		if err != nil || !found || errN != nil || n < 0 || n >= len(fleetStatusOrder) || !validCluster(name) {
-			writeError(w, http.StatusBadRequest, "InvalidRequestContent", "continue",
-				"continue: is not a token this endpoint issued; pass the continue value of the previous page unchanged")
-			return 0, after, false
+	after := fleetStatusCursor{rank: -1}
+	limit, _, ok := pageQuery(w, r, func(token string) bool {
+		rank, name, found := strings.Cut(token, "/")
+		n, err := strconv.Atoi(rank)
+		if !found || err != nil || n < 0 || n >= len(fleetStatusOrder) || !validCluster(name) {
+			return false
 		}
 		after = fleetStatusCursor{rank: n, name: name}
-	}
-	return limit, after, true
+		return true
+	})
+	return limit, after, ok
 }

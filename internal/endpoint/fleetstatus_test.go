@@ -58,8 +58,7 @@ func (e *fleetEnv) fleetStatus(name string, opts client.FleetStatusOptions) *dpv
 
 func TestFleetStatusCountsAndOrdersFailingFirst(t *testing.T) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, onBolt)
-	e.threeClusters()
+	e := newThreeClusterEnv(t, onBolt)
 	e.cluster("south-1", map[string]string{"region": "ap"})
 	e.putFleet("web", fleetSpec(matchLabels()))
 	e.reportState("east-1", "web", dpv1.ComplianceNonCompliant, "abc", "kustomize build failed: ./apps not found")
@@ -117,8 +116,7 @@ func TestFleetStatusCountsAndOrdersFailingFirst(t *testing.T) {
 
 func TestFleetStatusSeesAReportWithinASecond(t *testing.T) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, onBolt)
-	e.threeClusters()
+	e := newThreeClusterEnv(t, onBolt)
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
 	g.Expect(e.fleetStatus("web", client.FleetStatusOptions{}).Counts).To(Equal(dpv1.FleetStatusCounts{Disconnected: 2}),
 		"an agent that never polled is not connected")
@@ -144,8 +142,7 @@ func TestFleetStatusSeesAReportWithinASecond(t *testing.T) {
 
 func TestFleetStatusRefusesBadPages(t *testing.T) {
 	g := NewWithT(t)
-	e := newFleetEnv(t, onBolt)
-	e.threeClusters()
+	e := newThreeClusterEnv(t, onBolt)
 	e.putFleet("web", fleetSpec(matchLabels()))
 	code, body, _ := e.do("GET", "/v1/fleetConfigurations/web/status?continue=bm9wZQ", adminToken, nil)
 	expectError(g, code, body, http.StatusBadRequest, "continue", "continue: is not a token this endpoint issued")

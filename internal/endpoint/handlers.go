@@ -164,13 +164,8 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, _ Role) {
 
 // putStatus records an agent's report on one configuration.
 func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
-	data, ok := readBody(w, r)
-	if !ok {
-		return
-	}
 	var rep dpv1.StatusReport
-	if err := decodeStrict(data, &rep); err != nil {
-		writeFieldError(w, err)
+	if _, ok := readStrict(w, r, &rep); !ok {
 		return
 	}
 	switch rep.ProvisioningState {

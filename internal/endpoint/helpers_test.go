@@ -115,6 +115,17 @@ func (h *harness) send(method, url, token string, body any, header ...string) (i
 }
 
 // agentList fetches the agent view of cluster-a.
+// appPath is the management path of cluster-a's configuration app.
+const appPath = "/v1/clusters/cluster-a/fluxConfigurations/app"
+
+// putApp creates app from gitConfig through the management API.
+func (h *harness) putApp() {
+	h.t.Helper()
+	if code, body, _ := h.do("PUT", appPath, adminToken, gitConfig()); code != http.StatusCreated {
+		h.t.Fatalf("PUT %s: %d %s", appPath, code, body)
+	}
+}
+
 func (h *harness) agentList() dpv1.DesiredConfigurationList {
 	h.t.Helper()
 	code, body, _ := h.do("GET", "/v1/clusters/cluster-a/fluxConfigurations", tokenA, nil)

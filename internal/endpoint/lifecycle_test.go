@@ -108,10 +108,9 @@ func TestServer_Lifecycle(t *testing.T) {
 func TestServer_ForceDelete(t *testing.T) {
 	g := NewWithT(t)
 	h := newHarness(t)
-	const path = "/v1/clusters/cluster-a/fluxConfigurations/app"
-	code, _, _ := h.do("PUT", path, adminToken, gitConfig())
-	g.Expect(code).To(Equal(http.StatusCreated))
-	code, _, _ = h.do("DELETE", path+"?forceDelete=true", adminToken, nil)
+	const path = appPath
+	h.putApp()
+	code, _, _ := h.do("DELETE", path+"?forceDelete=true", adminToken, nil)
 	g.Expect(code).To(Equal(http.StatusOK))
 	code, _, _ = h.get("app")
 	g.Expect(code).To(Equal(http.StatusNotFound))
@@ -123,9 +122,7 @@ func TestServer_ForceDelete(t *testing.T) {
 func TestServer_ProtectedSettingsExpireAfter48Hours(t *testing.T) {
 	g := NewWithT(t)
 	h := newHarness(t)
-	const path = "/v1/clusters/cluster-a/fluxConfigurations/app"
-	code, _, _ := h.do("PUT", path, adminToken, gitConfig())
-	g.Expect(code).To(Equal(http.StatusCreated))
+	h.putApp()
 
 	h.clock.Advance(47 * time.Hour)
 	g.Expect(h.agentList().Value[0].ConfigurationProtectedSettings).To(HaveKey("httpsKey"))
@@ -147,12 +144,11 @@ func TestServer_ProtectedSettingsExpireAfter48Hours(t *testing.T) {
 func TestServer_AcknowledgedOperationDoesNotTimeOut(t *testing.T) {
 	g := NewWithT(t)
 	h := newHarness(t)
-	const path = "/v1/clusters/cluster-a/fluxConfigurations/app"
-	code, _, _ := h.do("PUT", path, adminToken, gitConfig())
-	g.Expect(code).To(Equal(http.StatusCreated))
+	const path = appPath
+	h.putApp()
 	op := h.agentList().Value[0].OperationID
 	h.clock.Advance(time.Hour)
-	code, _, _ = h.do("PUT", path+"/status", tokenA, report(op, dpv1.ProvisioningSucceeded))
+	code, _, _ := h.do("PUT", path+"/status", tokenA, report(op, dpv1.ProvisioningSucceeded))
 	g.Expect(code).To(Equal(http.StatusNoContent))
 	h.clock.Advance(72 * time.Hour)
 	g.Expect(h.srv.Sweep(context.Background())).To(Succeed())

@@ -32,13 +32,8 @@ const correlationHeader = "X-Correlation-Id"
 
 // put creates or replaces a configuration.
 func (s *Server) put(w http.ResponseWriter, r *http.Request, _ Role) {
-	data, ok := readBody(w, r)
-	if !ok {
-		return
-	}
 	var body dpv1.FluxConfiguration
-	if err := decodeStrict(data, &body); err != nil {
-		writeFieldError(w, err)
+	if _, ok := readStrict(w, r, &body); !ok {
 		return
 	}
 	existing, correlation, unlock, ok := s.openRecord(w, r)
@@ -55,14 +50,10 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, _ Role) {
 // patch merges the body into a configuration as a JSON merge patch: a kustomization, or a
 // source body, set to null is removed.
 func (s *Server) patch(w http.ResponseWriter, r *http.Request, _ Role) {
-	data, ok := readBody(w, r)
-	if !ok {
-		return
-	}
 	// Decode into the typed model first so unknown fields and wrong types are refused.
 	var typed dpv1.FluxConfiguration
-	if err := decodeStrict(data, &typed); err != nil {
-		writeFieldError(w, err)
+	data, ok := readStrict(w, r, &typed)
+	if !ok {
 		return
 	}
 	var raw struct {

@@ -223,6 +223,19 @@ func (s *Server) placeCluster(w http.ResponseWriter, r *http.Request, name strin
 // a crash between the two leaves records a revision ahead; run this at start-up to put
 // them back in line. A fleet configuration that cannot be placed is logged and skipped.
 func (s *Server) ReconcileFleets(ctx context.Context) error {
+	return s.eachFleet(ctx, "Fleet configuration left as it is", func(f *FleetRecord) error {
+		recs, err := s.planFleet(ctx, f.Name, f, "")
+		if err != nil {
+			return err
+		}
+		return s.putRecords(ctx, recs)
+	})
+}
+
+// eachFleet runs step on every fleet configuration under the registry lock; without a
+// registry and a FleetStore there is nothing to run. A planError leaves that fleet
+// configuration as it is, logged with skipped; any other error stops the walk.
+func (s *Server) eachFleet(ctx context.Context, skipped string, step func(*FleetRecord) error) error {
 	if s.Fleets == nil || s.Registry == nil {
 		return nil
 	}
@@ -236,16 +249,13 @@ func (s *Server) ReconcileFleets(ctx context.Context) error {
 		return err
 	}
 	for _, f := range fleets {
-		recs, err := s.planFleet(ctx, f.Name, f, "")
+		err := step(f)
 		var pe *planError
 		if errors.As(err, &pe) {
-			s.Log.Info("Fleet configuration left as it is", "fleetConfiguration", f.Name, "reason", pe.message)
+			s.Log.Info(skipped, "fleetConfiguration", f.Name, "reason", pe.message)
 			continue
 		}
 		if err != nil {
-			return err
-		}
-		if err := s.putRecords(ctx, recs); err != nil {
 			return err
 		}
 	}

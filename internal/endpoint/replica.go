@@ -19,6 +19,7 @@ package endpoint
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 )
@@ -111,6 +112,16 @@ func (s *Server) lockRegistry(ctx context.Context, names ...string) (unlock func
 		return nil, err
 	}
 	return unlock, nil
+}
+
+// lockFor takes lockRegistry for a request; when it cannot, it answers 500 and ok is false.
+func (s *Server) lockFor(w http.ResponseWriter, r *http.Request, names ...string) (unlock func(), ok bool) {
+	unlock, err := s.lockRegistry(r.Context(), names...)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return nil, false
+	}
+	return unlock, true
 }
 
 // Changed applies a change committed to the shared store, by any replica, to this

@@ -37,12 +37,7 @@ func TestReplicas_AClusterPollingOneIsConnectedOnTheOther(t *testing.T) {
 	ctx := context.Background()
 	url := testutil.PostgresDB(t)
 	r := startReplicas(t, url, 2)
-	admins := make([]*client.Client, 2)
-	for i := range r {
-		var err error
-		admins[i], err = client.New(client.Options{Endpoint: r[i].URL, Token: adminToken})
-		g.Expect(err).NotTo(HaveOccurred())
-	}
+	admins := []*client.Client{r[0].registry, r[1].registry}
 	reg, _, err := admins[0].RegisterCluster(ctx, "east-1", map[string]string{"region": "eu"})
 	g.Expect(err).NotTo(HaveOccurred())
 	_, _, err = admins[0].RegisterCluster(ctx, "east-2", map[string]string{"region": "eu"})

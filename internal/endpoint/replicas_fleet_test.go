@@ -38,12 +38,7 @@ func TestReplicas_FleetPlacementFollowsTheLastLabelsAcrossReplicas(t *testing.T)
 	g := NewWithT(t)
 	ctx := context.Background()
 	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	admins := make([]*client.Client, 2)
-	for i := range r {
-		var err error
-		admins[i], err = client.New(client.Options{Endpoint: r[i].URL, Token: adminToken})
-		g.Expect(err).NotTo(HaveOccurred())
-	}
+	admins := []*client.Client{r[0].registry, r[1].registry}
 	clusters := []string{"east-1", "east-2", "west-1"}
 	tokens := map[string]string{}
 	for _, c := range clusters {

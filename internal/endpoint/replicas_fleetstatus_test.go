@@ -34,12 +34,7 @@ func TestReplicas_FleetStatusFollowsTheOtherReplicasWrites(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	admins := make([]*client.Client, 2)
-	for i := range r {
-		var err error
-		admins[i], err = client.New(client.Options{Endpoint: r[i].URL, Token: adminToken})
-		g.Expect(err).NotTo(HaveOccurred())
-	}
+	admins := []*client.Client{r[0].registry, r[1].registry}
 	agents := map[string]*client.Cluster{}
 	for _, c := range []string{"east-1", "east-2"} {
 		reg, _, err := admins[0].RegisterCluster(ctx, c, map[string]string{"region": "eu"})

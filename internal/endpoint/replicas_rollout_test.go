@@ -24,7 +24,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
-	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
@@ -34,21 +33,13 @@ import (
 func TestReplicas_RolloutProgressIsShared(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	pg := testStore{name: "postgres", databaseURL: testutil.PostgresDB(t)}
-	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	start := func() *registryEndpoint { return startRegistry(t, t.TempDir(), pg, clock) }
-	first, second := start(), start()
-	e := &rolloutEnv{fleetEnv: &fleetEnv{registryEndpoint: first, agents: map[string]*client.Cluster{}, tokens: map[string]string{}}}
-	e.addClusters(3)
+	e, first, second, clock := startRolloutReplicas(t)
 	e.putFleet("web", rolloutSpec("main", nil))
 	r := canaryThenRest(false)
 	r.MinCompliantSeconds = 60
 	e.putFleet("web", rolloutSpec("v2", r))
 
-	e.registryEndpoint = second
-	for name := range e.tokens {
-		e.connect(name)
-	}
+	e.moveTo(second)
 	g.Eventually(e.onBranch).WithArguments("v2").Should(Equal([]string{"c0"}))
 	e.comply("v2")
 	clock.Advance(time.Minute)
@@ -74,25 +65,28 @@ func TestReplicas_RolloutProgressIsShared(t *testing.T) {
 func TestReplicas_ReportToAnotherReplicaIsStepped(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	pg := testStore{name: "postgres", databaseURL: testutil.PostgresDB(t)}
-	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	start := func() *registryEndpoint { return startRegistry(t, t.TempDir(), pg, clock) }
-	first, second := start(), start()
-	e := &rolloutEnv{fleetEnv: &fleetEnv{registryEndpoint: first, agents: map[string]*client.Cluster{}, tokens: map[string]string{}}}
-	e.addClusters(3)
+	e, first, second, _ := startRolloutReplicas(t)
 	e.putFleet("web", rolloutSpec("main", nil))
 	e.putFleet("web", rolloutSpec("v2", canaryThenRest(false)))
 	// The stepper's first pass: from now on it steps only what is marked or due.
 	g.Expect(first.srv.StepRollouts(ctx)).To(Succeed())
 
-	e.registryEndpoint = second
-	for name := range e.tokens {
-		e.connect(name)
-	}
+	e.moveTo(second)
 	g.Eventually(e.onBranch).WithArguments("v2").Should(Equal([]string{"c0"}))
 	e.comply("v2")
 	g.Eventually(func() []string {
 		g.Expect(first.srv.StepRollouts(ctx)).To(Succeed())
 		return e.onBranch("v2")
 	}).Should(HaveLen(3), "the first replica steps on the second's report")
+}
+
+// startRolloutReplicas starts two endpoints on one PostgreSQL database and a rollout
+// environment of three clusters on the first.
+func startRolloutReplicas(t *testing.T) (e *rolloutEnv, first, second *registryEndpoint, clock *testutil.Clock) {
+	pg := testStore{name: "postgres", databaseURL: testutil.PostgresDB(t)}
+	clock = testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	first, second = startRegistry(t, t.TempDir(), pg, clock), startRegistry(t, t.TempDir(), pg, clock)
+	e = &rolloutEnv{fleetEnv: fleetEnvOn(first)}
+	e.addClusters(3)
+	return e, first, second, clock
 }

@@ -26,7 +26,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	. "github.com/onsi/gomega"
 
-	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/endpoint"
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
@@ -35,6 +34,8 @@ import (
 // replica is one endpoint of several serving one PostgreSQL database.
 type replica struct {
 	*testutil.Endpoint
+	// registry is the admin client of the whole endpoint; admin and agent speak for cluster-a.
+	registry     *client.Client
 	admin, agent *client.Cluster
 }
 
@@ -59,18 +60,9 @@ func startReplicas(t *testing.T, url string, n int) []*replica {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, &replica{Endpoint: e, admin: admin.Cluster("cluster-a"), agent: agent.Cluster("cluster-a")})
+		out = append(out, &replica{Endpoint: e, registry: admin, admin: admin.Cluster("cluster-a"), agent: agent.Cluster("cluster-a")})
 	}
 	return out
-}
-
-func typedConfig(branch string) *dpv1.FluxConfiguration {
-	return &dpv1.FluxConfiguration{Properties: dpv1.FluxConfigurationProperties{
-		Namespace: "team-a", SourceKind: "GitRepository",
-		GitRepository: &dpv1.GitRepositoryDefinition{URL: "https://git.example.com/org/repo",
-			RepositoryRef: &dpv1.RepositoryRefDefinition{Branch: branch}},
-		Kustomizations: map[string]*dpv1.KustomizationDefinition{"apps": {Path: "./apps"}},
-	}}
 }
 
 // TestReplicas_WriteOnOneIsServedByTheOther: B has answered a poll (and cached its ETag);
@@ -86,7 +78,7 @@ func TestReplicas_WriteOnOneIsServedByTheOther(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(again.NotModified).To(BeTrue(), "B answers from its ETag cache")
 
-	_, err = r[0].admin.Put(ctx, "app", typedConfig("main"))
+	_, err = r[0].admin.Put(ctx, "app", testutil.GitConfiguration("main"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Eventually(func(g Gomega) {
 		got, err := r[1].agent.ListDesired(ctx, first.ETag)
@@ -117,7 +109,7 @@ func TestReplicas_LongPollOnOneWakesOnAWriteThroughTheOther(t *testing.T) {
 	}()
 	g.Eventually(r[1].Server.HeldPolls, 5*time.Second, 10*time.Millisecond).Should(BeEquivalentTo(1))
 
-	_, err = r[0].admin.Put(ctx, "app", typedConfig("main"))
+	_, err = r[0].admin.Put(ctx, "app", testutil.GitConfiguration("main"))
 	g.Expect(err).NotTo(HaveOccurred())
 	written := time.Now()
 	var got result
@@ -133,7 +125,7 @@ func TestReplicas_ConcurrentPatchesLoseNoUpdate(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	_, err := r[0].admin.Put(ctx, "app", typedConfig("main"))
+	_, err := r[0].admin.Put(ctx, "app", testutil.GitConfiguration("main"))
 	g.Expect(err).NotTo(HaveOccurred())
 	const perReplica = 8
 	var wg sync.WaitGroup
@@ -189,7 +181,7 @@ func TestReplicas_ALostListenerDropsEveryETag(t *testing.T) {
 	ctx := context.Background()
 	url := testutil.PostgresDB(t)
 	writer := startReplicas(t, url, 1)[0]
-	_, err := writer.admin.Put(ctx, "app", typedConfig("main"))
+	_, err := writer.admin.Put(ctx, "app", testutil.GitConfiguration("main"))
 	g.Expect(err).NotTo(HaveOccurred())
 	writer.Close()
 	// Started after the write, this replica has no notification of it still to come.

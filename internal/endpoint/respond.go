@@ -72,6 +72,20 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	return data, true
 }
 
+// readStrict reads the body into v as decodeStrict does, answering a bad one itself; the
+// raw body is returned for handlers that read it a second way.
+func readStrict(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
+	data, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	if err := decodeStrict(data, v); err != nil {
+		writeFieldError(w, err)
+		return nil, false
+	}
+	return data, true
+}
+
 // decodeStrict decodes one JSON value, refusing unknown fields and trailing data; the
 // error names the offending field. Values are never echoed back.
 func decodeStrict(data []byte, v any) error {

@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 )
@@ -58,22 +57,13 @@ func (s *Server) routeRollout(mux *http.ServeMux) {
 // rolloutOp serves an operation that changes a rollout's progress, then steps it.
 func (s *Server) rolloutOp(change func(*RolloutProgress) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, _ Role) {
-		unlock, err := s.lockRegistry(r.Context())
-		if err != nil {
-			s.writeInternal(w, r, err)
+		unlock, ok := s.lockFor(w, r)
+		if !ok {
 			return
 		}
 		defer unlock()
 		f, err := s.advanceRollout(r.Context(), r.PathValue("name"), change)
-		if errors.Is(err, ErrFleetNotFound) {
-			fleetNotFound(w, r.PathValue("name"))
-			return
-		}
-		if err != nil {
-			s.writePlanError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, fleetView(f))
+		s.answerFleet(w, r, f, err)
 	}
 }
 
@@ -86,23 +76,13 @@ func (s *Server) rollbackFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeError(w, http.StatusBadRequest, "InvalidRequestContent", "immediate", "immediate: must be true or false")
 		return
 	}
-	correlation, ok := correlationID(w, r)
+	correlation, unlock, ok := s.openFleetWrite(w, r)
 	if !ok {
 		return
 	}
-	unlock, err := s.lockRegistry(r.Context())
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
 	defer unlock()
-	revs, err := s.Fleets.ListFleetRevisions(r.Context(), name)
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
-	if len(revs) == 0 {
-		fleetNotFound(w, name)
+	revs, ok := s.fleetRevisions(w, r, name)
+	if !ok {
 		return
 	}
 	if len(revs) < 2 {
@@ -115,7 +95,8 @@ func (s *Server) rollbackFleet(w http.ResponseWriter, r *http.Request, _ Role) {
 	if immediate == "true" {
 		next.Rollout = nil
 	}
-	if next, err = s.putFleetRevision(r.Context(), cur, next, cmpOr(correlation, newOperationID())); err != nil {
+	next, err := s.putFleetRevision(r.Context(), cur, next, cmpOr(correlation, newOperationID()))
+	if err != nil {
 		s.writePlanError(w, r, err)
 		return
 	}
@@ -154,29 +135,13 @@ func (s *Server) putFleetRevision(ctx context.Context, cur, next *FleetRecord, c
 // what the stepper's aggregate may have missed is caught up. Server.Run calls it after
 // each sweep.
 func (s *Server) TickRollouts(ctx context.Context) error {
-	if s.Fleets == nil || s.Registry == nil {
-		return nil
-	}
-	unlock, err := s.lockRegistry(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	fleets, err := s.Fleets.ListFleets(ctx)
-	if err != nil {
-		return err
-	}
-	fleets = slices.DeleteFunc(fleets, func(f *FleetRecord) bool { return !f.Progress.active() })
-	for _, f := range fleets {
-		err := s.stepQuickly(ctx, f.Name, true)
-		var pe *planError
-		if errors.As(err, &pe) {
-			s.Log.Info("Rollout left as it is", "fleetConfiguration", f.Name, "reason", pe.message)
-			continue
+	return s.eachFleet(ctx, "Rollout left as it is", func(f *FleetRecord) error {
+		if !f.Progress.active() {
+			return nil
 		}
-		if err != nil && !errors.Is(err, ErrFleetNotFound) {
+		if err := s.stepQuickly(ctx, f.Name, true); !errors.Is(err, ErrFleetNotFound) {
 			return err
 		}
-	}
-	return nil
+		return nil
+	})
 }

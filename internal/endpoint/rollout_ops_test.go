@@ -105,7 +105,7 @@ func testRolloutSurvivesRestartAndRollsBack(t *testing.T, store testStore) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	e := &rolloutEnv{fleetEnv: &fleetEnv{registryEndpoint: startRegistry(t, dir, store, clock), agents: map[string]*client.Cluster{}, tokens: map[string]string{}}}
+	e := &rolloutEnv{fleetEnv: fleetEnvOn(startRegistry(t, dir, store, clock))}
 	e.addClusters(4)
 	e.putFleet("web", rolloutSpec("main", nil))
 	r := canaryThenRest(false)
@@ -116,10 +116,7 @@ func testRolloutSurvivesRestartAndRollsBack(t *testing.T, store testStore) {
 	e.tick()
 
 	e.http.Close()
-	e.registryEndpoint = startRegistry(t, dir, store, clock)
-	for name := range e.tokens {
-		e.connect(name)
-	}
+	e.moveTo(startRegistry(t, dir, store, clock))
 	g.Expect(e.srv.ReconcileFleets(ctx)).To(Succeed())
 	g.Expect(e.onBranch("v2")).To(Equal([]string{"c0"}), "placing at start keeps the rollout where it was")
 	clock.Advance(30 * time.Second)

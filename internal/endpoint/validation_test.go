@@ -88,9 +88,8 @@ func TestServer_Validation(t *testing.T) {
 func TestServer_PatchSourceKind(t *testing.T) {
 	g := NewWithT(t)
 	h := newHarness(t)
-	const path = "/v1/clusters/cluster-a/fluxConfigurations/app"
-	code, _, _ := h.do("PUT", path, adminToken, gitConfig())
-	g.Expect(code).To(Equal(http.StatusCreated))
+	const path = appPath
+	h.putApp()
 
 	// A bucket body while the git body stays: refused the way ARM refuses it.
 	code, body, _ := h.do("PATCH", path, adminToken, `{"properties":{"sourceKind":"Bucket","bucket":{"url":"https://s3.example.com","bucketName":"b"}}}`)

@@ -117,17 +117,9 @@ func runAgent(ctx context.Context, o *options) (*agentResult, error) {
 
 func (o *options) startAgent(c *cluster, up *upstream) (*process, error) {
 	tokenFile := up.Tokens.AgentTokenFile(agentCluster)
-	p, err := startProcess(filepath.Join(o.binDir, "fluxconfig-agent"), c.kubeconfig, filepath.Join(o.out, "agent.log"), true,
+	return startManager(filepath.Join(o.binDir, "fluxconfig-agent"), c.kubeconfig, filepath.Join(o.out, "agent.log"),
 		"--endpoint="+up.URL, "--cluster-name="+agentCluster, "--token-file="+tokenFile,
 		"--poll-interval="+agentPoll.String(), "--status-interval=1s", "--health-probe-bind-address=127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	if err := p.waitMetrics(context.Background()); err != nil {
-		p.stop()
-		return nil, err
-	}
-	return p, nil
 }
 
 // waitCount waits until n FluxConfigs managed by the agent exist.

@@ -175,19 +175,11 @@ func (o *options) resync(ctx context.Context, c *cluster, label string, n int) (
 }
 
 func (o *options) startController(c *cluster, label string) (*process, error) {
-	p, err := startProcess(filepath.Join(o.binDir, "fluxconfig-controller"), c.kubeconfig,
-		filepath.Join(o.out, label+"-controller.log"), true,
+	return startManager(filepath.Join(o.binDir, "fluxconfig-controller"), c.kubeconfig,
+		filepath.Join(o.out, label+"-controller.log"),
 		"--health-probe-bind-address=127.0.0.1:0",
 		"--kube-api-qps="+strconv.FormatFloat(o.qps, 'f', -1, 64), "--kube-api-burst="+strconv.Itoa(o.burst),
 		"--concurrent="+strconv.Itoa(o.concurrent))
-	if err != nil {
-		return nil, err
-	}
-	if err := p.waitMetrics(context.Background()); err != nil {
-		p.stop()
-		return nil, err
-	}
-	return p, nil
 }
 
 // quiesce waits until the controller's queue is empty and it sent no request for two

@@ -55,6 +55,20 @@ func startProcess(bin, kubeconfig, logPath string, withMetrics bool, args ...str
 	return &process{Process: p, metrics: "http://" + metricsAddr + "/metrics", started: started}, nil
 }
 
+// startManager starts a controller-runtime binary with metrics and returns once they
+// answer; a process that never serves them is stopped.
+func startManager(bin, kubeconfig, logPath string, args ...string) (*process, error) {
+	p, err := startProcess(bin, kubeconfig, logPath, true, args...)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.waitMetrics(context.Background()); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
 // waitMetrics waits until the metrics endpoint answers, which the manager serves once it
 // started.
 func (p *process) waitMetrics(ctx context.Context) error {

@@ -19,11 +19,8 @@ limitations under the License.
 package e2e
 
 import (
-	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -50,29 +47,15 @@ var _ = Describe("fluxconfig-controller process", func() {
 		Expect(testenv.EnsureNamespace(ctx, k8sClient, ns)).To(Succeed())
 		healthAddr := freeAddr()
 
-		cmd := exec.Command(filepath.Join(binDir, "fluxconfig-controller"),
+		cmd, exited := startBinaryPath(accounts["fluxconfig-controller"], filepath.Join(binDir, "fluxconfig-controller"),
 			"--metrics-bind-address=0",
 			"--health-probe-bind-address="+healthAddr,
 			"--leader-elect",
 			"--leader-election-namespace="+ns)
-		cmd.Env = append(os.Environ(), "KUBECONFIG="+accounts["fluxconfig-controller"])
-		cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
-		Expect(cmd.Start()).To(Succeed())
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		DeferCleanup(func() {
-			if cmd.ProcessState == nil {
-				_ = cmd.Process.Kill()
-			}
-		})
 
 		Eventually(func() (int, error) {
-			resp, err := http.Get(fmt.Sprintf("http://%s/readyz", healthAddr))
-			if err != nil {
-				return 0, err
-			}
-			resp.Body.Close()
-			return resp.StatusCode, nil
+			code, _, err := readyz(healthAddr)
+			return code, err
 		}).WithTimeout(60 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(http.StatusOK))
 
 		lease := &coordinationv1.Lease{}

@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -71,7 +70,7 @@ func Start(opts Options) (*Registry, error) {
 	if (opts.Username == "") != (opts.Password == "") {
 		return nil, errors.New("ociregistry: give both Username and Password, or neither")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := tlsca.ListenLoopback(opts.CA)
 	if err != nil {
 		return nil, err
 	}
@@ -82,12 +81,6 @@ func Start(opts Options) (*Registry, error) {
 	r := &Registry{Host: ln.Addr().String(), server: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if opts.CA != nil {
-		cfg, err := opts.CA.ServerConfig()
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
-		ln = tls.NewListener(ln, cfg)
 		transport.TLSClientConfig = &tls.Config{RootCAs: opts.CA.Pool(), MinVersion: tls.VersionTLS12}
 	}
 	r.remote = []remote.Option{remote.WithTransport(transport)}

@@ -20,10 +20,8 @@ package s3server
 
 import (
 	"bytes"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -56,7 +54,7 @@ func Start(opts Options) (*Server, error) {
 	if (opts.AccessKey == "") != (opts.SecretKey == "") {
 		return nil, errors.New("s3server: give both AccessKey and SecretKey, or neither")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := tlsca.ListenLoopback(opts.CA)
 	if err != nil {
 		return nil, err
 	}
@@ -64,14 +62,6 @@ func Start(opts Options) (*Server, error) {
 	handler := withLastModified(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server(), time.Now())
 	if opts.AccessKey != "" {
 		handler = requireSignature(handler, opts.AccessKey, opts.SecretKey)
-	}
-	if opts.CA != nil {
-		cfg, err := opts.CA.ServerConfig()
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
-		ln = tls.NewListener(ln, cfg)
 	}
 	s := &Server{Host: ln.Addr().String(), backend: backend,
 		server: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}

@@ -101,3 +101,18 @@ func (c *CA) ServerConfig(dnsNames ...string) (*tls.Config, error) {
 		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
 	}, nil
 }
+
+// ListenLoopback listens on a free port of 127.0.0.1: plain TCP when ca is nil, else TLS
+// with a serving certificate of ca.
+func ListenLoopback(ca *CA) (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil || ca == nil {
+		return ln, err
+	}
+	cfg, err := ca.ServerConfig()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return tls.NewListener(ln, cfg), nil
+}

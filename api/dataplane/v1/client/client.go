@@ -230,6 +230,38 @@ func callClient[T any](ctx context.Context, c *Client, method, path string, in a
 	return decode[T](c, method, path, resp, err)
 }
 
+// The kinds of item a path names, as nameRequired speaks of them.
+const (
+	kindCluster = "cluster"
+	kindFleet   = "fleet configuration"
+)
+
+// nameRequired refuses a call whose path would name no item of kind.
+func nameRequired(kind, name, method, u string) error {
+	if name == "" {
+		return &Error{Method: method, URL: u, Reason: ReasonRequestRefused, Err: errors.New("the " + kind + " name is required")}
+	}
+	return nil
+}
+
+// callNamed is callClient for a path naming one item of kind: an empty name is refused
+// before anything is sent.
+func callNamed[T any](ctx context.Context, c *Client, kind, name, method, path string, in any) (*T, error) {
+	if err := nameRequired(kind, name, method, c.base+path); err != nil {
+		return nil, err
+	}
+	return callClient[T](ctx, c, method, path, in)
+}
+
+// deleteNamed deletes the item of kind at path; an empty name is refused.
+func (c *Client) deleteNamed(ctx context.Context, kind, name, path string) error {
+	if err := nameRequired(kind, name, http.MethodDelete, c.base+path); err != nil {
+		return err
+	}
+	_, err := c.send(ctx, http.MethodDelete, path, nil, nil)
+	return err
+}
+
 // listAnswer passes on a list answer that holds its "value" list: an empty list is [], and
 // an answer without one is refused rather than read as an empty set.
 func listAnswer[T any](c *Client, path string, out *T, err error, hasValue func(*T) bool) (*T, error) {

@@ -18,7 +18,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -38,7 +37,7 @@ func ClusterPath(cluster string) string { return ClustersPath + "/" + url.PathEs
 // one. created is true when this call registered it: only then does the answer carry the
 // agent token (Cluster.Token), which the endpoint never shows again.
 func (c *Client) RegisterCluster(ctx context.Context, cluster string, labels map[string]string) (out *dpv1.Cluster, created bool, err error) {
-	if err := named(cluster, http.MethodPut, c.base+ClusterPath(cluster)); err != nil {
+	if err := nameRequired(kindCluster, cluster, http.MethodPut, c.base+ClusterPath(cluster)); err != nil {
 		return nil, false, err
 	}
 	resp, err := c.send(ctx, http.MethodPut, ClusterPath(cluster), dpv1.ClusterRegistration{Labels: labels}, nil)
@@ -52,20 +51,13 @@ func (c *Client) RegisterCluster(ctx context.Context, cluster string, labels map
 // GetCluster returns a registration; an unregistered cluster is an *Error with
 // StatusCode 404.
 func (c *Client) GetCluster(ctx context.Context, cluster string) (*dpv1.Cluster, error) {
-	if err := named(cluster, http.MethodGet, c.base+ClusterPath(cluster)); err != nil {
-		return nil, err
-	}
-	return callClient[dpv1.Cluster](ctx, c, http.MethodGet, ClusterPath(cluster), nil)
+	return callNamed[dpv1.Cluster](ctx, c, kindCluster, cluster, http.MethodGet, ClusterPath(cluster), nil)
 }
 
 // DeleteCluster removes a registration; its agent tokens stop working at once. Deleting an
 // unregistered cluster succeeds.
 func (c *Client) DeleteCluster(ctx context.Context, cluster string) error {
-	if err := named(cluster, http.MethodDelete, c.base+ClusterPath(cluster)); err != nil {
-		return err
-	}
-	_, err := c.send(ctx, http.MethodDelete, ClusterPath(cluster), nil, nil)
-	return err
+	return c.deleteNamed(ctx, kindCluster, cluster, ClusterPath(cluster))
 }
 
 // RotateClusterToken issues a new agent token (in Cluster.Token); the current one stays
@@ -73,13 +65,10 @@ func (c *Client) DeleteCluster(ctx context.Context, cluster string) error {
 // token at once.
 func (c *Client) RotateClusterToken(ctx context.Context, cluster string, grace time.Duration) (*dpv1.Cluster, error) {
 	path := ClusterPath(cluster) + "/rotateToken"
-	if err := named(cluster, http.MethodPost, c.base+path); err != nil {
-		return nil, err
-	}
 	if grace >= 0 {
 		path += "?grace=" + url.QueryEscape(grace.String())
 	}
-	return callClient[dpv1.Cluster](ctx, c, http.MethodPost, path, nil)
+	return callNamed[dpv1.Cluster](ctx, c, kindCluster, cluster, http.MethodPost, path, nil)
 }
 
 // ListClustersOptions select and page ListClusters.
@@ -102,11 +91,4 @@ func (c *Client) ListClusters(ctx context.Context, opts ListClustersOptions) (*d
 	path := pagePath(ClustersPath, q, opts.Limit, opts.Continue)
 	out, err := callClient[dpv1.ClusterList](ctx, c, http.MethodGet, path, nil)
 	return listAnswer(c, path, out, err, func(l *dpv1.ClusterList) bool { return l.Value != nil })
-}
-
-func named(cluster, method, u string) error {
-	if cluster == "" {
-		return &Error{Method: method, URL: u, Reason: ReasonRequestRefused, Err: errors.New("the cluster name is required")}
-	}
-	return nil
 }

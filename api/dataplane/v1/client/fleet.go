@@ -18,7 +18,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 
@@ -36,29 +35,19 @@ func FleetPath(name string) string { return FleetsPath + "/" + url.PathEscape(na
 // PutFleet creates or changes a fleet configuration and returns it with its revision. A
 // body identical to the current revision changes nothing and returns it as it is.
 func (c *Client) PutFleet(ctx context.Context, name string, fleet *dpv1.FleetConfiguration) (*dpv1.FleetConfiguration, error) {
-	if err := fleetNamed(name, http.MethodPut, c.base+FleetPath(name)); err != nil {
-		return nil, err
-	}
-	return callClient[dpv1.FleetConfiguration](ctx, c, http.MethodPut, FleetPath(name), fleet)
+	return callNamed[dpv1.FleetConfiguration](ctx, c, kindFleet, name, http.MethodPut, FleetPath(name), fleet)
 }
 
 // GetFleet reads a fleet configuration; IsNotFound(err) when it does not exist.
 func (c *Client) GetFleet(ctx context.Context, name string) (*dpv1.FleetConfiguration, error) {
-	if err := fleetNamed(name, http.MethodGet, c.base+FleetPath(name)); err != nil {
-		return nil, err
-	}
-	return callClient[dpv1.FleetConfiguration](ctx, c, http.MethodGet, FleetPath(name), nil)
+	return callNamed[dpv1.FleetConfiguration](ctx, c, kindFleet, name, http.MethodGet, FleetPath(name), nil)
 }
 
 // DeleteFleet removes a fleet configuration at once; each cluster's copy is removed as a
 // per-cluster delete removes it, once its agent reports it gone. Deleting a missing one
 // succeeds.
 func (c *Client) DeleteFleet(ctx context.Context, name string) error {
-	if err := fleetNamed(name, http.MethodDelete, c.base+FleetPath(name)); err != nil {
-		return err
-	}
-	_, err := c.send(ctx, http.MethodDelete, FleetPath(name), nil, nil)
-	return err
+	return c.deleteNamed(ctx, kindFleet, name, FleetPath(name))
 }
 
 // ListFleetsOptions page ListFleets.
@@ -81,10 +70,7 @@ func (c *Client) ListFleets(ctx context.Context, opts ListFleetsOptions) (*dpv1.
 // newest first.
 func (c *Client) ListFleetRevisions(ctx context.Context, name string) ([]dpv1.FleetRevision, error) {
 	path := FleetPath(name) + "/revisions"
-	if err := fleetNamed(name, http.MethodGet, c.base+path); err != nil {
-		return nil, err
-	}
-	out, err := callClient[dpv1.FleetRevisionList](ctx, c, http.MethodGet, path, nil)
+	out, err := callNamed[dpv1.FleetRevisionList](ctx, c, kindFleet, name, http.MethodGet, path, nil)
 	out, err = listAnswer(c, path, out, err, func(l *dpv1.FleetRevisionList) bool { return l.Value != nil })
 	if err != nil {
 		return nil, err
@@ -104,16 +90,6 @@ type FleetStatusOptions struct {
 // page of its clusters, failing ones first; IsNotFound(err) when it does not exist.
 func (c *Client) GetFleetStatus(ctx context.Context, name string, opts FleetStatusOptions) (*dpv1.FleetStatus, error) {
 	path := pagePath(FleetPath(name)+"/status", url.Values{}, opts.Limit, opts.Continue)
-	if err := fleetNamed(name, http.MethodGet, c.base+path); err != nil {
-		return nil, err
-	}
-	out, err := callClient[dpv1.FleetStatus](ctx, c, http.MethodGet, path, nil)
+	out, err := callNamed[dpv1.FleetStatus](ctx, c, kindFleet, name, http.MethodGet, path, nil)
 	return listAnswer(c, path, out, err, func(st *dpv1.FleetStatus) bool { return st.Value != nil })
-}
-
-func fleetNamed(name, method, u string) error {
-	if name == "" {
-		return &Error{Method: method, URL: u, Reason: ReasonRequestRefused, Err: errors.New("the fleet configuration name is required")}
-	}
-	return nil
 }

@@ -54,8 +54,5 @@ func (c *Client) RollbackFleet(ctx context.Context, name string, immediate bool)
 
 func (c *Client) rolloutOp(ctx context.Context, name, op string) (*dpv1.FleetConfiguration, error) {
 	path := FleetPath(name) + op
-	if err := fleetNamed(name, http.MethodPost, c.base+path); err != nil {
-		return nil, err
-	}
-	return callClient[dpv1.FleetConfiguration](ctx, c, http.MethodPost, path, nil)
+	return callNamed[dpv1.FleetConfiguration](ctx, c, kindFleet, name, http.MethodPost, path, nil)
 }
