@@ -72,16 +72,23 @@ func (s *Server) getFleetStatus(w http.ResponseWriter, r *http.Request, _ Role) 
 
 // fleetStatus counts members and returns the page of limit after the cursor (rank, name).
 // A member is Disconnected when its cluster's last contact is older than three poll
-// intervals, as the registry's connected says; that is read now, one lookup a member.
+// intervals, as the registry's connected says; that is read now, for all members at once:
+// one registry lock and one contacts lock a request, not one a member, which at a mass
+// wake-up would each wait behind the reports' writes.
 func (s *Server) fleetStatus(members []*fleetMember, limit int, after fleetStatusCursor) dpv1.FleetStatus {
 	out := dpv1.FleetStatus{Clusters: len(members), Value: []dpv1.FleetClusterStatus{}}
 	cutoff := s.Now().Add(-3 * s.Registry.pollInterval())
+	clusters := make([]string, len(members))
+	for i, m := range members {
+		clusters[i] = m.cluster
+	}
+	regs, own := s.Registry.getEach(clusters), s.ownContacts(clusters)
 	// Members are ordered by name, so each rank's page fills in order with no sort.
 	pages := make([][]*fleetMember, len(fleetStatusOrder))
 	more := false
-	for _, m := range members {
+	for i, m := range members {
 		state := m.state
-		if !s.contactedSince(m.cluster, cutoff) {
+		if !s.contactedSince(regs[i], own[i], cutoff) {
 			state = dpv1.StateDisconnected
 		}
 		countState(&out.Counts, state)
@@ -111,13 +118,13 @@ func (s *Server) fleetStatus(members []*fleetMember, limit int, after fleetStatu
 	return out
 }
 
-// contactedSince says whether cluster's agent made contact since cutoff.
-func (s *Server) contactedSince(cluster string, cutoff time.Time) bool {
-	rec := s.Registry.get(cluster)
+// contactedSince says whether the agent of rec, registered or nil, made contact since
+// cutoff; own is the contact this replica served.
+func (s *Server) contactedSince(rec *ClusterRecord, own Contact, cutoff time.Time) bool {
 	if rec == nil {
 		return false
 	}
-	last, _ := s.contact(rec)
+	last, _ := s.latestContact(rec, own)
 	return !last.IsZero() && !last.Before(cutoff)
 }
 
