@@ -262,15 +262,14 @@ func (x *Index) Contact(clusterName string) (ClusterContact, bool) {
 	return out, true
 }
 
-// LastPolls returns the last poll and User-Agent of each of names, in their order, zero
-// for a cluster not known. The lock is held only to copy the list of clusters, whose
-// polls are read without it: a fleet's status asks for thousands while every report
-// write-locks the index, and a lock taken per name would wait behind each of them.
-func (x *Index) LastPolls(names []string) []ClusterContact {
+// LastPolls calls f with the place in names and the last poll and User-Agent of each of
+// names the index knows, in their order. The lock is held only to copy the list of
+// clusters, whose polls are read without it: a fleet's status asks for thousands while
+// every report write-locks the index, and a lock taken per name would wait behind each.
+func (x *Index) LastPolls(names []string, f func(i int, c ClusterContact)) {
 	x.mu.RLock()
 	sorted := slices.Clone(x.sorted)
 	x.mu.RUnlock()
-	out := make([]ClusterContact, len(names))
 	at := 0
 	for i, name := range names {
 		// Names in order, as a fleet's members are, are each looked for from the previous
@@ -285,10 +284,9 @@ func (x *Index) LastPolls(names []string) []ClusterContact {
 			at += j
 		}
 		if at < len(sorted) && sorted[at].name == name {
-			out[i] = sorted[at].polled()
+			f(i, sorted[at].polled())
 		}
 	}
-	return out
 }
 
 // polled is what is known of c's last poll; its fields are read without the index lock.

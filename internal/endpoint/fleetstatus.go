@@ -82,13 +82,13 @@ func (s *Server) fleetStatus(members []*fleetMember, limit int, after fleetStatu
 	for i, m := range members {
 		clusters[i] = m.cluster
 	}
-	regs, own := s.Registry.getEach(clusters), s.ownContacts(clusters)
+	connected := s.contactedSince(clusters, cutoff)
 	// Members are ordered by name, so each rank's page fills in order with no sort.
 	pages := make([][]*fleetMember, len(fleetStatusOrder))
 	more := false
 	for i, m := range members {
 		state := m.state
-		if !s.contactedSince(regs[i], own[i], cutoff) {
+		if !connected[i] {
 			state = dpv1.StateDisconnected
 		}
 		countState(&out.Counts, state)
@@ -118,14 +118,24 @@ func (s *Server) fleetStatus(members []*fleetMember, limit int, after fleetStatu
 	return out
 }
 
-// contactedSince says whether the agent of rec, registered or nil, made contact since
-// cutoff; own is the contact this replica served.
-func (s *Server) contactedSince(rec *ClusterRecord, own Contact, cutoff time.Time) bool {
-	if rec == nil {
-		return false
+// contactedSince says, for each of clusters, whether its agent made contact since cutoff.
+// The latest contact is since cutoff when any of those contact takes is: the registration's
+// persisted one, the one another replica shared, or the one this replica served, which is
+// read apart, for all clusters at once.
+func (s *Server) contactedSince(clusters []string, cutoff time.Time) []bool {
+	since := func(t time.Time) bool { return !t.IsZero() && !t.Before(cutoff) }
+	regs := s.Registry.getEach(clusters)
+	out := make([]bool, len(clusters))
+	for i, rec := range regs {
+		if rec != nil {
+			last, _ := s.latestContact(rec, Contact{})
+			out[i] = since(last)
+		}
 	}
-	last, _ := s.latestContact(rec, own)
-	return !last.IsZero() && !last.Before(cutoff)
+	s.eachOwnContact(clusters, func(i int, c Contact) {
+		out[i] = out[i] || regs[i] != nil && since(c.LastPoll)
+	})
+	return out
 }
 
 func countState(c *dpv1.FleetStatusCounts, state string) {

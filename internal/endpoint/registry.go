@@ -232,21 +232,27 @@ func (s *Server) contact(rec *ClusterRecord) (time.Time, string) {
 	return s.latestContact(rec, own)
 }
 
-// ownContacts returns the contact this replica served of each of clusters, in their order,
-// a zero Contact for one it served none of: one call of LastContacts when set, so a read
-// of thousands does not take the contacts' lock once a cluster.
-func (s *Server) ownContacts(clusters []string) []Contact {
-	if s.LastContacts != nil {
-		return s.LastContacts(clusters)
-	}
-	out := make([]Contact, len(clusters))
-	if s.LastContact != nil {
+// eachOwnContact calls f with the place in clusters and the contact this replica served of
+// each it served any: one call of LastContacts when set, so a read of thousands does not
+// take the contacts' lock once a cluster.
+func (s *Server) eachOwnContact(clusters []string, f func(i int, c Contact)) {
+	switch {
+	case s.LastContacts != nil:
+		s.LastContacts(clusters, f)
+	case s.LastContact != nil:
 		for i, cluster := range clusters {
 			if c, ok := s.LastContact(cluster); ok {
-				out[i] = c
+				f(i, c)
 			}
 		}
 	}
+}
+
+// ownContacts is eachOwnContact gathered in clusters' order, a zero Contact for a cluster
+// this replica served none of.
+func (s *Server) ownContacts(clusters []string) []Contact {
+	out := make([]Contact, len(clusters))
+	s.eachOwnContact(clusters, func(i int, c Contact) { out[i] = c })
 	return out
 }
 
