@@ -52,7 +52,7 @@ func BenchmarkFleetStatus_10kClusters(b *testing.B) {
 // what the status reads of the clusters' contacts.
 func BenchmarkFleetStatus_10kClustersReporting(b *testing.B) {
 	f := newFleetStatusBench(b)
-	const reporters, pollers = 8, 8
+	const reporters, pollers = 16, 128
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: reporters + pollers}}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
