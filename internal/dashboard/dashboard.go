@@ -94,6 +94,13 @@ func Mount(ctx context.Context, srv *endpoint.Server, o Options) (*Dashboard, er
 		c, ok := idx.Contact(cluster)
 		return endpoint.Contact{LastPoll: c.LastPoll, UserAgent: c.Agent}, ok && !c.LastPoll.IsZero()
 	}
+	srv.LastContacts = func(clusters []string, each func(int, endpoint.Contact)) {
+		idx.LastPolls(clusters, func(i int, c ClusterContact) {
+			if !c.LastPoll.IsZero() {
+				each(i, endpoint.Contact{LastPoll: c.LastPoll, UserAgent: c.Agent})
+			}
+		})
+	}
 	// Contacts other replicas served count here as this replica's own.
 	srv.ContactHeard = func(c endpoint.ClusterContact) { idx.ContactHeard(c.Cluster, c.UserAgent, c.LastPoll) }
 	return d, nil

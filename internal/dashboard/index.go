@@ -257,12 +257,46 @@ func (x *Index) Contact(clusterName string) (ClusterContact, bool) {
 	if c == nil {
 		return ClusterContact{}, false
 	}
-	out := ClusterContact{LastReport: c.lastReport}
+	out := c.polled()
+	out.LastReport = c.lastReport
+	return out, true
+}
+
+// LastPolls calls f with the place in names and the last poll and User-Agent of each of
+// names the index knows, in their order. The lock is held only to copy the list of
+// clusters, whose polls are read without it: a fleet's status asks for thousands while
+// every report write-locks the index, and a lock taken per name would wait behind each.
+func (x *Index) LastPolls(names []string, f func(i int, c ClusterContact)) {
+	x.mu.RLock()
+	sorted := slices.Clone(x.sorted)
+	x.mu.RUnlock()
+	at := 0
+	for i, name := range names {
+		// Names in order, as a fleet's members are, are each looked for from the previous
+		// one on, and first right after it: a fleet on every cluster searches nothing.
+		if i > 0 && name < names[i-1] {
+			at = 0
+		}
+		if at+1 < len(sorted) && sorted[at+1].name == name {
+			at++
+		} else if at >= len(sorted) || sorted[at].name != name {
+			j, _ := slices.BinarySearchFunc(sorted[at:], name, func(c *cluster, n string) int { return strings.Compare(c.name, n) })
+			at += j
+		}
+		if at < len(sorted) && sorted[at].name == name {
+			f(i, sorted[at].polled())
+		}
+	}
+}
+
+// polled is what is known of c's last poll; its fields are read without the index lock.
+func (c *cluster) polled() ClusterContact {
+	var out ClusterContact
 	if p := c.lastPoll.Load(); p != 0 {
 		out.LastPoll = time.Unix(0, p).UTC()
 	}
 	if a := c.agent.Load(); a != nil {
 		out.Agent = *a
 	}
-	return out, true
+	return out
 }

@@ -158,6 +158,36 @@ func TestIndex_ContactHeardNeverMovesBack(t *testing.T) {
 	g.Expect(c.Agent).To(Equal("fluxconfig-agent/v3"))
 }
 
+func TestIndex_LastPollsAnswersEachNameInItsPlace(t *testing.T) {
+	g := NewWithT(t)
+	x, err := NewIndex(context.Background(), openBolt(t))
+	g.Expect(err).NotTo(HaveOccurred())
+	for i, name := range []string{"a", "b", "c", "e", "f"} {
+		x.AgentSeen(name, "fluxconfig-agent/"+name, t0.Add(time.Duration(i)*time.Minute))
+	}
+	poll := func(name string) ClusterContact {
+		c, _ := x.Contact(name)
+		return ClusterContact{LastPoll: c.LastPoll, Agent: c.Agent}
+	}
+	for _, names := range [][]string{
+		{"a", "b", "c", "e", "f"},
+		{"b", "e"},
+		{"0", "a", "d", "f", "g"},
+		{"f", "c", "a", "e", "b"},
+		{"c", "c", "a", "a", "z", "b"},
+		{},
+	} {
+		want, got := map[int]ClusterContact{}, map[int]ClusterContact{}
+		for i, name := range names {
+			if _, ok := x.Contact(name); ok {
+				want[i] = poll(name)
+			}
+		}
+		x.LastPolls(names, func(i int, c ClusterContact) { got[i] = c })
+		g.Expect(got).To(Equal(want), "%v", names)
+	}
+}
+
 func TestIndex_DisconnectedIsShownApart(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()

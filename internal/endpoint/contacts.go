@@ -72,16 +72,18 @@ func (s *Server) ShareContacts(ctx context.Context) error {
 // writeContacts writes, in one call, the contact of every registered cluster that polled
 // this replica since it last wrote; callers hold s.contacts.mu.
 func (s *Server) writeContacts(ctx context.Context) error {
-	if s.LastContact == nil {
+	if s.LastContact == nil && s.LastContacts == nil {
 		return nil
 	}
 	var batch []ClusterContact
 	// Rebuilt from the registrations, so a deleted cluster's entry goes.
 	written := make(map[string]time.Time, len(s.contacts.written))
-	for _, rec := range s.Registry.all() {
+	recs := s.Registry.all()
+	own := s.ownContacts(clusterNames(recs))
+	for i, rec := range recs {
 		prev := s.contacts.written[rec.Name]
 		written[rec.Name] = prev
-		if c, ok := s.LastContact(rec.Name); ok && c.LastPoll.After(prev) {
+		if c := own[i]; c.LastPoll.After(prev) {
 			batch = append(batch, ClusterContact{Cluster: rec.Name, LastPoll: c.LastPoll, UserAgent: c.UserAgent})
 		}
 	}

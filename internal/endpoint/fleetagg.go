@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
@@ -67,8 +68,10 @@ type fleetMembers struct {
 
 // fleetAggregate is every fleet configuration's aggregate.
 type fleetAggregate struct {
-	mu     sync.RWMutex
-	loaded bool
+	mu sync.RWMutex
+	// loaded is set under mu and read without it by loadOnce, so a status request takes
+	// mu, which every written record locks, only once.
+	loaded atomic.Bool
 	fleets map[string]*fleetMembers
 }
 
@@ -147,7 +150,7 @@ func (a *fleetAggregate) set(fleet, cluster string, m *fleetMember) {
 func (a *fleetAggregate) observe(recs ...*Record) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.loaded {
+	if !a.loaded.Load() {
 		return // the first read loads everything from the store
 	}
 	for _, rec := range recs {
@@ -159,7 +162,7 @@ func (a *fleetAggregate) observe(recs ...*Record) {
 func (a *fleetAggregate) forget(cluster, name string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.loaded {
+	if a.loaded.Load() {
 		a.set(name, cluster, nil)
 	}
 }
@@ -173,12 +176,13 @@ func (a *fleetAggregate) load(ctx context.Context, store Store) error {
 	if err != nil {
 		return err
 	}
-	a.fleets, a.loaded = map[string]*fleetMembers{}, true
+	a.fleets = map[string]*fleetMembers{}
 	for _, rec := range recs {
 		if m := fleetMemberOf(rec); m != nil {
 			a.set(rec.Name, rec.Cluster, m)
 		}
 	}
+	a.loaded.Store(true)
 	return nil
 }
 
@@ -187,7 +191,7 @@ func (a *fleetAggregate) load(ctx context.Context, store Store) error {
 func (a *fleetAggregate) refresh(ctx context.Context, store Store, cluster string) ([]string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.loaded {
+	if !a.loaded.Load() {
 		return nil, nil
 	}
 	recs, err := store.List(ctx, cluster)
@@ -250,10 +254,7 @@ func (a *fleetAggregate) snapshot(ctx context.Context, store Store, fleet string
 // loadOnce loads the aggregate unless it is loaded; two first readers may both load,
 // which is only wasted work.
 func (a *fleetAggregate) loadOnce(ctx context.Context, store Store) error {
-	a.mu.RLock()
-	loaded := a.loaded
-	a.mu.RUnlock()
-	if loaded {
+	if a.loaded.Load() {
 		return nil
 	}
 	return a.load(ctx, store)

@@ -70,16 +70,23 @@ func (s *Server) getFleetStatus(w http.ResponseWriter, r *http.Request, _ Role) 
 
 // fleetStatus counts members and returns the page of limit after the cursor (rank, name).
 // A member is Disconnected when its cluster's last contact is older than three poll
-// intervals, as the registry's connected says; that is read now, one lookup a member.
+// intervals, as the registry's connected says; that is read now, for all members at once:
+// one registry lock and one contacts lock a request, not one a member, which at a mass
+// wake-up would each wait behind the reports' writes.
 func (s *Server) fleetStatus(members []*fleetMember, limit int, after fleetStatusCursor) dpv1.FleetStatus {
 	out := dpv1.FleetStatus{Clusters: len(members), Value: []dpv1.FleetClusterStatus{}}
 	cutoff := s.Now().Add(-3 * s.Registry.pollInterval())
+	clusters := make([]string, len(members))
+	for i, m := range members {
+		clusters[i] = m.cluster
+	}
+	connected := s.contactedSince(clusters, cutoff)
 	// Members are ordered by name, so each rank's page fills in order with no sort.
 	pages := make([][]*fleetMember, len(fleetStatusOrder))
 	more := false
-	for _, m := range members {
+	for i, m := range members {
 		state := m.state
-		if !s.contactedSince(m.cluster, cutoff) {
+		if !connected[i] {
 			state = dpv1.StateDisconnected
 		}
 		countState(&out.Counts, state)
@@ -109,14 +116,24 @@ func (s *Server) fleetStatus(members []*fleetMember, limit int, after fleetStatu
 	return out
 }
 
-// contactedSince says whether cluster's agent made contact since cutoff.
-func (s *Server) contactedSince(cluster string, cutoff time.Time) bool {
-	rec := s.Registry.get(cluster)
-	if rec == nil {
-		return false
+// contactedSince says, for each of clusters, whether its agent made contact since cutoff.
+// The latest contact is since cutoff when any of those contact takes is: the registration's
+// persisted one, the one another replica shared, or the one this replica served, which is
+// read apart, for all clusters at once.
+func (s *Server) contactedSince(clusters []string, cutoff time.Time) []bool {
+	since := func(t time.Time) bool { return !t.IsZero() && !t.Before(cutoff) }
+	regs := s.Registry.getEach(clusters)
+	out := make([]bool, len(clusters))
+	for i, rec := range regs {
+		if rec != nil {
+			last, _ := s.latestContact(rec, Contact{})
+			out[i] = since(last)
+		}
 	}
-	last, _ := s.contact(rec)
-	return !last.IsZero() && !last.Before(cutoff)
+	s.eachOwnContact(clusters, func(i int, c Contact) {
+		out[i] = out[i] || regs[i] != nil && since(c.LastPoll)
+	})
+	return out
 }
 
 func countState(c *dpv1.FleetStatusCounts, state string) {

@@ -96,6 +96,19 @@ func (r *Registry) get(name string) *ClusterRecord {
 	return r.byName[name]
 }
 
+// getEach returns the registration of each of names, in their order, nil for one not
+// registered; they must not be modified. One lock for all: a fleet's status asks for
+// thousands, and a lock taken per name waits behind each registry write in between.
+func (r *Registry) getEach(names []string) []*ClusterRecord {
+	out := make([]*ClusterRecord, len(names))
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for i, name := range names {
+		out[i] = r.byName[name]
+	}
+	return out
+}
+
 // search finds where name is, or would be, in r.sorted; callers hold mu.
 func (r *Registry) search(name string) (int, bool) {
 	return slices.BinarySearchFunc(r.sorted, name, func(c *ClusterRecord, n string) int { return strings.Compare(c.Name, n) })
@@ -210,17 +223,59 @@ type Contact struct {
 // contact returns the latest of rec's persisted contact, the one this replica served and
 // the one another replica shared.
 func (s *Server) contact(rec *ClusterRecord) (time.Time, string) {
-	last, version := rec.LastPoll, rec.AgentVersion
+	var own Contact
 	if s.LastContact != nil {
-		if c, ok := s.LastContact(rec.Name); ok && c.LastPoll.After(last) {
-			last, version = c.LastPoll, agentVersion(c.UserAgent)
+		if c, ok := s.LastContact(rec.Name); ok {
+			own = c
 		}
+	}
+	return s.latestContact(rec, own)
+}
+
+// eachOwnContact calls f with the place in clusters and the contact this replica served of
+// each it served any: one call of LastContacts when set, so a read of thousands does not
+// take the contacts' lock once a cluster.
+func (s *Server) eachOwnContact(clusters []string, f func(i int, c Contact)) {
+	switch {
+	case s.LastContacts != nil:
+		s.LastContacts(clusters, f)
+	case s.LastContact != nil:
+		for i, cluster := range clusters {
+			if c, ok := s.LastContact(cluster); ok {
+				f(i, c)
+			}
+		}
+	}
+}
+
+// ownContacts is eachOwnContact gathered in clusters' order, a zero Contact for a cluster
+// this replica served none of.
+func (s *Server) ownContacts(clusters []string) []Contact {
+	out := make([]Contact, len(clusters))
+	s.eachOwnContact(clusters, func(i int, c Contact) { out[i] = c })
+	return out
+}
+
+// latestContact is contact with own, the contact this replica served, already read.
+func (s *Server) latestContact(rec *ClusterRecord, own Contact) (time.Time, string) {
+	last, version := rec.LastPoll, rec.AgentVersion
+	if own.LastPoll.After(last) {
+		last, version = own.LastPoll, agentVersion(own.UserAgent)
 	}
 	// A contact from before the registration was of a deleted cluster of the same name.
 	if c, ok := s.contacts.get(rec.Name); ok && c.LastPoll.After(last) && !c.LastPoll.Before(rec.CreatedAt) {
 		last, version = c.LastPoll, agentVersion(c.UserAgent)
 	}
 	return last, version
+}
+
+// clusterNames returns the names of recs, in their order.
+func clusterNames(recs []*ClusterRecord) []string {
+	out := make([]string, len(recs))
+	for i, rec := range recs {
+		out[i] = rec.Name
+	}
+	return out
 }
 
 // agentVersion is the version in a fluxconfig-agent/<version> User-Agent, else "".
@@ -237,7 +292,7 @@ func agentVersion(userAgent string) string {
 // polled since the previous call, all in one transaction: polls themselves never write.
 // With Contacts set, it does nothing: the contacts are persisted there as they are shared.
 func (s *Server) PersistContacts(ctx context.Context) error {
-	if s.Registry == nil || s.LastContact == nil || s.Contacts != nil {
+	if s.Registry == nil || s.LastContact == nil && s.LastContacts == nil || s.Contacts != nil {
 		return nil
 	}
 	reg := s.Registry
@@ -249,8 +304,10 @@ func (s *Server) PersistContacts(ctx context.Context) error {
 	}
 	defer unlock()
 	var changed []*ClusterRecord
-	for _, rec := range reg.all() {
-		last, version := s.contact(rec)
+	recs := reg.all()
+	own := s.ownContacts(clusterNames(recs))
+	for i, rec := range recs {
+		last, version := s.latestContact(rec, own[i])
 		if last.Equal(rec.LastPoll) && version == rec.AgentVersion {
 			continue
 		}

@@ -68,6 +68,10 @@ type Server struct {
 	// LastContact, when set, tells the registry a cluster's latest agent contact, as
 	// recorded through AgentSeen.
 	LastContact func(cluster string) (Contact, bool)
+	// LastContacts, when set, is LastContact for many clusters at once: it calls each with
+	// the place in clusters and the contact of each cluster it knows one of. A fleet's
+	// status reads thousands through it while agents poll and report.
+	LastContacts func(clusters []string, each func(i int, c Contact))
 	// Locker and Leader, when set, let replicas share the store (see replica.go): Locker
 	// serialises each cluster's writes across them, Leader picks the one that sweeps.
 	Locker Locker
