@@ -58,6 +58,7 @@ func (p *Poller) converge(ctx context.Context, items []dpv1.DesiredConfiguration
 		return err
 	}
 	p.forgetStale(items)
+	defer p.holdEvents()()
 	keep := map[types.NamespacedName]bool{}
 	for i := range items {
 		keep[itemKey(&items[i])] = true

@@ -21,6 +21,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
@@ -45,16 +46,55 @@ func (p *Poller) applied(fc *unstructured.Unstructured, created bool) {
 		reason, note = EventCreated, "Created by fluxconfig-agent from the configuration endpoint (operation %s)"
 	}
 	agent.AppliesTotal.WithLabelValues(reason).Inc()
-	if p.Recorder != nil {
-		operation, _, _ := unstructured.NestedString(fc.Object, "spec", "operationId")
-		p.Recorder.Eventf(fc, nil, corev1.EventTypeNormal, reason, "Apply", note, operation)
-	}
+	operation, _, _ := unstructured.NestedString(fc.Object, "spec", "operationId")
+	p.record(fc, corev1.EventTypeNormal, reason, note, operation)
 }
 
 // event records an event on fc, if there is one.
 func (p *Poller) event(fc *v1alpha1.FluxConfig, eventType, reason, note string, args ...any) {
-	if p.Recorder != nil && fc != nil {
-		p.Recorder.Eventf(fc, nil, eventType, reason, "Apply", note, args...)
+	if fc != nil {
+		p.record(fc, eventType, reason, note, args...)
+	}
+}
+
+// heldEvent is an event recorded while a round holds them; see holdEvents.
+type heldEvent struct {
+	obj                     runtime.Object
+	eventType, reason, note string
+	args                    []any
+}
+
+// record records an event on obj now, or at the end of the round that holds events.
+func (p *Poller) record(obj runtime.Object, eventType, reason, note string, args ...any) {
+	if p.Recorder == nil {
+		return
+	}
+	p.eventsMu.Lock()
+	if p.holding {
+		// A copy: the caller may read into obj again before the round ends.
+		p.held = append(p.held, heldEvent{obj: obj.DeepCopyObject(), eventType: eventType, reason: reason, note: note, args: args})
+		p.eventsMu.Unlock()
+		return
+	}
+	p.eventsMu.Unlock()
+	p.Recorder.Eventf(obj, nil, eventType, reason, "Apply", note, args...)
+}
+
+// holdEvents holds the events of a round until the returned func is called, once its
+// writes are done. Each event is a write of its own: sent as each config is applied, a
+// thousand of them share the API server with the configs still waiting for their apply.
+func (p *Poller) holdEvents() (release func()) {
+	p.eventsMu.Lock()
+	p.holding = true
+	p.eventsMu.Unlock()
+	return func() {
+		p.eventsMu.Lock()
+		held := p.held
+		p.held, p.holding = nil, false
+		p.eventsMu.Unlock()
+		for _, e := range held {
+			p.Recorder.Eventf(e.obj, nil, e.eventType, e.reason, "Apply", e.note, e.args...)
+		}
 	}
 }
 

@@ -112,6 +112,10 @@ type Poller struct {
 	// firstRound is closed when the first poll round has ended; see FirstRound.
 	firstRound      chan struct{}
 	firstRoundEnded bool
+	// held are the events of the round in progress while holding; see holdEvents.
+	eventsMu sync.Mutex
+	holding  bool
+	held     []heldEvent
 }
 
 var (
