@@ -45,6 +45,10 @@ GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
 # The pinned toolchain builds everything; never fetch another.
 export GOTOOLCHAIN := local
+# Nothing here needs cgo, and with one set of build flags for the binaries, vet, lint and the
+# suites, each package compiles once for all of them (cgo changes net's build, and so every
+# package above it).
+export CGO_ENABLED := 0
 export LOCALBIN KUBE_VERSION ETCD_VERSION SOURCE_CONTROLLER_VERSION KUSTOMIZE_CONTROLLER_VERSION HELM_CONTROLLER_VERSION CONTROLLER_GEN
 export NOTIFICATION_API_VERSION IMAGE_API_VERSION
 
@@ -197,7 +201,7 @@ BENCH_FLAGS ?=
 .PHONY: bench
 bench: $(CONTROLLER_GEN) $(TEST_ASSETS) ## Measure converge against a bare-client floor, resync, foreign load, the agent and the endpoint; prints a table, writes bin/bench/results.json.
 	@mkdir -p $(BENCH_DIR)
-	@for b in $(BINARIES) ; do echo "go build $$b" ; CGO_ENABLED=0 go build -trimpath -o $(BENCH_DIR)/$$b ./cmd/$$b || exit 1 ; done
+	@for b in $(BINARIES) ; do echo "go build $$b" ; go build -o $(BENCH_DIR)/$$b ./cmd/$$b || exit 1 ; done
 	go build -o $(BENCH_DIR)/bench ./test/bench
 	$(TEST_ENV) $(BENCH_DIR)/bench --bin-dir $(BENCH_DIR) --out $(BENCH_DIR) $(BENCH_FLAGS)
 
@@ -207,19 +211,21 @@ BENCH_FLEET_FLAGS ?=
 .PHONY: bench-fleet
 bench-fleet: ## Roll a fleet configuration out to 10,000 simulated agents against the real endpoint; prints a table, writes bin/bench/fleet/fleet-results.json.
 	@mkdir -p $(BENCH_FLEET_DIR)
-	CGO_ENABLED=0 go build -trimpath -o $(BENCH_FLEET_DIR)/fluxconfig-endpoint ./cmd/fluxconfig-endpoint
+	go build -o $(BENCH_FLEET_DIR)/fluxconfig-endpoint ./cmd/fluxconfig-endpoint
 	go build -o $(BENCH_FLEET_DIR)/benchfleet ./test/benchfleet
 	$(BENCH_FLEET_DIR)/benchfleet --bin-dir $(BENCH_FLEET_DIR) --out $(BENCH_FLEET_DIR) $(BENCH_FLEET_FLAGS)
 
 ##@ Build
 
 .PHONY: build
-# One go command for all four, so their shared packages compile once.
+# One go command for all four, so their shared packages compile once. No -trimpath (the image
+# build keeps it): these binaries are for local runs, and with the suites' flags the packages
+# compiled here serve vet, lint and the tests too.
 build: ## Build the three binaries and the fluxconfig CLI into bin/.
-	CGO_ENABLED=0 go build -trimpath -o $(LOCALBIN)/ $(addprefix ./cmd/,$(BINARIES) $(CLI))
+	go build -o $(LOCALBIN)/ $(addprefix ./cmd/,$(BINARIES) $(CLI))
 
 $(LOCALBIN)/%: FORCE
-	CGO_ENABLED=0 go build -trimpath -o $@ ./cmd/$*
+	go build -o $@ ./cmd/$*
 
 .PHONY: FORCE
 FORCE:
@@ -357,17 +363,18 @@ $(HELM):
 # replace directives), so each is built in a wrapper module that repeats the replaces it needs.
 FLUX_REPLACES = "github.com/opencontainers/go-digest=github.com/opencontainers/go-digest@v1.0.1-0.20220411205349-bde1400a84be" \
 	"gopkg.in/yaml.v3=gopkg.in/yaml.v3@v3.0.1"
-$(KUSTOMIZE_CONTROLLER):
-	hack/build-go-tool.sh $@ github.com/fluxcd/kustomize-controller $(KUSTOMIZE_CONTROLLER_VERSION) \
-		github.com/fluxcd/kustomize-controller "-s -w" $(FLUX_REPLACES) \
+
+# source- and kustomize-controller build in one wrapper module: one version of each dependency
+# they share, compiled once. pkg/artifact v0.18.3, which source-controller v1.9.6 requires, is
+# not served; v0.18.0 is and compiles.
+$(SOURCE_CONTROLLER) $(KUSTOMIZE_CONTROLLER) &:
+	hack/build-go-tool.sh $(SOURCE_CONTROLLER),$(KUSTOMIZE_CONTROLLER) \
+		github.com/fluxcd/source-controller,github.com/fluxcd/kustomize-controller \
+		$(SOURCE_CONTROLLER_VERSION),$(KUSTOMIZE_CONTROLLER_VERSION) \
+		github.com/fluxcd/source-controller,github.com/fluxcd/kustomize-controller "-s -w" $(FLUX_REPLACES) \
+		"github.com/fluxcd/pkg/artifact=github.com/fluxcd/pkg/artifact@v0.18.0" \
 		"sigs.k8s.io/kustomize/api=sigs.k8s.io/kustomize/api@v0.21.1" \
 		"sigs.k8s.io/kustomize/kyaml=sigs.k8s.io/kustomize/kyaml@v0.21.1"
-
-# pkg/artifact v0.18.3, which v1.9.6 requires, is not served; v0.18.0 is and compiles.
-$(SOURCE_CONTROLLER):
-	hack/build-go-tool.sh $@ github.com/fluxcd/source-controller $(SOURCE_CONTROLLER_VERSION) \
-		github.com/fluxcd/source-controller "-s -w" $(FLUX_REPLACES) \
-		"github.com/fluxcd/pkg/artifact=github.com/fluxcd/pkg/artifact@v0.18.0"
 
 $(HELM_CONTROLLER):
 	hack/build-go-tool.sh $@ github.com/fluxcd/helm-controller $(HELM_CONTROLLER_VERSION) \

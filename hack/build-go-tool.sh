@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
-# Builds a Go binary whose module carries replace directives (so `go install` refuses it)
-# through a throwaway wrapper module, and caches the result at OUTPUT.
+# Builds Go binaries whose modules carry replace directives (so `go install` refuses them)
+# through a throwaway wrapper module, and caches each result at its OUTPUT.
 #
-# usage: build-go-tool.sh OUTPUT MODULE VERSION PACKAGE [LDFLAGS] [REPLACE...]
-#   REPLACE entries are "old=>new version" lines added verbatim to the wrapper go.mod.
-#   With AUTO_STAGING=1 every k8s.io/<name> v0.0.0 that MODULE requires is replaced with
+# usage: build-go-tool.sh OUTPUTS MODULES VERSIONS PACKAGES [LDFLAGS] [REPLACE...]
+#   OUTPUTS, MODULES, VERSIONS and PACKAGES are comma-separated lists of one length: the n-th
+#   package, from the n-th module at the n-th version, is built to the n-th output. Tools
+#   built together resolve to one version of each dependency they share, so one go build
+#   compiles it once instead of once per tool.
+#   REPLACE entries are "old=new@version" and are added verbatim to the wrapper go.mod.
+#   With AUTO_STAGING=1 every k8s.io/<name> v0.0.0 that a module requires is replaced with
 #   k8s.io/<name> STAGING_VERSION (k8s.io/kubernetes publishes its staging repos that way).
 set -euo pipefail
 
-output=$1 module=$2 version=$3 package=$4 ldflags=${5:-}
+IFS=, read -r -a outputs <<<"$1"
+IFS=, read -r -a modules <<<"$2"
+IFS=, read -r -a versions <<<"$3"
+IFS=, read -r -a packages <<<"$4"
+ldflags=${5:-}
 shift 5 || shift $#
-if [[ -x "$output" ]]; then
-  exit 0
+if ((${#modules[@]} != ${#outputs[@]} || ${#versions[@]} != ${#outputs[@]} || ${#packages[@]} != ${#outputs[@]})); then
+  echo "build-go-tool.sh: OUTPUTS, MODULES, VERSIONS and PACKAGES must list as many entries each" >&2
+  exit 2
 fi
+missing=0
+for output in "${outputs[@]}"; do
+  [[ -x "$output" ]] || missing=1
+done
+((missing)) || exit 0
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -20,20 +34,35 @@ export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
 cd "$work"
 go mod init fluxconfig.local/toolwrapper >/dev/null 2>&1
-go mod edit -require="${module}@${version}"
+for i in "${!modules[@]}"; do
+  go mod edit -require="${modules[i]}@${versions[i]}"
+done
 for r in "$@"; do
   go mod edit -replace="$r"
 done
 if [[ "${AUTO_STAGING:-0}" == 1 ]]; then
-  modfile=$(go mod download -json "${module}@${version}" | sed -n 's/^\s*"GoMod": "\(.*\)",\?$/\1/p')
-  for name in $(awk '$1 ~ /^k8s\.io\/[a-z-]+$/ && $2 == "v0.0.0" {print $1}' "$modfile"); do
-    go mod edit -replace="${name}=${name}@${STAGING_VERSION}"
+  for i in "${!modules[@]}"; do
+    modfile=$(go mod download -json "${modules[i]}@${versions[i]}" | sed -n 's/^\s*"GoMod": "\(.*\)",\?$/\1/p')
+    for name in $(awk '$1 ~ /^k8s\.io\/[a-z-]+$/ && $2 == "v0.0.0" {print $1}' "$modfile"); do
+      go mod edit -replace="${name}=${name}@${STAGING_VERSION}"
+    done
   done
   go mod edit -godebug=default=go1.26
 fi
-printf 'package tools\n\nimport _ "%s"\n' "$package" > tools.go
+{
+  printf 'package tools\n\nimport (\n'
+  printf '\t_ "%s"\n' "${packages[@]}"
+  printf ')\n'
+} > tools.go
 go mod tidy -e 2>tidy.log || { cat tidy.log >&2; exit 1; }
-mkdir -p "$(dirname "$output")"
-go build -trimpath -ldflags "$ldflags" -o "$output.tmp" "$package"
-mv "$output.tmp" "$output"
-echo "built $output"
+# One go build for all: the packages they share are compiled once, the links run side by side.
+mkdir out
+go build -trimpath -ldflags "$ldflags" -o out/ "${packages[@]}"
+for i in "${!outputs[@]}"; do
+  # go build names a binary after its package path's last element that is not a major version.
+  name=$(basename "${packages[i]}")
+  [[ "$name" =~ ^v[0-9]+$ ]] && name=$(basename "$(dirname "${packages[i]}")")
+  mkdir -p "$(dirname "${outputs[i]}")"
+  mv "out/$name" "${outputs[i]}"
+  echo "built ${outputs[i]}"
+done
