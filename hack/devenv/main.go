@@ -75,13 +75,11 @@ func mainErr() error {
 	default:
 		var o options
 		flag.StringVar(&o.stateDir, "state-dir", ".dev", "Directory for the kubeconfig, logs, servers' data and the lock.")
-		flag.StringVar(&o.controller, "controller", "bin/fluxconfig-controller", "Path of the fluxconfig-controller binary.")
+		o.addControllerFlags(flag.CommandLine)
 		flag.StringVar(&o.samples, "samples", "config/samples", "Directory of sample manifests, with ${...} placeholders devenv fills in.")
 		flag.StringVar(&o.content, "content", "config/samples/content", "Directory of the content pushed to the local sources.")
 		flag.StringVar(&o.endpoint, "endpoint", "", "Path of the fluxconfig-endpoint binary; with --agent, the samples are created through it.")
 		flag.StringVar(&o.agent, "agent", "", "Path of the fluxconfig-agent binary.")
-		flag.StringVar(&o.flux.source, "source-controller", "", "Path of the source-controller binary.")
-		flag.StringVar(&o.flux.kustomize, "kustomize-controller", "", "Path of the kustomize-controller binary.")
 		flag.StringVar(&o.flux.helm, "helm-controller", "", "Path of the helm-controller binary.")
 		flag.StringVar(&o.azurite, "azurite", "", "Path of azurite-blob; without it the Azure Blob sample is skipped.")
 		flag.DurationVar(&o.settle, "settle-timeout", 4*time.Minute, "How long to wait for every sample to become Compliant before printing the table anyway.")
@@ -96,11 +94,16 @@ func fleetOptions(args []string) options {
 	var o options
 	fs := flag.NewFlagSet("fleet", flag.ExitOnError)
 	fs.StringVar(&o.stateDir, "state-dir", ".dev-fleet", "Directory for the clusters' kubeconfigs, logs, the endpoint's store and the lock.")
-	fs.StringVar(&o.controller, "controller", "bin/fluxconfig-controller", "Path of the fluxconfig-controller binary.")
 	fs.StringVar(&o.endpoint, "endpoint", "bin/fluxconfig-endpoint", "Path of the fluxconfig-endpoint binary; the fluxconfig CLI is taken from its directory.")
 	fs.StringVar(&o.agent, "agent", "bin/fluxconfig-agent", "Path of the fluxconfig-agent binary.")
-	fs.StringVar(&o.flux.source, "source-controller", "", "Path of the source-controller binary.")
-	fs.StringVar(&o.flux.kustomize, "kustomize-controller", "", "Path of the kustomize-controller binary.")
+	o.addControllerFlags(fs)
 	_ = fs.Parse(args)
 	return o
+}
+
+// addControllerFlags registers the flags of the controllers both setups run.
+func (o *options) addControllerFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.controller, "controller", "bin/fluxconfig-controller", "Path of the fluxconfig-controller binary.")
+	fs.StringVar(&o.flux.source, "source-controller", "", "Path of the source-controller binary.")
+	fs.StringVar(&o.flux.kustomize, "kustomize-controller", "", "Path of the kustomize-controller binary.")
 }

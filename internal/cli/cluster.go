@@ -16,7 +16,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -119,11 +118,8 @@ command that prints the next page is said on stderr (the continue token is in -o
   fluxconfig cluster list --limit 100 -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Limit < 0 {
-				return usageError{fmt.Errorf("--limit %d: give a page size of 1 or more", opts.Limit)}
-			}
-			if opts.Continue != "" && opts.Limit == 0 {
-				return usageError{errors.New("--continue pages: give it with the --limit of the page before")}
+			if err := pageFlags(opts.Limit, opts.Continue); err != nil {
+				return err
 			}
 			c, err := a.endpoint()
 			if err != nil {
@@ -173,55 +169,25 @@ func selectorArg(selector string) string {
 }
 
 func (a *app) clusterShowCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:               "show NAME",
-		Short:             "Show a registered cluster",
-		Args:              exactName,
-		ValidArgsFunction: a.completeClusters,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.endpoint()
-			if err != nil {
-				return err
-			}
-			out, err := c.GetCluster(cmd.Context(), args[0])
+	return a.clusterVerb(&cobra.Command{Use: "show", Short: "Show a registered cluster"},
+		func(cmd *cobra.Command, c *client.Client, name string) error {
+			out, err := c.GetCluster(cmd.Context(), name)
 			if err != nil {
 				return err
 			}
 			return a.render(out, clusterTable(out))
-		},
-	}
+		})
 }
 
 func (a *app) clusterDeleteCommand() *cobra.Command {
-	var yes bool
-	cmd := &cobra.Command{
-		Use:   "delete NAME",
+	return a.deleteVerb(a.clusterVerb, &cobra.Command{
+		Use:   "delete",
 		Short: "Delete a cluster's registration",
 		Long: `Delete a cluster's registration: its registered agent tokens stop working at once. Its
 configurations stay at the endpoint (delete them with 'fluxconfig delete'), and a token file
 in the endpoint's --cluster-tokens-dir keeps working.`,
-		Args:              exactName,
-		ValidArgsFunction: a.completeClusters,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.endpoint()
-			if err != nil {
-				return err
-			}
-			if err := a.confirm(fmt.Sprintf("Delete the registration of cluster %s? Its agent stops being let in.", args[0]), yes); err != nil {
-				return err
-			}
-			if err := c.DeleteCluster(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			if a.output != outputTable {
-				return a.render(map[string]any{"name": args[0], "deleted": true}, nil)
-			}
-			a.note("Cluster %s deleted; its registered agent tokens no longer work.", args[0])
-			return nil
-		},
-	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
-	return cmd
+	}, "Delete the registration of cluster %s? Its agent stops being let in.",
+		"Cluster %s deleted; its registered agent tokens no longer work.", (*client.Client).DeleteCluster)
 }
 
 func (a *app) clusterRotateTokenCommand() *cobra.Command {
@@ -265,6 +231,11 @@ can move to the new one without downtime. Only one previous token is kept.`,
 	cmd.Flags().DurationVar(&grace, "grace", time.Hour, "how long the current token keeps working")
 	addTokenFileFlag(cmd, &tokenFile)
 	return cmd
+}
+
+// clusterVerb makes cmd a verb on the one cluster its argument names.
+func (a *app) clusterVerb(cmd *cobra.Command, run nameRun) *cobra.Command {
+	return a.namedVerb(cmd, exactName, a.completeClusters, run)
 }
 
 // exactName is the Args of the verbs on one cluster.
@@ -406,10 +377,6 @@ func (a *app) completeClusters(cmd *cobra.Command, args []string, _ string) ([]s
 		if err != nil {
 			return nil, err
 		}
-		names := make([]string, 0, len(list.Value))
-		for _, cl := range list.Value {
-			names = append(names, cl.Name)
-		}
-		return names, nil
+		return namesOf(list.Value, func(cl *dpv1.Cluster) string { return cl.Name }), nil
 	})
 }

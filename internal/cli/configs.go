@@ -199,11 +199,7 @@ waiting for the cluster.`,
 				return err
 			}
 			if out == nil {
-				if a.output != outputTable {
-					return a.render(map[string]any{"name": name, "deleted": true}, nil)
-				}
-				a.note("Configuration %s deleted.", name)
-				return nil
+				return a.reportDeleted(name, "Configuration %s deleted.")
 			}
 			if a.output != outputTable {
 				return a.render(out, nil)
@@ -380,11 +376,7 @@ func (a *app) completeNames(cmd *cobra.Command, _ []string, _ string) ([]string,
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	names := make([]string, 0, len(cfgs))
-	for _, c := range cfgs {
-		names = append(names, c.Name)
-	}
-	return names, cobra.ShellCompDirectiveNoFileComp
+	return namesOf(cfgs, func(c *dpv1.FluxConfiguration) string { return c.Name }), cobra.ShellCompDirectiveNoFileComp
 }
 
 // fixedCompletion completes a flag with a fixed set of values.

@@ -169,11 +169,30 @@ func exactFleetName(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-// fleetVerb makes cmd a verb on the one fleet configuration its argument names: run gets
-// the endpoint's client and the name.
-func (a *app) fleetVerb(cmd *cobra.Command, run func(cmd *cobra.Command, c *client.Client, name string) error) *cobra.Command {
+// fleetVerb makes cmd a verb on the one fleet configuration its argument names.
+func (a *app) fleetVerb(cmd *cobra.Command, run nameRun) *cobra.Command {
+	return a.namedVerb(cmd, exactFleetName, a.completeFleets, run)
+}
+
+// completeFleets completes NAME with the fleet configurations.
+func (a *app) completeFleets(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	return a.completeArg(cmd, args, func(ctx context.Context, c *client.Client) ([]string, error) {
+		list, err := c.ListFleets(ctx, client.ListFleetsOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return namesOf(list.Value, func(f *dpv1.FleetConfiguration) string { return f.Name }), nil
+	})
+}
+
+// nameRun is what a verb on one named object does, with the endpoint's client.
+type nameRun func(cmd *cobra.Command, c *client.Client, name string) error
+
+// namedVerb makes cmd a verb on the one object its argument names, checked by args and
+// completed by complete: run gets the endpoint's client and the name.
+func (a *app) namedVerb(cmd *cobra.Command, args cobra.PositionalArgs, complete cobra.CompletionFunc, run nameRun) *cobra.Command {
 	cmd.Use += " NAME"
-	cmd.Args, cmd.ValidArgsFunction = exactFleetName, a.completeFleets
+	cmd.Args, cmd.ValidArgsFunction = args, complete
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		c, err := a.endpoint()
 		if err != nil {
@@ -184,19 +203,32 @@ func (a *app) fleetVerb(cmd *cobra.Command, run func(cmd *cobra.Command, c *clie
 	return cmd
 }
 
-// completeFleets completes NAME with the fleet configurations.
-func (a *app) completeFleets(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-	return a.completeArg(cmd, args, func(ctx context.Context, c *client.Client) ([]string, error) {
-		list, err := c.ListFleets(ctx, client.ListFleetsOptions{})
-		if err != nil {
-			return nil, err
+// deleteVerb makes cmd, through verb (clusterVerb or fleetVerb), delete the object its
+// argument names once the user says yes to question; done tells it is gone. Both name the
+// object with their one %s.
+func (a *app) deleteVerb(verb func(*cobra.Command, nameRun) *cobra.Command, cmd *cobra.Command, question, done string,
+	del func(c *client.Client, ctx context.Context, name string) error) *cobra.Command {
+	var yes bool
+	cmd = verb(cmd, func(cmd *cobra.Command, c *client.Client, name string) error {
+		if err := a.confirm(fmt.Sprintf(question, name), yes); err != nil {
+			return err
 		}
-		names := make([]string, 0, len(list.Value))
-		for _, f := range list.Value {
-			names = append(names, f.Name)
+		if err := del(c, cmd.Context(), name); err != nil {
+			return err
 		}
-		return names, nil
+		return a.reportDeleted(name, done)
 	})
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+// namesOf lists the names of items, for completion.
+func namesOf[T any](items []T, name func(*T) string) []string {
+	names := make([]string, 0, len(items))
+	for i := range items {
+		names = append(names, name(&items[i]))
+	}
+	return names
 }
 
 // completeArg completes a verb's one argument with the names list reads from the endpoint;

@@ -92,28 +92,14 @@ func pageFlags(limit int, cont string) error {
 }
 
 func (a *app) fleetDeleteCommand() *cobra.Command {
-	var yes bool
-	cmd := a.fleetVerb(&cobra.Command{
+	return a.deleteVerb(a.fleetVerb, &cobra.Command{
 		Use:   "delete",
 		Short: "Delete a fleet configuration from every cluster",
 		Long: `Delete a fleet configuration and its revisions. Every cluster's copy is removed as 'delete'
 removes a configuration: the agent deletes the FluxConfig, and the copy goes when it reports
 it gone.`,
-	}, func(cmd *cobra.Command, c *client.Client, name string) error {
-		if err := a.confirm(fmt.Sprintf("Delete fleet configuration %s from every cluster?", name), yes); err != nil {
-			return err
-		}
-		if err := c.DeleteFleet(cmd.Context(), name); err != nil {
-			return err
-		}
-		if a.output != outputTable {
-			return a.render(map[string]any{"name": name, "deleted": true}, nil)
-		}
-		a.note("Fleet configuration %s deleted; the clusters' agents remove their copies.", name)
-		return nil
-	})
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
-	return cmd
+	}, "Delete fleet configuration %s from every cluster?",
+		"Fleet configuration %s deleted; the clusters' agents remove their copies.", (*client.Client).DeleteFleet)
 }
 
 func (a *app) fleetStatusCommand() *cobra.Command {

@@ -28,13 +28,18 @@ import (
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 )
 
-func (a *app) kustomizationCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "kustomization",
-		Short: "Manage the kustomizations of a flux configuration",
+// helpCommand is a command that groups verbs and prints its help when run alone.
+func helpCommand(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
+}
+
+func (a *app) kustomizationCommand() *cobra.Command {
+	cmd := helpCommand("kustomization", "Manage the kustomizations of a flux configuration")
 	cmd.AddCommand(a.kustomizationWrite("create"), a.kustomizationWrite("update"), a.kustomizationDelete(),
 		a.kustomizationList(), a.kustomizationShow())
 	return cmd
@@ -194,12 +199,7 @@ func (a *app) addKustomizationNameFlag(cmd *cobra.Command, kname, name *string) 
 }
 
 func (a *app) deployedObjectCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "deployed-object",
-		Short: "Show the objects a flux configuration deployed, as the cluster reported them",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
-	}
+	cmd := helpCommand("deployed-object", "Show the objects a flux configuration deployed, as the cluster reported them")
 	var listName string
 	list := a.configReader(&cobra.Command{Use: "list", Short: "List the objects a flux configuration deployed, with their compliance"},
 		&listName, func(cfg *dpv1.FluxConfiguration) error {

@@ -253,6 +253,16 @@ func (a *app) note(format string, args ...any) {
 	}
 }
 
+// reportDeleted answers a delete that is done: {name, deleted: true} in -o json|yaml, else
+// the note done, which names the object with its one %s.
+func (a *app) reportDeleted(name, done string) error {
+	if a.output != outputTable {
+		return a.render(map[string]any{"name": name, "deleted": true}, nil)
+	}
+	a.note(done, name)
+	return nil
+}
+
 var errAborted = errors.New("aborted; nothing was changed")
 
 // confirm asks question on the terminal unless yes; without a terminal it refuses.

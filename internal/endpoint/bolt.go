@@ -121,14 +121,19 @@ func (s *BoltStore) Put(_ context.Context, rec *Record) error {
 // PutAll creates or replaces many records in one transaction, so importing a fleet pays one
 // fsync instead of one per record. Either every record is stored or none is.
 func (s *BoltStore) PutAll(_ context.Context, recs []*Record) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(recordsBucket)
-		for _, rec := range recs {
-			data, err := json.Marshal(rec)
+	return boltPutAll(s.db, recordsBucket, recs, func(rec *Record) []byte { return key(rec.Cluster, rec.Name) })
+}
+
+// boltPutAll stores docs as JSON in bucket under keyOf's keys, in one transaction.
+func boltPutAll[T any](db *bolt.DB, bucket []byte, docs []*T, keyOf func(*T) []byte) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		for _, doc := range docs {
+			data, err := json.Marshal(doc)
 			if err != nil {
 				return err
 			}
-			if err := b.Put(key(rec.Cluster, rec.Name), data); err != nil {
+			if err := b.Put(keyOf(doc), data); err != nil {
 				return err
 			}
 		}

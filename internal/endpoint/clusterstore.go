@@ -16,7 +16,6 @@ package endpoint
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -75,19 +74,7 @@ func (s *BoltStore) ListClusters(_ context.Context) ([]*ClusterRecord, error) {
 
 // PutClusters implements ClusterStore in one fsync'd transaction.
 func (s *BoltStore) PutClusters(_ context.Context, recs []*ClusterRecord) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(clustersBucket)
-		for _, rec := range recs {
-			data, err := json.Marshal(rec)
-			if err != nil {
-				return err
-			}
-			if err := b.Put([]byte(rec.Name), data); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return boltPutAll(s.db, clustersBucket, recs, func(rec *ClusterRecord) []byte { return []byte(rec.Name) })
 }
 
 // DeleteCluster implements ClusterStore.

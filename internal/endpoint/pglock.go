@@ -58,36 +58,38 @@ func (p *PgStore) LockClusters(ctx context.Context, clusters []string) (unlock f
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	tx, err := p.locks.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	release := func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }
 	// The fleet lock first, shared, so every holder takes its locks in one order.
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", int64(fleetLockKey)); err != nil {
-		release()
-		return nil, err
-	}
+	locks := []advisoryLock{{"SELECT pg_advisory_xact_lock_shared($1)", int64(fleetLockKey)}}
 	for _, k := range keys {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", k); err != nil {
-			release()
-			return nil, err
-		}
+		locks = append(locks, advisoryLock{"SELECT pg_advisory_xact_lock($1)", k})
 	}
-	return release, nil
+	return p.holdLocks(ctx, locks)
 }
 
 // LockFleet implements Locker: the fleet lock, exclusive, in a transaction that holds
 // nothing else.
 func (p *PgStore) LockFleet(ctx context.Context) (unlock func(), err error) {
+	return p.holdLocks(ctx, []advisoryLock{{"SELECT pg_advisory_xact_lock($1)", int64(fleetLockKey)}})
+}
+
+// advisoryLock is a transaction-level advisory lock: the statement that takes it, and its key.
+type advisoryLock struct {
+	query string
+	key   int64
+}
+
+// holdLocks takes locks in order in a new transaction, which holds them until release.
+func (p *PgStore) holdLocks(ctx context.Context, locks []advisoryLock) (release func(), err error) {
 	tx, err := p.locks.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	release := func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(fleetLockKey)); err != nil {
-		release()
-		return nil, err
+	release = func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }
+	for _, l := range locks {
+		if _, err := tx.Exec(ctx, l.query, l.key); err != nil {
+			release()
+			return nil, err
+		}
 	}
 	return release, nil
 }

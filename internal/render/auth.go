@@ -39,6 +39,13 @@ type authResult struct {
 	publicKey       string
 }
 
+// withSecret puts data into the config's own auth Secret and points the source at it.
+func (r authResult) withSecret(fc *v1alpha1.FluxConfig, data map[string][]byte, annotations map[string]string) authResult {
+	r.secrets = []client.Object{authSecret(fc, AuthSecretName(fc.Name), data, annotations)}
+	r.secretRef = AuthSecretName(fc.Name)
+	return r
+}
+
 // protected reads the protected parameters; a missing or empty key reads as absent.
 type protected map[string][]byte
 
@@ -191,8 +198,7 @@ func gitAuth(fc *v1alpha1.FluxConfig, p protected, generatedKey, defaultKnownHos
 		}
 	}
 	if len(data) > 0 {
-		res.secrets = []client.Object{authSecret(fc, AuthSecretName(fc.Name), data, annotations)}
-		res.secretRef = AuthSecretName(fc.Name)
+		res = res.withSecret(fc, data, annotations)
 	}
 	return res, nil
 }
@@ -228,10 +234,7 @@ func bucketAuth(fc *v1alpha1.FluxConfig, p protected) (authResult, error) {
 		return authResult{}, nil
 	}
 	data := map[string][]byte{"accesskey": []byte(b.AccessKey), "secretkey": p[v1alpha1.ProtectedBucketSecretKey]}
-	return authResult{
-		secrets:   []client.Object{authSecret(fc, AuthSecretName(fc.Name), data, nil)},
-		secretRef: AuthSecretName(fc.Name),
-	}, nil
+	return authResult{}.withSecret(fc, data, nil), nil
 }
 
 func azureBlobAuth(fc *v1alpha1.FluxConfig, p protected) (authResult, error) {
@@ -280,10 +283,7 @@ func azureBlobAuth(fc *v1alpha1.FluxConfig, p protected) (authResult, error) {
 	if len(data) == 0 {
 		return authResult{}, nil // workload identity of source-controller
 	}
-	return authResult{
-		secrets:   []client.Object{authSecret(fc, AuthSecretName(fc.Name), data, nil)},
-		secretRef: AuthSecretName(fc.Name),
-	}, nil
+	return authResult{}.withSecret(fc, data, nil), nil
 }
 
 func ociAuth(fc *v1alpha1.FluxConfig, p protected) (authResult, error) {

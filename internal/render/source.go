@@ -106,33 +106,33 @@ func renderSource(fc *v1alpha1.FluxConfig, auth authResult, opts Options) (clien
 
 func renderBucket(fc *v1alpha1.FluxConfig, auth authResult, suspend bool) (client.Object, error) {
 	b := fc.Spec.Bucket
-	obj := &sourcev1.Bucket{Spec: sourcev1.BucketSpec{
+	return bucketSource(fc, auth, suspend, b.SyncInterval, b.Timeout, sourcev1.BucketSpec{
 		Provider:   sourcev1.BucketProviderGeneric,
 		BucketName: b.BucketName,
 		Endpoint:   strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(b.URL, "https://"), "http://"), "/"),
 		Insecure:   b.Insecure,
-		SecretRef:  localRef(auth.secretRef),
-		Interval:   interval(b.SyncInterval),
-		Timeout:    b.Timeout,
-		Suspend:    suspend,
-	}}
-	obj.TypeMeta, obj.ObjectMeta = sourceMeta(fc, sourcev1.BucketKind)
-	return obj, nil
+	}), nil
 }
 
 func renderAzureBlob(fc *v1alpha1.FluxConfig, auth authResult, suspend bool) (client.Object, error) {
 	b := fc.Spec.AzureBlob
-	obj := &sourcev1.Bucket{Spec: sourcev1.BucketSpec{
+	return bucketSource(fc, auth, suspend, b.SyncInterval, b.Timeout, sourcev1.BucketSpec{
 		Provider:   sourcev1.BucketProviderAzure,
 		BucketName: b.ContainerName,
 		Endpoint:   b.URL,
-		SecretRef:  localRef(auth.secretRef),
-		Interval:   interval(b.SyncInterval),
-		Timeout:    b.Timeout,
-		Suspend:    suspend,
-	}}
+	}), nil
+}
+
+// bucketSource completes spec, which names the bucket and its provider, into the Bucket
+// both bucket kinds render to.
+func bucketSource(fc *v1alpha1.FluxConfig, auth authResult, suspend bool, syncInterval, timeout *metav1.Duration, spec sourcev1.BucketSpec) *sourcev1.Bucket {
+	spec.SecretRef = localRef(auth.secretRef)
+	spec.Interval = interval(syncInterval)
+	spec.Timeout = timeout
+	spec.Suspend = suspend
+	obj := &sourcev1.Bucket{Spec: spec}
 	obj.TypeMeta, obj.ObjectMeta = sourceMeta(fc, sourcev1.BucketKind)
-	return obj, nil
+	return obj
 }
 
 func renderGitRepository(fc *v1alpha1.FluxConfig, auth authResult, suspend bool) (client.Object, error) {

@@ -35,27 +35,42 @@ import (
 // LoadManifests decodes every YAML document of the .yaml files in dir, except kustomize's
 // kustomization.yaml, in file-name order.
 func LoadManifests(dir string) ([]*unstructured.Unstructured, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	var objs []*unstructured.Unstructured
+	err := readManifestFiles(dir, func(f string, data []byte) error {
+		decoded, err := DecodeManifests(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		objs = append(objs, decoded...)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	return objs, nil
+}
+
+// readManifestFiles reads the .yaml files of dir in file-name order, except kustomize's
+// kustomization.yaml, and hands each to use; the first error ends the walk.
+func readManifestFiles(dir string, use func(path string, data []byte) error) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return err
+	}
 	sort.Strings(files)
-	var objs []*unstructured.Unstructured
 	for _, f := range files {
 		if filepath.Base(f) == "kustomization.yaml" {
 			continue
 		}
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		decoded, err := DecodeManifests(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+		if err := use(f, data); err != nil {
+			return err
 		}
-		objs = append(objs, decoded...)
 	}
-	return objs, nil
+	return nil
 }
 
 // DecodeManifests splits multi-document YAML into objects, skipping empty documents.

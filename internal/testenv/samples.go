@@ -16,8 +16,6 @@ package testenv
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 
@@ -65,30 +63,22 @@ func Expand(data []byte, vars map[string]string) ([]byte, []string) {
 // their placeholders from vars and decodes them. A file with placeholders vars lacks comes
 // back with Unset set, for the caller to skip or refuse.
 func LoadSamples(dir string, vars map[string]string) ([]SampleFile, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(files)
 	var out []SampleFile
-	for _, f := range files {
-		if filepath.Base(f) == "kustomization.yaml" {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
+	err := readManifestFiles(dir, func(f string, data []byte) error {
 		expanded, unset := Expand(data, vars)
 		if len(unset) > 0 {
 			out = append(out, SampleFile{Path: f, Unset: unset})
-			continue
+			return nil
 		}
 		objs, err := DecodeManifests(expanded)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+			return fmt.Errorf("%s: %w", f, err)
 		}
 		out = append(out, SampleFile{Path: f, Objects: objs})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -121,21 +121,31 @@ func BenchDirs(out, binDir *string) error {
 
 // WaitHTTP waits until url answers 200, for at most timeout.
 func WaitHTTP(ctx context.Context, url string, timeout time.Duration) error {
+	return Poll(ctx, 100*time.Millisecond, timeout, func() (bool, error) {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	}, func() error { return fmt.Errorf("%s did not answer within %s", url, timeout) })
+}
+
+// Poll calls check every interval until it is done or fails, ctx ends, or timeout has
+// passed: then it returns what timedOut makes, which may tell how far check got.
+func Poll(ctx context.Context, interval, timeout time.Duration, check func() (done bool, err error), timedOut func() error) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		if done, err := check(); done || err != nil {
+			return err
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer within %s", url, timeout)
+			return timedOut()
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(interval):
 		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/render"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 const (
@@ -122,25 +123,16 @@ func (o *options) startAgent(c *cluster, up *upstream) (*process, error) {
 
 // waitCount waits until n FluxConfigs managed by the agent exist.
 func waitCount(ctx context.Context, c client.Client, n int) error {
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
+	found := 0
+	return testutil.Poll(ctx, 200*time.Millisecond, 5*time.Minute, func() (bool, error) {
 		list := &metav1.PartialObjectMetadataList{}
 		list.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("FluxConfigList"))
 		if err := c.List(ctx, list, client.MatchingLabels{v1alpha1.AgentManagedByLabel: v1alpha1.AgentManagedByValue}); err != nil {
-			return err
+			return false, err
 		}
-		if len(list.Items) >= n {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d FluxConfigs exist after 5 minutes", len(list.Items), n)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+		found = len(list.Items)
+		return found >= n, nil
+	}, func() error { return fmt.Errorf("%d of %d FluxConfigs exist after 5 minutes", found, n) })
 }
 
 // waitReports waits until the endpoint accepted n more status reports than base.

@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // convergeResult is one converge run, its floor and its steady state.
@@ -242,13 +243,13 @@ func createInputs(ctx context.Context, c client.Client, fx []fixture, ready chan
 // waitSucceeded polls until n configs in namespaces starting with prefix are Succeeded; a
 // Failed one ends the wait with its message.
 func waitSucceeded(ctx context.Context, c client.Client, prefix string, n int) error {
-	deadline := time.Now().Add(10 * time.Minute)
-	for {
+	done := 0
+	return testutil.Poll(ctx, 500*time.Millisecond, 10*time.Minute, func() (bool, error) {
 		list := &v1alpha1.FluxConfigList{}
 		if err := c.List(ctx, list); err != nil {
-			return err
+			return false, err
 		}
-		done := 0
+		done = 0
 		for _, fc := range list.Items {
 			if !strings.HasPrefix(fc.Namespace, prefix) || fc.Status.ObservedGeneration != fc.Generation {
 				continue
@@ -257,21 +258,11 @@ func waitSucceeded(ctx context.Context, c client.Client, prefix string, n int) e
 			case v1alpha1.ProvisioningSucceeded:
 				done++
 			case v1alpha1.ProvisioningFailed:
-				return fmt.Errorf("FluxConfig %s/%s failed: %s", fc.Namespace, fc.Name, fc.Status.ErrorMessage)
+				return false, fmt.Errorf("FluxConfig %s/%s failed: %s", fc.Namespace, fc.Name, fc.Status.ErrorMessage)
 			}
 		}
-		if done >= n {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d configs Succeeded after 10 minutes", done, n)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+		return done >= n, nil
+	}, func() error { return fmt.Errorf("%d of %d configs Succeeded after 10 minutes", done, n) })
 }
 
 // convergedStatuses maps each config name to the status the controller gave it.

@@ -21,8 +21,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -186,13 +188,8 @@ func (c *checker) checkOwned(ctx context.Context, inCluster map[string]*v1alpha1
 		"RoleBinding":        &rbacv1.RoleBindingList{},
 		"ClusterRoleBinding": &rbacv1.ClusterRoleBindingList{},
 	}
-	kinds := make([]string, 0, len(lists))
-	for k := range lists {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
 	var out []violation
-	for _, kind := range kinds {
+	for _, kind := range slices.Sorted(maps.Keys(lists)) {
 		list := lists[kind]
 		if err := c.k8s.List(ctx, list); err != nil {
 			return nil, fmt.Errorf("listing %s: %w", kind, err)
