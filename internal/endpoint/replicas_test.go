@@ -44,23 +44,33 @@ func startReplicas(t *testing.T, url string, n int) []*replica {
 	t.Helper()
 	var out []*replica
 	for range n {
-		e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
+		e := serveEndpoint(t, t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
 			Clusters: map[string]string{"cluster-a": tokenA}, DatabaseURL: url, ContactShareInterval: contactShare})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(e.Close)
-		admin, err := client.New(client.Options{Endpoint: e.URL, Token: adminToken})
-		if err != nil {
-			t.Fatal(err)
-		}
-		agent, err := client.New(client.Options{Endpoint: e.URL, Token: tokenA})
-		if err != nil {
-			t.Fatal(err)
-		}
+		admin := newClient(t, e.URL, adminToken)
+		agent := newClient(t, e.URL, tokenA)
 		out = append(out, &replica{Endpoint: e, registry: admin, admin: admin.Cluster("cluster-a"), agent: agent.Cluster("cluster-a")})
 	}
 	return out
+}
+
+// registries is the admin client of each replica, in order.
+func registries(r []*replica) []*client.Client {
+	out := make([]*client.Client, 0, len(r))
+	for _, x := range r {
+		out = append(out, x.registry)
+	}
+	return out
+}
+
+// registerAll registers each cluster through admin with labels and returns their agent tokens.
+func registerAll(g *WithT, admin *client.Client, labels map[string]string, clusters ...string) map[string]string {
+	tokens := map[string]string{}
+	for _, c := range clusters {
+		reg, _, err := admin.RegisterCluster(context.Background(), c, labels)
+		g.Expect(err).NotTo(HaveOccurred())
+		tokens[c] = reg.Token
+	}
+	return tokens
 }
 
 // TestReplicas_WriteOnOneIsServedByTheOther: B has answered a poll (and cached its ETag);
