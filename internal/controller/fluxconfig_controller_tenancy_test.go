@@ -103,13 +103,7 @@ func gone(obj client.Object) func() bool {
 }
 
 func expectRefused(g Gomega, fc *v1alpha1.FluxConfig, reason string, msg ...string) {
-	get(g, fc)
-	stalled := condition(fc, v1alpha1.StalledCondition)
-	g.Expect(stalled).NotTo(BeNil())
-	g.Expect(stalled.Reason).To(Equal(reason))
-	for _, m := range msg {
-		g.Expect(stalled.Message).To(ContainSubstring(m))
-	}
+	expectCondition(g, fc, v1alpha1.StalledCondition, reason, msg...)
 }
 
 func expectRunning(g Gomega, fc *v1alpha1.FluxConfig, kustomization string) {
@@ -119,6 +113,26 @@ func expectRunning(g Gomega, fc *v1alpha1.FluxConfig, kustomization string) {
 	k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: kustomization, Namespace: fc.Namespace}}
 	get(g, k)
 	g.Expect(k.Spec.Suspend).To(BeFalse())
+}
+
+// expectLaterRefused checks that later, created while first runs its Kustomization
+// firstKustomization, is refused for the scope conflict with messages naming msgs, that a
+// restart of either decides the same, and that none of notApplied, later's objects, exists.
+func expectLaterRefused(g *WithT, later, first *v1alpha1.FluxConfig, firstKustomization string, msgs []string,
+	notApplied ...client.Object) {
+	g.Eventually(func(g Gomega) {
+		expectRefused(g, later, v1alpha1.ScopeConflictReason, msgs...)
+	}, timeout, poll).Should(Succeed())
+	err := restart(later)
+	g.Expect(errors.Is(err, reconcile.TerminalError(nil))).To(BeTrue(), "terminal: %v", err)
+	g.Expect(restart(first)).To(Succeed())
+	g.Consistently(func(g Gomega) {
+		expectRefused(g, later, v1alpha1.ScopeConflictReason)
+		expectRunning(g, first, firstKustomization)
+		for _, obj := range notApplied {
+			g.Expect(gone(obj)()).To(BeTrue(), "%T %s", obj, obj.GetName())
+		}
+	}, 2*time.Second, 200*time.Millisecond).Should(Succeed())
 }
 
 const (
@@ -140,19 +154,10 @@ func TestFluxConfigReconciler_ScopeConflictRefusesLaterClusterScoped(t *testing.
 	g.Expect(restart(tenant)).To(Succeed())
 
 	platform := create(t, g, ns, platformConfig)
-	g.Eventually(func(g Gomega) {
-		expectRefused(g, platform, v1alpha1.ScopeConflictReason, "namespace-scoped FluxConfigs (tenant)", "this later config is refused")
-	}, timeout, poll).Should(Succeed())
-	// A restart decides the same, for both.
-	err := restart(platform)
-	g.Expect(errors.Is(err, reconcile.TerminalError(nil))).To(BeTrue(), "terminal: %v", err)
-	g.Expect(restart(tenant)).To(Succeed())
-	g.Consistently(func(g Gomega) {
-		expectRefused(g, platform, v1alpha1.ScopeConflictReason)
-		expectRunning(g, tenant, "tenant-app")
-		g.Expect(gone(&kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "platform-all", Namespace: ns}})()).To(BeTrue())
-		g.Expect(gone(&sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "platform", Namespace: ns}})()).To(BeTrue())
-	}, 2*time.Second, 200*time.Millisecond).Should(Succeed())
+	expectLaterRefused(g, platform, tenant, "tenant-app",
+		[]string{"namespace-scoped FluxConfigs (tenant)", "this later config is refused"},
+		&kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "platform-all", Namespace: ns}},
+		&sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "platform", Namespace: ns}})
 	noClusterAdmin()
 
 	// The tenant goes: the namespace is free, and the platform config takes it.
@@ -182,17 +187,8 @@ func TestFluxConfigReconciler_ScopeConflictRefusesLaterNamespaceScoped(t *testin
 	g.Expect(restart(platform)).To(Succeed())
 
 	tenant := create(t, g, ns, tenantConfig)
-	g.Eventually(func(g Gomega) {
-		expectRefused(g, tenant, v1alpha1.ScopeConflictReason, "cluster-scoped FluxConfigs (platform)")
-	}, timeout, poll).Should(Succeed())
-	err := restart(tenant)
-	g.Expect(errors.Is(err, reconcile.TerminalError(nil))).To(BeTrue(), "terminal: %v", err)
-	g.Expect(restart(platform)).To(Succeed())
-	g.Consistently(func(g Gomega) {
-		expectRefused(g, tenant, v1alpha1.ScopeConflictReason)
-		expectRunning(g, platform, "platform-all")
-		g.Expect(gone(&kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "tenant-app", Namespace: ns}})()).To(BeTrue())
-	}, 2*time.Second, 200*time.Millisecond).Should(Succeed())
+	expectLaterRefused(g, tenant, platform, "platform-all", []string{"cluster-scoped FluxConfigs (platform)"},
+		&kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "tenant-app", Namespace: ns}})
 	noRoleBinding()
 
 	g.Expect(k8sClient.Delete(ctx, platform)).To(Succeed())
