@@ -25,7 +25,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
-	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // TestReplicas_FleetPlacementFollowsTheLastLabelsAcrossReplicas: relabels through both
@@ -35,8 +34,7 @@ import (
 func TestReplicas_FleetPlacementFollowsTheLastLabelsAcrossReplicas(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	admins := registries(r)
+	r, admins := startTwoRegistries(t)
 	clusters := []string{"east-1", "east-2", "west-1"}
 	tokens := registerAll(g, admins[0], map[string]string{"region": "eu"}, clusters...)
 	var wg sync.WaitGroup

@@ -23,7 +23,6 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
-	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // TestReplicas_FleetStatusFollowsTheOtherReplicasWrites: a report and a relabel through
@@ -31,8 +30,7 @@ import (
 func TestReplicas_FleetStatusFollowsTheOtherReplicasWrites(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	admins := registries(r)
+	r, admins := startTwoRegistries(t)
 	agents := map[string]*client.Cluster{}
 	for c, token := range registerAll(g, admins[0], map[string]string{"region": "eu"}, "east-1", "east-2") {
 		agents[c] = newClient(t, r[0].URL, token).Cluster(c)

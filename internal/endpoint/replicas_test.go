@@ -62,6 +62,14 @@ func registries(r []*replica) []*client.Client {
 	return out
 }
 
+// startTwoRegistries starts two replicas on a fresh database and returns them with their
+// admin clients.
+func startTwoRegistries(t *testing.T) ([]*replica, []*client.Client) {
+	t.Helper()
+	r := startReplicas(t, testutil.PostgresDB(t), 2)
+	return r, registries(r)
+}
+
 // registerAll registers each cluster through admin with labels and returns their agent tokens.
 func registerAll(g *WithT, admin *client.Client, labels map[string]string, clusters ...string) map[string]string {
 	tokens := map[string]string{}
@@ -73,14 +81,22 @@ func registerAll(g *WithT, admin *client.Client, labels map[string]string, clust
 	return tokens
 }
 
+// startPolledPair starts two replicas on a fresh database and returns them with the second's
+// answer to cluster-a's first poll.
+func startPolledPair(t *testing.T, g *WithT) ([]*replica, *client.ListResult) {
+	t.Helper()
+	r := startReplicas(t, testutil.PostgresDB(t), 2)
+	first, err := r[1].agent.ListDesired(context.Background(), "")
+	g.Expect(err).NotTo(HaveOccurred())
+	return r, first
+}
+
 // TestReplicas_WriteOnOneIsServedByTheOther: B has answered a poll (and cached its ETag);
 // after a PUT through A, B serves the new set under a new ETag.
 func TestReplicas_WriteOnOneIsServedByTheOther(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	first, err := r[1].agent.ListDesired(ctx, "")
-	g.Expect(err).NotTo(HaveOccurred())
+	r, first := startPolledPair(t, g)
 	g.Expect(first.Items).To(BeEmpty())
 	again, err := r[1].agent.ListDesired(ctx, first.ETag)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -102,9 +118,7 @@ func TestReplicas_WriteOnOneIsServedByTheOther(t *testing.T) {
 func TestReplicas_LongPollOnOneWakesOnAWriteThroughTheOther(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	first, err := r[1].agent.ListDesired(ctx, "")
-	g.Expect(err).NotTo(HaveOccurred())
+	r, first := startPolledPair(t, g)
 	type result struct {
 		res *client.ListResult
 		err error
@@ -117,7 +131,7 @@ func TestReplicas_LongPollOnOneWakesOnAWriteThroughTheOther(t *testing.T) {
 	}()
 	g.Eventually(r[1].Server.HeldPolls, 5*time.Second, 10*time.Millisecond).Should(BeEquivalentTo(1))
 
-	_, err = r[0].admin.Put(ctx, "app", testutil.GitConfiguration("main"))
+	_, err := r[0].admin.Put(ctx, "app", testutil.GitConfiguration("main"))
 	g.Expect(err).NotTo(HaveOccurred())
 	written := time.Now()
 	var got result
