@@ -135,6 +135,18 @@ func expectLaterRefused(g *WithT, later, first *v1alpha1.FluxConfig, firstKustom
 	}, 2*time.Second, 200*time.Millisecond).Should(Succeed())
 }
 
+// expectTakesOver deletes first and checks that later, refused until then, runs its
+// Kustomization laterKustomization with its binding laterBinding, and that firstBinding goes.
+func expectTakesOver(g *WithT, later, first *v1alpha1.FluxConfig, laterKustomization string,
+	laterBinding, firstBinding client.Object, why string) {
+	g.Expect(k8sClient.Delete(context.Background(), first)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		expectRunning(g, later, laterKustomization)
+		get(g, laterBinding)
+	}, timeout, poll).Should(Succeed())
+	g.Eventually(gone(firstBinding), timeout, poll).Should(BeTrue(), why)
+}
+
 const (
 	tenantConfig   = `{metadata: {name: tenant}, spec: {scope: namespace, gitRepository: {url: "https://e.com/t"}, kustomizations: [{name: app}]}}`
 	platformConfig = `{metadata: {name: platform}, spec: {scope: cluster, gitRepository: {url: "https://e.com/p"}, kustomizations: [{name: all}]}}`
@@ -145,7 +157,6 @@ const (
 // already run as that account. It is admitted once the tenant is gone.
 func TestFluxConfigReconciler_ScopeConflictRefusesLaterClusterScoped(t *testing.T) {
 	g := NewWithT(t)
-	ctx := context.Background()
 	ns := newNamespace(t)
 	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ClusterRoleBindingName(ns)}}
 	noClusterAdmin := neverSeen(t, &rbacv1.ClusterRoleBindingList{}, "", crb.Name)
@@ -161,20 +172,15 @@ func TestFluxConfigReconciler_ScopeConflictRefusesLaterClusterScoped(t *testing.
 	noClusterAdmin()
 
 	// The tenant goes: the namespace is free, and the platform config takes it.
-	g.Expect(k8sClient.Delete(ctx, tenant)).To(Succeed())
-	g.Eventually(func(g Gomega) {
-		expectRunning(g, platform, "platform-all")
-		get(g, crb)
-	}, timeout, poll).Should(Succeed())
-	g.Eventually(gone(&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: ns}}),
-		timeout, poll).Should(BeTrue(), "the tenant's binding goes with it")
+	expectTakesOver(g, platform, tenant, "platform-all", crb,
+		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: ns}},
+		"the tenant's binding goes with it")
 }
 
 // A namespace-scoped config arriving in a namespace run by a cluster-scoped one is refused:
 // it would run with cluster-admin. It is admitted once the cluster-scoped config is gone.
 func TestFluxConfigReconciler_ScopeConflictRefusesLaterNamespaceScoped(t *testing.T) {
 	g := NewWithT(t)
-	ctx := context.Background()
 	ns := newNamespace(t)
 	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: ns}}
 	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ClusterRoleBindingName(ns)}}
@@ -191,12 +197,7 @@ func TestFluxConfigReconciler_ScopeConflictRefusesLaterNamespaceScoped(t *testin
 		&kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "tenant-app", Namespace: ns}})
 	noRoleBinding()
 
-	g.Expect(k8sClient.Delete(ctx, platform)).To(Succeed())
-	g.Eventually(func(g Gomega) {
-		expectRunning(g, tenant, "tenant-app")
-		get(g, rb)
-	}, timeout, poll).Should(Succeed())
-	g.Eventually(gone(crb), timeout, poll).Should(BeTrue(), "no cluster-admin stays behind")
+	expectTakesOver(g, tenant, platform, "tenant-app", rb, crb, "no cluster-admin stays behind")
 }
 
 // Configs in a protected namespace are refused with a message naming the rule, and nothing
