@@ -147,6 +147,19 @@ func expectTakesOver(g *WithT, later, first *v1alpha1.FluxConfig, laterKustomiza
 	g.Eventually(gone(firstBinding), timeout, poll).Should(BeTrue(), why)
 }
 
+// reconcileOnceSeen waits for the running controller's cache to hold fc, then reconciles fc
+// with r until a reconcile returns no error; description says why it must.
+func reconcileOnceSeen(g *WithT, r *FluxConfigReconciler, fc *v1alpha1.FluxConfig, description ...any) {
+	ctx := context.Background()
+	g.Eventually(func() error {
+		return reconciler.Get(ctx, client.ObjectKeyFromObject(fc), &v1alpha1.FluxConfig{})
+	}, timeout, poll).Should(Succeed())
+	g.Eventually(func() error {
+		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
+		return err
+	}, timeout, poll).Should(Succeed(), description...)
+}
+
 const (
 	tenantConfig   = `{metadata: {name: tenant}, spec: {scope: namespace, gitRepository: {url: "https://e.com/t"}, kustomizations: [{name: app}]}}`
 	platformConfig = `{metadata: {name: platform}, spec: {scope: cluster, gitRepository: {url: "https://e.com/p"}, kustomizations: [{name: all}]}}`
@@ -233,13 +246,7 @@ func TestFluxConfigReconciler_ProtectedNamespace(t *testing.T) {
 		before.Protected = tenancy.ForWatch(nil, "", "")
 		// The running controller writes the same status meanwhile: retry a conflict. A
 		// reconcile of a config its cache has not seen yet does nothing: wait for it.
-		g.Eventually(func() error {
-			return reconciler.Get(ctx, client.ObjectKeyFromObject(fc), &v1alpha1.FluxConfig{})
-		}, timeout, poll).Should(Succeed())
-		g.Eventually(func() error {
-			_, err := before.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
-			return err
-		}, timeout, poll).Should(Succeed())
+		reconcileOnceSeen(g, &before, fc)
 		k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "platform-all", Namespace: ns}}
 		repo := &sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "platform", Namespace: ns}}
 		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: ns}}
@@ -269,13 +276,7 @@ func TestFluxConfigReconciler_ProtectedNamespace(t *testing.T) {
 		only := *reconciler
 		only.Protected = tenancy.ForWatch(tenancy.DefaultProtectedNamespaces, ns, ns)
 		fc := create(t, g, ns, tenantConfig)
-		g.Eventually(func() error {
-			return reconciler.Get(ctx, client.ObjectKeyFromObject(fc), &v1alpha1.FluxConfig{})
-		}, timeout, poll).Should(Succeed())
-		g.Eventually(func() error {
-			_, err := only.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
-			return err
-		}, timeout, poll).Should(Succeed(), "not refused (a conflict with the running controller's status write is retried)")
+		reconcileOnceSeen(g, &only, fc, "not refused (a conflict with the running controller's status write is retried)")
 		g.Eventually(func(g Gomega) { expectRunning(g, fc, "tenant-app") }, timeout, poll).Should(Succeed())
 	})
 }
