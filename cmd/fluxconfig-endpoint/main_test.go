@@ -37,6 +37,27 @@ import (
 // of its own without building it.
 const runMainEnv = "FLUXCONFIG_ENDPOINT_TEST_RUN_MAIN"
 
+// adminToken is the admin token of every endpoint these tests run.
+const adminToken = "admin-token"
+
+// runDir writes adminToken and the clusters' tokens in a new temporary directory, and makes
+// the test binary, started again, run main.
+func runDir(t *testing.T, g *WithT, clusters map[string]string) (string, *testutil.TokenDir) {
+	t.Helper()
+	dir := t.TempDir()
+	tokens, err := testutil.WriteTokenDir(dir, adminToken, clusters)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Setenv(runMainEnv, "1")
+	return dir, tokens
+}
+
+// freeAddr is a local address free to listen on.
+func freeAddr(g *WithT) string {
+	addr, err := testutil.FreeAddr()
+	g.Expect(err).NotTo(HaveOccurred())
+	return addr
+}
+
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
 		main()
@@ -49,14 +70,9 @@ func TestMain(m *testing.M) {
 
 func TestRun_SIGTERMAnswersTheRequestInFlight(t *testing.T) {
 	g := NewWithT(t)
-	dir := t.TempDir()
-	const admin = "admin-token"
-	tokens, err := testutil.WriteTokenDir(dir, admin, map[string]string{"cluster-a": "cluster-a-token"})
-	g.Expect(err).NotTo(HaveOccurred())
-	addr, err := testutil.FreeAddr()
-	g.Expect(err).NotTo(HaveOccurred())
+	dir, tokens := runDir(t, g, map[string]string{"cluster-a": "cluster-a-token"})
+	addr := freeAddr(g)
 	data := filepath.Join(dir, "store.db")
-	t.Setenv(runMainEnv, "1")
 	p, err := testutil.StartProcess(os.Args[0], testutil.ProcessOptions{LogPath: filepath.Join(dir, "endpoint.log")},
 		append(tokens.EndpointFlags(), "--listen="+addr, "--data="+data)...)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -76,7 +92,7 @@ func TestRun_SIGTERMAnswersTheRequestInFlight(t *testing.T) {
 	}})
 	g.Expect(err).NotTo(HaveOccurred())
 	_, err = fmt.Fprintf(c, "PUT /v1/clusters/cluster-a/fluxConfigurations/app HTTP/1.1\r\nHost: endpoint\r\n"+
-		"Authorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", admin, len(body))
+		"Authorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", adminToken, len(body))
 	g.Expect(err).NotTo(HaveOccurred())
 	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	resp, err := http.ReadResponse(rd, nil)

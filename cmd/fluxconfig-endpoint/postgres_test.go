@@ -53,13 +53,8 @@ func TestRun_DatabaseURLAndDataAreExclusive(t *testing.T) {
 func TestRun_PostgresStore(t *testing.T) {
 	g := NewWithT(t)
 	url := testutil.PostgresDB(t)
-	dir := t.TempDir()
-	const admin = "admin-token"
-	tokens, err := testutil.WriteTokenDir(dir, admin, map[string]string{"cluster-a": "cluster-a-token"})
-	g.Expect(err).NotTo(HaveOccurred())
-	addr, err := testutil.FreeAddr()
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Setenv(runMainEnv, "1")
+	dir, tokens := runDir(t, g, map[string]string{"cluster-a": "cluster-a-token"})
+	addr := freeAddr(g)
 	t.Setenv(databaseURLEnv, url)
 	p, err := testutil.StartProcess(os.Args[0], testutil.ProcessOptions{LogPath: filepath.Join(dir, "endpoint.log")},
 		append(tokens.EndpointFlags(), "--listen="+addr)...)
@@ -68,7 +63,7 @@ func TestRun_PostgresStore(t *testing.T) {
 	ctx := context.Background()
 	g.Expect(testutil.WaitHTTP(ctx, "http://"+addr+"/healthz", 30*time.Second)).To(Succeed())
 
-	c, err := client.New(client.Options{Endpoint: "http://" + addr, Token: admin})
+	c, err := client.New(client.Options{Endpoint: "http://" + addr, Token: adminToken})
 	g.Expect(err).NotTo(HaveOccurred())
 	_, err = c.Cluster("cluster-a").Put(ctx, "app", testutil.GitConfiguration("main"))
 	g.Expect(err).NotTo(HaveOccurred())
@@ -95,27 +90,22 @@ func TestRun_TwoReplicasSurviveKill9OfOne(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	url := testutil.PostgresDB(t)
-	dir := t.TempDir()
-	const admin = "admin-token"
-	tokens, err := testutil.WriteTokenDir(dir, admin, map[string]string{"cluster-a": "cluster-a-token"})
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Setenv(runMainEnv, "1")
+	dir, tokens := runDir(t, g, map[string]string{"cluster-a": "cluster-a-token"})
 	t.Setenv(databaseURLEnv, url)
 	var procs []*testutil.Process
 	var admins []*client.Cluster
 	for i := range 2 {
-		addr, err := testutil.FreeAddr()
-		g.Expect(err).NotTo(HaveOccurred())
+		addr := freeAddr(g)
 		p, err := testutil.StartProcess(os.Args[0], testutil.ProcessOptions{LogPath: filepath.Join(dir, fmt.Sprintf("endpoint-%d.log", i))},
 			append(tokens.EndpointFlags(), "--listen="+addr)...)
 		g.Expect(err).NotTo(HaveOccurred())
 		t.Cleanup(func() { _ = p.Stop(time.Second) })
 		g.Expect(testutil.WaitHTTP(ctx, "http://"+addr+"/healthz", 30*time.Second)).To(Succeed())
-		c, err := client.New(client.Options{Endpoint: "http://" + addr, Token: admin})
+		c, err := client.New(client.Options{Endpoint: "http://" + addr, Token: adminToken})
 		g.Expect(err).NotTo(HaveOccurred())
 		procs, admins = append(procs, p), append(admins, c.Cluster("cluster-a"))
 	}
-	_, err = admins[0].Put(ctx, "app", testutil.GitConfiguration("main"))
+	_, err := admins[0].Put(ctx, "app", testutil.GitConfiguration("main"))
 	g.Expect(err).NotTo(HaveOccurred())
 
 	const workers, each = 4, 10

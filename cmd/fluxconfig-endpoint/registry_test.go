@@ -34,14 +34,9 @@ import (
 // the registration, its token and the last poll, persisted at shutdown, are all there.
 func TestRun_RegistryWithoutTokenDirSurvivesRestart(t *testing.T) {
 	g := NewWithT(t)
-	dir := t.TempDir()
-	const admin = "admin-token"
-	tokens, err := testutil.WriteTokenDir(dir, admin, nil)
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Setenv(runMainEnv, "1")
+	dir, tokens := runDir(t, g, nil)
 	start := func() (*testutil.Process, string) {
-		addr, err := testutil.FreeAddr()
-		g.Expect(err).NotTo(HaveOccurred())
+		addr := freeAddr(g)
 		p, err := testutil.StartProcess(os.Args[0], testutil.ProcessOptions{LogPath: filepath.Join(dir, "endpoint.log")},
 			"--admin-token-file="+tokens.AdminFile, "--listen="+addr, "--data="+filepath.Join(dir, "store.db"),
 			"--cluster-poll-persist-interval=1h")
@@ -52,7 +47,7 @@ func TestRun_RegistryWithoutTokenDirSurvivesRestart(t *testing.T) {
 	}
 	ctx := context.Background()
 	p, url := start()
-	adminClient, err := client.New(client.Options{Endpoint: url, Token: admin})
+	adminClient, err := client.New(client.Options{Endpoint: url, Token: adminToken})
 	g.Expect(err).NotTo(HaveOccurred())
 	reg, created, err := adminClient.RegisterCluster(ctx, "east-1", map[string]string{"region": "eu"})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -67,7 +62,7 @@ func TestRun_RegistryWithoutTokenDirSurvivesRestart(t *testing.T) {
 	g.Expect(p.Err()).NotTo(HaveOccurred())
 
 	_, url = start()
-	adminClient, err = client.New(client.Options{Endpoint: url, Token: admin})
+	adminClient, err = client.New(client.Options{Endpoint: url, Token: adminToken})
 	g.Expect(err).NotTo(HaveOccurred())
 	got, err := adminClient.GetCluster(ctx, "east-1")
 	g.Expect(err).NotTo(HaveOccurred())

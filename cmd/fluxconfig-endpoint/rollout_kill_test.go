@@ -105,15 +105,10 @@ func TestRun_RolloutSurvivesKill9OfTheLeadingReplica(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	db := testutil.PostgresDB(t)
-	dir := t.TempDir()
-	const admin = "admin-token"
-	tokens, err := testutil.WriteTokenDir(dir, admin, nil)
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Setenv(runMainEnv, "1")
+	dir, tokens := runDir(t, g, nil)
 	t.Setenv(databaseURLEnv, db)
 	start := func(name string) (*testutil.Process, string) {
-		addr, err := testutil.FreeAddr()
-		g.Expect(err).NotTo(HaveOccurred())
+		addr := freeAddr(g)
 		p, err := testutil.StartProcess(os.Args[0], testutil.ProcessOptions{LogPath: filepath.Join(dir, name+".log")},
 			"--admin-token-file="+tokens.AdminFile, "--listen="+addr, "--sweep-interval=100ms")
 		g.Expect(err).NotTo(HaveOccurred())
@@ -125,9 +120,9 @@ func TestRun_RolloutSurvivesKill9OfTheLeadingReplica(t *testing.T) {
 	procA, urlA := start("a")
 	g.Eventually(func(g Gomega) int { return sweepLeaders(g, db) }, 10*time.Second, 50*time.Millisecond).Should(Equal(1))
 	_, urlB := start("b")
-	adminA, err := client.New(client.Options{Endpoint: urlA, Token: admin})
+	adminA, err := client.New(client.Options{Endpoint: urlA, Token: adminToken})
 	g.Expect(err).NotTo(HaveOccurred())
-	adminB, err := client.New(client.Options{Endpoint: urlB, Token: admin})
+	adminB, err := client.New(client.Options{Endpoint: urlB, Token: adminToken})
 	g.Expect(err).NotTo(HaveOccurred())
 
 	agents := &fleetAgents{t: t, tokens: map[string]string{}, acked: map[string][2]string{}}

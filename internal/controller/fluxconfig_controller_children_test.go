@@ -32,9 +32,7 @@ func TestFluxConfigReconciler_AppliedObjects(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	ns := newNamespace(t)
-	fc := create(t, g, ns, `{metadata: {name: charts}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: releases}]}}`)
-	k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "charts-releases", Namespace: ns}}
-	g.Eventually(func(g Gomega) { get(g, k) }, timeout, poll).Should(Succeed())
+	fc, k := createGitConfig(t, g, ns, "charts", "releases")
 
 	hr := &helmv2.HelmRelease{
 		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: ns, Labels: map[string]string{

@@ -84,7 +84,7 @@ func reasons(events []recordedEvent) []string {
 func TestFluxConfigReconciler_EventApplied(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
-	fc := create(t, g, ns, `{metadata: {name: ev}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: app}]}}`)
+	fc := create(t, g, ns, gitConfigDoc("ev", "app"))
 	g.Eventually(func(g Gomega) {
 		get(g, fc)
 		g.Expect(fc.Status.Inventory).NotTo(BeNil())

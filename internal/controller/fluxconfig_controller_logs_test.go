@@ -60,9 +60,7 @@ func lineWith(lines []string, parts ...string) string {
 func TestFluxConfigReconciler_Logs(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
-	g.Expect(k8sClient.Create(ctx, protectedSecret(ns))).To(Succeed())
-	fc := create(t, g, ns, httpsConfig)
+	ns, fc := createHTTPSConfig(t, g)
 	infra := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "web-infra", Namespace: ns}}
 	g.Eventually(func(g Gomega) {
 		lines := linesAbout(ns)
@@ -108,7 +106,7 @@ func TestFluxConfigReconciler_LegacyDigestIsNotRewritten(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	ns := newNamespace(t)
-	fc := create(t, g, ns, `{metadata: {name: old}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: app}]}}`)
+	fc := create(t, g, ns, gitConfigDoc("old", "app"))
 	repo := &sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "old", Namespace: ns}}
 	g.Eventually(func(g Gomega) {
 		get(g, fc)

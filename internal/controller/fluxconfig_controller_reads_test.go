@@ -77,9 +77,7 @@ func TestFluxConfigReconciler_UnlistableKindInInventory(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	ns := newNamespace(t)
-	fc := create(t, g, ns, `{metadata: {name: art}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: apps}]}}`)
-	k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "art-apps", Namespace: ns}}
-	g.Eventually(func(g Gomega) { get(g, k) }, timeout, poll).Should(Succeed())
+	fc, k := createGitConfig(t, g, ns, "art", "apps")
 	k.Status.Inventory = &kustomizev1.ResourceInventory{Entries: []kustomizev1.ResourceRef{
 		{ID: ns + "_bundle_source.toolkit.fluxcd.io_ExternalArtifact", Version: "v1"},
 		{ID: ns + "_art_source.toolkit.fluxcd.io_GitRepository", Version: "v1"},

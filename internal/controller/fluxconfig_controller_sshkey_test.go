@@ -52,6 +52,15 @@ spec:
   kustomizations: [{name: app}]
 `
 
+// createDeployKeyConfig creates deployKeyConfig in a new namespace and waits for the
+// ed25519 public key generated for it.
+func createDeployKeyConfig(t *testing.T, g *WithT) (ns string, fc *v1alpha1.FluxConfig, publicKey string) {
+	t.Helper()
+	ns = newNamespace(t)
+	fc = create(t, g, ns, deployKeyConfig)
+	return ns, fc, publicKeyOf(t, g, fc, "ssh-ed25519 ")
+}
+
 func publicKeyOf(t *testing.T, g *WithT, fc *v1alpha1.FluxConfig, prefix string) string {
 	t.Helper()
 	var key string
@@ -68,9 +77,7 @@ func publicKeyOf(t *testing.T, g *WithT, fc *v1alpha1.FluxConfig, prefix string)
 func TestFluxConfigReconciler_GeneratedSSHKeySurvivesCacheLag(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
-	fc := create(t, g, ns, deployKeyConfig)
-	first := publicKeyOf(t, g, fc, "ssh-ed25519 ")
+	ns, fc, first := createDeployKeyConfig(t, g)
 	auth := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "deploy-auth", Namespace: ns}}
 	get(g, auth)
 	identity := auth.Data["identity"]
@@ -90,9 +97,7 @@ func TestFluxConfigReconciler_GeneratedSSHKeySurvivesCacheLag(t *testing.T) {
 // ssh → https → ssh keeps the generated key: it waits in the auth Secret while https is used.
 func TestFluxConfigReconciler_GeneratedSSHKeyKeptThroughHTTPS(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t)
-	fc := create(t, g, ns, deployKeyConfig)
-	first := publicKeyOf(t, g, fc, "ssh-ed25519 ")
+	ns, fc, first := createDeployKeyConfig(t, g)
 
 	patchSpec(g, fc, func(fc *v1alpha1.FluxConfig) { fc.Spec.GitRepository.URL = "https://github.com/org/repo.git" })
 	repo := &sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "deploy", Namespace: ns}}
@@ -123,9 +128,7 @@ func TestFluxConfigReconciler_GeneratedSSHKeyKeptThroughHTTPS(t *testing.T) {
 // of host is not a reason to replace a key that may be registered.
 func TestFluxConfigReconciler_SSHKeyRegeneratedOnlyOnAlgorithmChange(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t)
-	fc := create(t, g, ns, deployKeyConfig)
-	first := publicKeyOf(t, g, fc, "ssh-ed25519 ")
+	_, fc, first := createDeployKeyConfig(t, g)
 
 	// Another host whose default algorithm differs (Azure DevOps: RSA) keeps the key.
 	patchSpec(g, fc, func(fc *v1alpha1.FluxConfig) { fc.Spec.GitRepository.URL = "git@ssh.dev.azure.com:v3/org/project/repo" })

@@ -103,13 +103,7 @@ func gone(obj client.Object) func() bool {
 }
 
 func expectRefused(g Gomega, fc *v1alpha1.FluxConfig, reason string, msg ...string) {
-	get(g, fc)
-	stalled := condition(fc, v1alpha1.StalledCondition)
-	g.Expect(stalled).NotTo(BeNil())
-	g.Expect(stalled.Reason).To(Equal(reason))
-	for _, m := range msg {
-		g.Expect(stalled.Message).To(ContainSubstring(m))
-	}
+	expectCondition(g, fc, v1alpha1.StalledCondition, reason, msg...)
 }
 
 func expectRunning(g Gomega, fc *v1alpha1.FluxConfig, kustomization string) {
@@ -119,6 +113,51 @@ func expectRunning(g Gomega, fc *v1alpha1.FluxConfig, kustomization string) {
 	k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: kustomization, Namespace: fc.Namespace}}
 	get(g, k)
 	g.Expect(k.Spec.Suspend).To(BeFalse())
+}
+
+// expectLaterRefused checks that later, created while first runs its Kustomization
+// firstKustomization, is refused for the scope conflict with messages naming msgs, that a
+// restart of either decides the same, and that none of notApplied, later's objects, exists.
+func expectLaterRefused(g *WithT, later, first *v1alpha1.FluxConfig, firstKustomization string, msgs []string,
+	notApplied ...client.Object) {
+	g.Eventually(func(g Gomega) {
+		expectRefused(g, later, v1alpha1.ScopeConflictReason, msgs...)
+	}, timeout, poll).Should(Succeed())
+	err := restart(later)
+	g.Expect(errors.Is(err, reconcile.TerminalError(nil))).To(BeTrue(), "terminal: %v", err)
+	g.Expect(restart(first)).To(Succeed())
+	g.Consistently(func(g Gomega) {
+		expectRefused(g, later, v1alpha1.ScopeConflictReason)
+		expectRunning(g, first, firstKustomization)
+		for _, obj := range notApplied {
+			g.Expect(gone(obj)()).To(BeTrue(), "%T %s", obj, obj.GetName())
+		}
+	}, 2*time.Second, 200*time.Millisecond).Should(Succeed())
+}
+
+// expectTakesOver deletes first and checks that later, refused until then, runs its
+// Kustomization laterKustomization with its binding laterBinding, and that firstBinding goes.
+func expectTakesOver(g *WithT, later, first *v1alpha1.FluxConfig, laterKustomization string,
+	laterBinding, firstBinding client.Object, why string) {
+	g.Expect(k8sClient.Delete(context.Background(), first)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		expectRunning(g, later, laterKustomization)
+		get(g, laterBinding)
+	}, timeout, poll).Should(Succeed())
+	g.Eventually(gone(firstBinding), timeout, poll).Should(BeTrue(), why)
+}
+
+// reconcileOnceSeen waits for the running controller's cache to hold fc, then reconciles fc
+// with r until a reconcile returns no error; description says why it must.
+func reconcileOnceSeen(g *WithT, r *FluxConfigReconciler, fc *v1alpha1.FluxConfig, description ...any) {
+	ctx := context.Background()
+	g.Eventually(func() error {
+		return reconciler.Get(ctx, client.ObjectKeyFromObject(fc), &v1alpha1.FluxConfig{})
+	}, timeout, poll).Should(Succeed())
+	g.Eventually(func() error {
+		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
+		return err
+	}, timeout, poll).Should(Succeed(), description...)
 }
 
 const (
@@ -131,7 +170,6 @@ const (
 // already run as that account. It is admitted once the tenant is gone.
 func TestFluxConfigReconciler_ScopeConflictRefusesLaterClusterScoped(t *testing.T) {
 	g := NewWithT(t)
-	ctx := context.Background()
 	ns := newNamespace(t)
 	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ClusterRoleBindingName(ns)}}
 	noClusterAdmin := neverSeen(t, &rbacv1.ClusterRoleBindingList{}, "", crb.Name)
@@ -140,36 +178,22 @@ func TestFluxConfigReconciler_ScopeConflictRefusesLaterClusterScoped(t *testing.
 	g.Expect(restart(tenant)).To(Succeed())
 
 	platform := create(t, g, ns, platformConfig)
-	g.Eventually(func(g Gomega) {
-		expectRefused(g, platform, v1alpha1.ScopeConflictReason, "namespace-scoped FluxConfigs (tenant)", "this later config is refused")
-	}, timeout, poll).Should(Succeed())
-	// A restart decides the same, for both.
-	err := restart(platform)
-	g.Expect(errors.Is(err, reconcile.TerminalError(nil))).To(BeTrue(), "terminal: %v", err)
-	g.Expect(restart(tenant)).To(Succeed())
-	g.Consistently(func(g Gomega) {
-		expectRefused(g, platform, v1alpha1.ScopeConflictReason)
-		expectRunning(g, tenant, "tenant-app")
-		g.Expect(gone(&kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "platform-all", Namespace: ns}})()).To(BeTrue())
-		g.Expect(gone(&sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "platform", Namespace: ns}})()).To(BeTrue())
-	}, 2*time.Second, 200*time.Millisecond).Should(Succeed())
+	expectLaterRefused(g, platform, tenant, "tenant-app",
+		[]string{"namespace-scoped FluxConfigs (tenant)", "this later config is refused"},
+		&kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "platform-all", Namespace: ns}},
+		&sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "platform", Namespace: ns}})
 	noClusterAdmin()
 
 	// The tenant goes: the namespace is free, and the platform config takes it.
-	g.Expect(k8sClient.Delete(ctx, tenant)).To(Succeed())
-	g.Eventually(func(g Gomega) {
-		expectRunning(g, platform, "platform-all")
-		get(g, crb)
-	}, timeout, poll).Should(Succeed())
-	g.Eventually(gone(&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: ns}}),
-		timeout, poll).Should(BeTrue(), "the tenant's binding goes with it")
+	expectTakesOver(g, platform, tenant, "platform-all", crb,
+		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: ns}},
+		"the tenant's binding goes with it")
 }
 
 // A namespace-scoped config arriving in a namespace run by a cluster-scoped one is refused:
 // it would run with cluster-admin. It is admitted once the cluster-scoped config is gone.
 func TestFluxConfigReconciler_ScopeConflictRefusesLaterNamespaceScoped(t *testing.T) {
 	g := NewWithT(t)
-	ctx := context.Background()
 	ns := newNamespace(t)
 	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: ns}}
 	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: render.ClusterRoleBindingName(ns)}}
@@ -182,25 +206,11 @@ func TestFluxConfigReconciler_ScopeConflictRefusesLaterNamespaceScoped(t *testin
 	g.Expect(restart(platform)).To(Succeed())
 
 	tenant := create(t, g, ns, tenantConfig)
-	g.Eventually(func(g Gomega) {
-		expectRefused(g, tenant, v1alpha1.ScopeConflictReason, "cluster-scoped FluxConfigs (platform)")
-	}, timeout, poll).Should(Succeed())
-	err := restart(tenant)
-	g.Expect(errors.Is(err, reconcile.TerminalError(nil))).To(BeTrue(), "terminal: %v", err)
-	g.Expect(restart(platform)).To(Succeed())
-	g.Consistently(func(g Gomega) {
-		expectRefused(g, tenant, v1alpha1.ScopeConflictReason)
-		expectRunning(g, platform, "platform-all")
-		g.Expect(gone(&kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "tenant-app", Namespace: ns}})()).To(BeTrue())
-	}, 2*time.Second, 200*time.Millisecond).Should(Succeed())
+	expectLaterRefused(g, tenant, platform, "platform-all", []string{"cluster-scoped FluxConfigs (platform)"},
+		&kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "tenant-app", Namespace: ns}})
 	noRoleBinding()
 
-	g.Expect(k8sClient.Delete(ctx, platform)).To(Succeed())
-	g.Eventually(func(g Gomega) {
-		expectRunning(g, tenant, "tenant-app")
-		get(g, rb)
-	}, timeout, poll).Should(Succeed())
-	g.Eventually(gone(crb), timeout, poll).Should(BeTrue(), "no cluster-admin stays behind")
+	expectTakesOver(g, tenant, platform, "tenant-app", rb, crb, "no cluster-admin stays behind")
 }
 
 // Configs in a protected namespace are refused with a message naming the rule, and nothing
@@ -236,13 +246,7 @@ func TestFluxConfigReconciler_ProtectedNamespace(t *testing.T) {
 		before.Protected = tenancy.ForWatch(nil, "", "")
 		// The running controller writes the same status meanwhile: retry a conflict. A
 		// reconcile of a config its cache has not seen yet does nothing: wait for it.
-		g.Eventually(func() error {
-			return reconciler.Get(ctx, client.ObjectKeyFromObject(fc), &v1alpha1.FluxConfig{})
-		}, timeout, poll).Should(Succeed())
-		g.Eventually(func() error {
-			_, err := before.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
-			return err
-		}, timeout, poll).Should(Succeed())
+		reconcileOnceSeen(g, &before, fc)
 		k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "platform-all", Namespace: ns}}
 		repo := &sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "platform", Namespace: ns}}
 		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: render.ApplierServiceAccount, Namespace: ns}}
@@ -272,13 +276,7 @@ func TestFluxConfigReconciler_ProtectedNamespace(t *testing.T) {
 		only := *reconciler
 		only.Protected = tenancy.ForWatch(tenancy.DefaultProtectedNamespaces, ns, ns)
 		fc := create(t, g, ns, tenantConfig)
-		g.Eventually(func() error {
-			return reconciler.Get(ctx, client.ObjectKeyFromObject(fc), &v1alpha1.FluxConfig{})
-		}, timeout, poll).Should(Succeed())
-		g.Eventually(func() error {
-			_, err := only.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
-			return err
-		}, timeout, poll).Should(Succeed(), "not refused (a conflict with the running controller's status write is retried)")
+		reconcileOnceSeen(g, &only, fc, "not refused (a conflict with the running controller's status write is retried)")
 		g.Eventually(func(g Gomega) { expectRunning(g, fc, "tenant-app") }, timeout, poll).Should(Succeed())
 	})
 }

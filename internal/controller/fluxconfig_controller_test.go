@@ -90,11 +90,44 @@ func releaseByFlux(g Gomega, k *kustomizev1.Kustomization) {
 func createHeldByFlux(t *testing.T, g *WithT, name string) (ns string, fc *v1alpha1.FluxConfig, k *kustomizev1.Kustomization) {
 	t.Helper()
 	ns = newNamespace(t)
-	fc = create(t, g, ns, `{metadata: {name: `+name+`}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: app}]}}`)
-	k = &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: name + "-app", Namespace: ns}}
-	g.Eventually(func(g Gomega) { get(g, k) }, timeout, poll).Should(Succeed())
+	fc, k = createGitConfig(t, g, ns, name, "app")
 	holdByFlux(g, k)
 	return ns, fc, k
+}
+
+// gitConfigDoc is the FluxConfig name of one Git source and one kustomization.
+func gitConfigDoc(name, kustomization string) string {
+	return `{metadata: {name: ` + name + `}, spec: {gitRepository: {url: "https://e.com/r"}, kustomizations: [{name: ` +
+		kustomization + `}]}}`
+}
+
+// createGitConfig creates gitConfigDoc(name, kustomization) in ns and waits for its Kustomization.
+func createGitConfig(t *testing.T, g *WithT, ns, name, kustomization string) (*v1alpha1.FluxConfig, *kustomizev1.Kustomization) {
+	t.Helper()
+	fc := create(t, g, ns, gitConfigDoc(name, kustomization))
+	k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: name + "-" + kustomization, Namespace: ns}}
+	g.Eventually(func(g Gomega) { get(g, k) }, timeout, poll).Should(Succeed())
+	return fc, k
+}
+
+// createHTTPSConfig creates httpsConfig, with its protected parameters, in a new namespace.
+func createHTTPSConfig(t *testing.T, g *WithT) (ns string, fc *v1alpha1.FluxConfig) {
+	t.Helper()
+	ns = newNamespace(t)
+	g.Expect(k8sClient.Create(context.Background(), protectedSecret(ns))).To(Succeed())
+	return ns, create(t, g, ns, httpsConfig)
+}
+
+// expectCondition checks, after a fresh read, that fc has the condition of type condType
+// with reason and a message containing each of msgs.
+func expectCondition(g Gomega, fc *v1alpha1.FluxConfig, condType, reason string, msgs ...string) {
+	get(g, fc)
+	c := condition(fc, condType)
+	g.Expect(c).NotTo(BeNil())
+	g.Expect(c.Reason).To(Equal(reason))
+	for _, m := range msgs {
+		g.Expect(c.Message).To(ContainSubstring(m))
+	}
 }
 
 func get(g Gomega, obj client.Object) {
@@ -146,9 +179,7 @@ func protectedSecret(ns string) *corev1.Secret {
 func TestFluxConfigReconciler_HTTPSLifecycle(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
-	g.Expect(k8sClient.Create(ctx, protectedSecret(ns))).To(Succeed())
-	fc := create(t, g, ns, httpsConfig)
+	ns, fc := createHTTPSConfig(t, g)
 
 	repo := &sourcev1.GitRepository{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns}}
 	infra := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "web-infra", Namespace: ns}}
@@ -321,11 +352,7 @@ func TestFluxConfigReconciler_BadInput(t *testing.T) {
 		ns := newNamespace(t)
 		fc := create(t, g, ns, httpsConfig)
 		g.Eventually(func(g Gomega) {
-			get(g, fc)
-			ready := condition(fc, v1alpha1.ReadyCondition)
-			g.Expect(ready).NotTo(BeNil())
-			g.Expect(ready.Reason).To(Equal(v1alpha1.SecretNotFoundReason))
-			g.Expect(ready.Message).To(ContainSubstring("web-protected-parameters not found"))
+			expectCondition(g, fc, v1alpha1.ReadyCondition, v1alpha1.SecretNotFoundReason, "web-protected-parameters not found")
 		}, timeout, poll).Should(Succeed())
 		err := k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, &sourcev1.GitRepository{})
 		g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "nothing is applied without its credentials")
@@ -349,11 +376,7 @@ func TestFluxConfigReconciler_BadInput(t *testing.T) {
 		g.Expect(k8sClient.Create(ctx, foreign)).To(Succeed())
 		fc := create(t, g, ns, httpsConfig)
 		g.Eventually(func(g Gomega) {
-			get(g, fc)
-			stalled := condition(fc, v1alpha1.StalledCondition)
-			g.Expect(stalled).NotTo(BeNil())
-			g.Expect(stalled.Reason).To(Equal(v1alpha1.ForeignObjectReason))
-			g.Expect(stalled.Message).To(ContainSubstring("Secret " + ns + "/web-auth already exists"))
+			expectRefused(g, fc, v1alpha1.ForeignObjectReason, "Secret "+ns+"/web-auth already exists")
 		}, timeout, poll).Should(Succeed())
 		// Staying refused is quiet too: no write, no repeated event; the error is terminal,
 		// so it is logged but not retried.

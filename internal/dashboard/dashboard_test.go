@@ -27,6 +27,14 @@ import (
 	"github.com/fluxconfig/fluxconfig/internal/dashboard"
 )
 
+// page fetches path, which must answer 200, and returns its body.
+func (f *fleet) page(t *testing.T, g *WithT, c *http.Client, path string) string {
+	t.Helper()
+	code, body, _ := f.get(t, c, path)
+	g.Expect(code).To(Equal(http.StatusOK), path)
+	return body
+}
+
 // get fetches a dashboard path and returns the status, the body and the Location.
 func (f *fleet) get(t *testing.T, c *http.Client, path string) (int, string, string) {
 	t.Helper()
@@ -88,8 +96,7 @@ func TestDashboard_LoginSetsASessionCookieThatIsNotTheToken(t *testing.T) {
 	g.Expect(ck.Value).NotTo(ContainSubstring(f.admin))
 	g.Expect(len(ck.Value)).To(BeNumerically(">=", 43), "a random id of 32 bytes")
 
-	code, body, _ := f.get(t, c, "/ui/")
-	g.Expect(code).To(Equal(http.StatusOK))
+	body := f.page(t, g, c, "/ui/")
 	g.Expect(body).To(ContainSubstring(failingOn))
 	g.Expect(body).NotTo(ContainSubstring(f.admin))
 }
@@ -153,8 +160,7 @@ func TestDashboard_FleetOverview(t *testing.T) {
 	f := startFleet(t)
 	c := f.signedIn(t)
 
-	code, body, _ := f.get(t, c, "/ui/")
-	g.Expect(code).To(Equal(http.StatusOK))
+	body := f.page(t, g, c, "/ui/")
 	g.Expect(body).To(ContainSubstring(`http-equiv="refresh"`))
 	g.Expect(body).To(ContainSubstring(`<td class="cell s-Non-Compliant"><a href="/ui/configurations/` + failingConfig + `?q=` + failingOn + `">Non-Compliant</a>`))
 	g.Expect(body).To(ContainSubstring(`<span class="n">1</span> Non-Compliant`))
@@ -166,29 +172,24 @@ func TestDashboard_FleetOverview(t *testing.T) {
 	g.Expect(grid).NotTo(ContainSubstring(disconnected))
 	g.Expect(grid).To(ContainSubstring("1–9 of 9"))
 
-	code, body, _ = f.get(t, c, "/ui/?state=Non-Compliant")
-	g.Expect(code).To(Equal(http.StatusOK))
+	body = f.page(t, g, c, "/ui/?state=Non-Compliant")
 	g.Expect(body).To(ContainSubstring(`<a href="/ui/clusters/` + failingOn + `">`))
 	g.Expect(body).NotTo(ContainSubstring(`<a href="/ui/clusters/prod-us-east-1">`))
 
-	code, body, _ = f.get(t, c, "/ui/?state=Disconnected")
-	g.Expect(code).To(Equal(http.StatusOK))
+	body = f.page(t, g, c, "/ui/?state=Disconnected")
 	g.Expect(body).To(ContainSubstring(`<tr class="stale"><th scope="row"><a href="/ui/clusters/` + disconnected + `">`))
 	g.Expect(body).To(ContainSubstring("1–1 of 1"))
 
-	code, body, _ = f.get(t, c, "/ui/?q=prod-")
-	g.Expect(code).To(Equal(http.StatusOK))
+	body = f.page(t, g, c, "/ui/?q=prod-")
 	g.Expect(body).To(ContainSubstring("1–4 of 4"))
 	g.Expect(body).To(ContainSubstring(`<span class="n">15</span> Compliant`))
-	code, body, _ = f.get(t, c, "/ui/?q=prod-&page=2")
-	g.Expect(code).To(Equal(http.StatusOK))
+	body = f.page(t, g, c, "/ui/?q=prod-&page=2")
 	g.Expect(body).To(ContainSubstring("Page 2 is past the last page, 1."))
 	g.Expect(body).To(ContainSubstring(`<a rel="prev" href="/ui/?page=1&amp;q=prod-">`))
-	code, body, _ = f.get(t, c, "/ui/?q=nothing-")
-	g.Expect(code).To(Equal(http.StatusOK))
+	body = f.page(t, g, c, "/ui/?q=nothing-")
 	g.Expect(body).To(ContainSubstring("Nothing matches."))
 
-	code, body, _ = f.get(t, c, "/ui/?state=Broken")
+	code, body, _ := f.get(t, c, "/ui/?state=Broken")
 	g.Expect(code).To(Equal(http.StatusBadRequest))
 	g.Expect(body).To(ContainSubstring("state must be one of"))
 	code, body, _ = f.get(t, c, "/ui/?page=0")
@@ -201,8 +202,7 @@ func TestDashboard_ConfigurationPage(t *testing.T) {
 	f := startFleet(t)
 	c := f.signedIn(t)
 
-	code, body, _ := f.get(t, c, "/ui/configurations/"+failingConfig)
-	g.Expect(code).To(Equal(http.StatusOK))
+	body := f.page(t, g, c, "/ui/configurations/"+failingConfig)
 	g.Expect(body).To(ContainSubstring("https://git.example.com/platform/" + failingConfig))
 	g.Expect(body).To(ContainSubstring("(branch main)"))
 	g.Expect(body).To(ContainSubstring("main@sha1:"))
@@ -214,12 +214,11 @@ func TestDashboard_ConfigurationPage(t *testing.T) {
 	g.Expect(body).NotTo(ContainSubstring("Cluster <a href=\"/ui/clusters/dev-1\">"))
 	g.Expect(body).To(ContainSubstring("of 6 clusters with this configuration"))
 
-	code, body, _ = f.get(t, c, "/ui/configurations/"+failingConfig+"?state=Non-Compliant")
-	g.Expect(code).To(Equal(http.StatusOK))
+	body = f.page(t, g, c, "/ui/configurations/"+failingConfig+"?state=Non-Compliant")
 	g.Expect(strings.Count(body, `<section class="card"`)).To(Equal(1))
 	g.Expect(body).To(ContainSubstring("Cluster <a href=\"/ui/clusters/" + failingOn + "\">"))
 
-	code, _, _ = f.get(t, c, "/ui/configurations/nothing-named-so")
+	code, _, _ := f.get(t, c, "/ui/configurations/nothing-named-so")
 	g.Expect(code).To(Equal(http.StatusNotFound))
 }
 
@@ -228,8 +227,7 @@ func TestDashboard_ClusterPage(t *testing.T) {
 	f := startFleet(t)
 	c := f.signedIn(t)
 
-	code, body, _ := f.get(t, c, "/ui/clusters/"+failingOn)
-	g.Expect(code).To(Equal(http.StatusOK))
+	body := f.page(t, g, c, "/ui/clusters/"+failingOn)
 	g.Expect(body).To(ContainSubstring("<dt>Last poll</dt><dd>" + fixtureStart.Add(2*time.Minute).Format("2006-01-02 15:04:05") + " UTC (0s ago)</dd>"))
 	g.Expect(body).To(ContainSubstring("<dt>Agent</dt><dd>" + agentVersion + "</dd>"))
 	g.Expect(body).To(ContainSubstring(`<span class="badge s-Compliant">Connected</span>`))
@@ -240,12 +238,11 @@ func TestDashboard_ClusterPage(t *testing.T) {
 	// The failing configuration comes first.
 	g.Expect(strings.Index(body, "/ui/configurations/"+failingConfig+`"`)).To(BeNumerically("<", strings.Index(body, `/ui/configurations/cluster-config"`)))
 
-	code, body, _ = f.get(t, c, "/ui/clusters/"+disconnected)
-	g.Expect(code).To(Equal(http.StatusOK))
+	body = f.page(t, g, c, "/ui/clusters/"+disconnected)
 	g.Expect(body).To(ContainSubstring(`<span class="badge s-Disconnected">Disconnected</span>`))
 	g.Expect(body).To(ContainSubstring("(2m0s ago)"))
 
-	code, _, _ = f.get(t, c, "/ui/clusters/unknown-cluster")
+	code, _, _ := f.get(t, c, "/ui/clusters/unknown-cluster")
 	g.Expect(code).To(Equal(http.StatusNotFound))
 }
 

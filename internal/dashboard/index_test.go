@@ -38,6 +38,15 @@ func openBolt(t testing.TB) *endpoint.BoltStore {
 	return s
 }
 
+// openIndex opens a bbolt store and an index built from it.
+func openIndex(t testing.TB, g *WithT) (*endpoint.BoltStore, *Index) {
+	t.Helper()
+	store := openBolt(t)
+	x, err := NewIndex(context.Background(), store)
+	g.Expect(err).NotTo(HaveOccurred())
+	return store, x
+}
+
 func record(cluster, name, state string, reported time.Time) *endpoint.Record {
 	rec := &endpoint.Record{Cluster: cluster, Name: name, OperationID: "op", OperationDone: true}
 	rec.Properties.ComplianceState = state
@@ -113,9 +122,7 @@ func TestIndex_PagesAndFilters(t *testing.T) {
 func TestIndex_FollowsWritesAndRebuildsTheSameFromTheStore(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	store := openBolt(t)
-	x, err := NewIndex(ctx, store)
-	g.Expect(err).NotTo(HaveOccurred())
+	store, x := openIndex(t, g)
 	seed(t, x)
 	// A status change moves the configuration to its new state, not to a second one.
 	g.Expect(x.Put(ctx, record("c-000", "b", Compliant, t0))).To(Succeed())

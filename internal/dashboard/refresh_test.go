@@ -29,9 +29,7 @@ import (
 func TestIndex_ChangedFollowsWritesItDidNotSee(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	store := openBolt(t)
-	x, err := NewIndex(ctx, store)
-	g.Expect(err).NotTo(HaveOccurred())
+	store, x := openIndex(t, g)
 	g.Expect(x.Put(ctx, record("c-1", "a", Compliant, t0))).To(Succeed())
 	all := Filter{Page: 1, PageSize: 10}
 	counts := func() map[string]int { return x.fleet(all, "", t0.Add(-1), 0).Configs }

@@ -46,18 +46,11 @@ type registryEndpoint struct {
 // bbolt); starting it again on the same dir and st restarts it on the same state.
 func startRegistry(t testing.TB, dir string, st testStore, clock *testutil.Clock) *registryEndpoint {
 	t.Helper()
-	e, err := testutil.StartEndpoint(dir, testutil.EndpointOptions{AdminToken: adminToken,
+	e := serveEndpoint(t, dir, testutil.EndpointOptions{AdminToken: adminToken,
 		Clusters: map[string]string{"cluster-a": tokenA, "cluster-b": tokenB}, Now: clock.Now, AgentPollInterval: pollInterval,
 		DatabaseURL: st.databaseURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	admin, err := client.New(client.Options{Endpoint: e.URL, Token: adminToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &registryEndpoint{harness: &harness{t: t, srv: e.Server, http: e, clock: clock, tokens: e.Tokens.ClusterDir}, dir: dir, admin: admin}
+	return &registryEndpoint{harness: &harness{t: t, srv: e.Server, http: e, clock: clock, tokens: e.Tokens.ClusterDir}, dir: dir,
+		admin: newClient(t, e.URL, adminToken)}
 }
 
 func newRegistry(t *testing.T) *registryEndpoint {

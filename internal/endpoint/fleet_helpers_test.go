@@ -19,6 +19,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	. "github.com/onsi/gomega"
+
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 )
@@ -57,11 +59,7 @@ func (e *fleetEnv) cluster(name string, labels map[string]string) {
 // connect (re)builds the typed client of cluster's agent for the current endpoint.
 func (e *fleetEnv) connect(name string) {
 	e.t.Helper()
-	c, err := client.New(client.Options{Endpoint: e.http.URL, Token: e.tokens[name]})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.agents[name] = c.Cluster(name)
+	e.agents[name] = newClient(e.t, e.http.URL, e.tokens[name]).Cluster(name)
 }
 
 // relabel replaces a registered cluster's labels.
@@ -133,6 +131,12 @@ func (e *fleetEnv) placed(name string) []string {
 }
 
 // newThreeClusterEnv is a fleet environment with threeClusters registered.
+// onThreeClusters runs test on every store, each time on a fresh endpoint with the three
+// labelled clusters of threeClusters registered.
+func onThreeClusters(t *testing.T, test func(g *WithT, e *fleetEnv)) {
+	forEachStore(t, func(t *testing.T, st testStore) { test(NewWithT(t), newThreeClusterEnv(t, st)) })
+}
+
 func newThreeClusterEnv(t *testing.T, st testStore) *fleetEnv {
 	e := newFleetEnv(t, st)
 	e.threeClusters()

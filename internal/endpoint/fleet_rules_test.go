@@ -43,12 +43,10 @@ func refused(g *WithT, err error, code int, want ...string) dpv1.ErrorDetail {
 }
 
 func TestFleetNameClashesAreRefusedNamingBoth(t *testing.T) {
-	forEachStore(t, testFleetNameClashesAreRefusedNamingBoth)
+	onThreeClusters(t, testFleetNameClashesAreRefusedNamingBoth)
 }
 
-func testFleetNameClashesAreRefusedNamingBoth(t *testing.T, store testStore) {
-	g := NewWithT(t)
-	e := newThreeClusterEnv(t, store)
+func testFleetNameClashesAreRefusedNamingBoth(g *WithT, e *fleetEnv) {
 	ctx := context.Background()
 
 	// A fleet configuration may not replace a cluster's own configuration.
@@ -140,11 +138,9 @@ func testFleetSubstitutesPerCluster(t *testing.T, store testStore) {
 	g.Expect(e.entry("east-1", "web").OperationID).To(Equal(d.OperationID), "no cluster got the refused change")
 }
 
-func TestFleetRevisions(t *testing.T) { forEachStore(t, testFleetRevisions) }
+func TestFleetRevisions(t *testing.T) { onThreeClusters(t, testFleetRevisions) }
 
-func testFleetRevisions(t *testing.T, store testStore) {
-	g := NewWithT(t)
-	e := newThreeClusterEnv(t, store)
+func testFleetRevisions(g *WithT, e *fleetEnv) {
 	ctx := context.Background()
 	var ops []string
 	for i := 1; i <= 12; i++ {
@@ -182,11 +178,9 @@ func testFleetRevisions(t *testing.T, store testStore) {
 	g.Expect(e.entry("west-1", "web")).NotTo(BeNil())
 }
 
-func TestFleetValidation(t *testing.T) { forEachStore(t, testFleetValidation) }
+func TestFleetValidation(t *testing.T) { onThreeClusters(t, testFleetValidation) }
 
-func testFleetValidation(t *testing.T, store testStore) {
-	g := NewWithT(t)
-	e := newThreeClusterEnv(t, store)
+func testFleetValidation(g *WithT, e *fleetEnv) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		change func(*dpv1.FleetConfiguration)
@@ -230,11 +224,9 @@ func testFleetValidation(t *testing.T, store testStore) {
 
 // An agent holding a long-poll of a selected cluster is answered as soon as the fleet
 // configuration changes.
-func TestFleetChangeWakesHeldPolls(t *testing.T) { forEachStore(t, testFleetChangeWakesHeldPolls) }
+func TestFleetChangeWakesHeldPolls(t *testing.T) { onThreeClusters(t, testFleetChangeWakesHeldPolls) }
 
-func testFleetChangeWakesHeldPolls(t *testing.T, store testStore) {
-	g := NewWithT(t)
-	e := newThreeClusterEnv(t, store)
+func testFleetChangeWakesHeldPolls(g *WithT, e *fleetEnv) {
 	ctx := context.Background()
 	first, err := e.agents["east-1"].ListDesired(ctx, "")
 	g.Expect(err).NotTo(HaveOccurred())
@@ -242,7 +234,7 @@ func testFleetChangeWakesHeldPolls(t *testing.T, store testStore) {
 	go func() {
 		res, err := e.agents["east-1"].ListDesired(ctx, first.ETag, client.WithWait(30*time.Second))
 		if err != nil {
-			t.Error(err)
+			e.t.Error(err)
 		}
 		got <- res
 	}()

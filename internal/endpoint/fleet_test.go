@@ -30,12 +30,10 @@ import (
 )
 
 func TestFleetPlacesByMatchLabelsAndExpressions(t *testing.T) {
-	forEachStore(t, testFleetPlacesByMatchLabelsAndExpressions)
+	onThreeClusters(t, testFleetPlacesByMatchLabelsAndExpressions)
 }
 
-func testFleetPlacesByMatchLabelsAndExpressions(t *testing.T, store testStore) {
-	g := NewWithT(t)
-	e := newThreeClusterEnv(t, store)
+func testFleetPlacesByMatchLabelsAndExpressions(g *WithT, e *fleetEnv) {
 	out := e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
 	g.Expect(out.Revision).To(Equal(int64(1)))
 	g.Expect(out.ID).To(Equal("/v1/fleetConfigurations/web"))
@@ -76,12 +74,10 @@ func testFleetPlacesByMatchLabelsAndExpressions(t *testing.T, store testStore) {
 }
 
 func TestFleetFollowsLabelsAndRegistrations(t *testing.T) {
-	forEachStore(t, testFleetFollowsLabelsAndRegistrations)
+	onThreeClusters(t, testFleetFollowsLabelsAndRegistrations)
 }
 
-func testFleetFollowsLabelsAndRegistrations(t *testing.T, store testStore) {
-	g := NewWithT(t)
-	e := newThreeClusterEnv(t, store)
+func testFleetFollowsLabelsAndRegistrations(g *WithT, e *fleetEnv) {
 	ctx := context.Background()
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
 
@@ -107,12 +103,10 @@ func testFleetFollowsLabelsAndRegistrations(t *testing.T, store testStore) {
 }
 
 func TestDeletingFleetMarksRecordsDeleting(t *testing.T) {
-	forEachStore(t, testDeletingFleetMarksRecordsDeleting)
+	onThreeClusters(t, testDeletingFleetMarksRecordsDeleting)
 }
 
-func testDeletingFleetMarksRecordsDeleting(t *testing.T, store testStore) {
-	g := NewWithT(t)
-	e := newThreeClusterEnv(t, store)
+func testDeletingFleetMarksRecordsDeleting(g *WithT, e *fleetEnv) {
 	ctx := context.Background()
 	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
 	g.Expect(e.admin.DeleteFleet(ctx, "web")).To(Succeed())
@@ -169,12 +163,10 @@ func testFleetSurvivesRestart(t *testing.T, store testStore) {
 // Relabelling clusters while the fleet configuration changes ends with every cluster placed
 // by its last labels: the two paths take the same locks in the same order.
 func TestFleetPlacementUnderConcurrentChanges(t *testing.T) {
-	forEachStore(t, testFleetPlacementUnderConcurrentChanges)
+	onThreeClusters(t, testFleetPlacementUnderConcurrentChanges)
 }
 
-func testFleetPlacementUnderConcurrentChanges(t *testing.T, store testStore) {
-	g := NewWithT(t)
-	e := newThreeClusterEnv(t, store)
+func testFleetPlacementUnderConcurrentChanges(g *WithT, e *fleetEnv) {
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	for _, c := range []string{"east-1", "east-2", "west-1"} {
@@ -182,7 +174,7 @@ func testFleetPlacementUnderConcurrentChanges(t *testing.T, store testStore) {
 			for i := range 10 {
 				region := []string{"eu", "us"}[i%2]
 				if err := e.relabel(c, map[string]string{"region": region}); err != nil {
-					t.Error(err)
+					e.t.Error(err)
 				}
 			}
 		})
@@ -192,7 +184,7 @@ func testFleetPlacementUnderConcurrentChanges(t *testing.T, store testStore) {
 			f := fleetSpec(matchLabels("region", "us"))
 			f.Properties.Kustomizations["infra"].Path = fmt.Sprintf("./infra/v%d", i)
 			if _, err := e.admin.PutFleet(ctx, "web", f); err != nil {
-				t.Error(err)
+				e.t.Error(err)
 			}
 		}
 	})

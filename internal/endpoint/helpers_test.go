@@ -26,6 +26,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
+	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/endpoint"
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
@@ -48,13 +49,30 @@ type harness struct {
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
+	e := serveEndpoint(t, t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
 		Clusters: map[string]string{"cluster-a": tokenA, "cluster-b": tokenB}, Now: clock.Now})
+	return &harness{t: t, srv: e.Server, http: e, clock: clock, tokens: e.Tokens.ClusterDir}
+}
+
+// serveEndpoint starts an endpoint with its tokens in dir, closed when the test ends.
+func serveEndpoint(t testing.TB, dir string, o testutil.EndpointOptions) *testutil.Endpoint {
+	t.Helper()
+	e, err := testutil.StartEndpoint(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
-	return &harness{t: t, srv: e.Server, http: e, clock: clock, tokens: e.Tokens.ClusterDir}
+	return e
+}
+
+// newClient is a client of the endpoint at url that speaks with token.
+func newClient(t testing.TB, url, token string) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Options{Endpoint: url, Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func writeToken(t testing.TB, path, token string) {

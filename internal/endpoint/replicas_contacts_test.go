@@ -35,7 +35,7 @@ func TestReplicas_AClusterPollingOneIsConnectedOnTheOther(t *testing.T) {
 	ctx := context.Background()
 	url := testutil.PostgresDB(t)
 	r := startReplicas(t, url, 2)
-	admins := []*client.Client{r[0].registry, r[1].registry}
+	admins := registries(r)
 	reg, _, err := admins[0].RegisterCluster(ctx, "east-1", map[string]string{"region": "eu"})
 	g.Expect(err).NotTo(HaveOccurred())
 	_, _, err = admins[0].RegisterCluster(ctx, "east-2", map[string]string{"region": "eu"})
@@ -71,8 +71,7 @@ func TestReplicas_AClusterPollingOneIsConnectedOnTheOther(t *testing.T) {
 
 	// A replica started later reads the contacts before it serves.
 	late := startReplicas(t, url, 1)[0]
-	adminLate, err := client.New(client.Options{Endpoint: late.URL, Token: adminToken})
-	g.Expect(err).NotTo(HaveOccurred())
+	adminLate := newClient(t, late.URL, adminToken)
 	got, err := adminLate.GetCluster(ctx, "east-1")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got.Connected).To(BeTrue())
@@ -150,19 +149,14 @@ func TestReplicas_TheLastPollsAreWrittenAtShutdown(t *testing.T) {
 	ctx := context.Background()
 	url := testutil.PostgresDB(t)
 	start := func() (*testutil.Endpoint, *client.Client) {
-		e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken, DatabaseURL: url,
+		e := serveEndpoint(t, t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken, DatabaseURL: url,
 			ContactShareInterval: time.Hour})
-		g.Expect(err).NotTo(HaveOccurred())
-		t.Cleanup(e.Close)
-		admin, err := client.New(client.Options{Endpoint: e.URL, Token: adminToken})
-		g.Expect(err).NotTo(HaveOccurred())
-		return e, admin
+		return e, newClient(t, e.URL, adminToken)
 	}
 	first, admin := start()
 	reg, _, err := admin.RegisterCluster(ctx, "east-1", nil)
 	g.Expect(err).NotTo(HaveOccurred())
-	agent, err := client.New(client.Options{Endpoint: first.URL, Token: reg.Token})
-	g.Expect(err).NotTo(HaveOccurred())
+	agent := newClient(t, first.URL, reg.Token)
 	_, err = agent.Cluster("east-1").ListDesired(ctx, "")
 	g.Expect(err).NotTo(HaveOccurred())
 	first.Close()

@@ -25,7 +25,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
-	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // TestReplicas_FleetPlacementFollowsTheLastLabelsAcrossReplicas: relabels through both
@@ -35,15 +34,9 @@ import (
 func TestReplicas_FleetPlacementFollowsTheLastLabelsAcrossReplicas(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	admins := []*client.Client{r[0].registry, r[1].registry}
+	r, admins := startTwoRegistries(t)
 	clusters := []string{"east-1", "east-2", "west-1"}
-	tokens := map[string]string{}
-	for _, c := range clusters {
-		reg, _, err := admins[0].RegisterCluster(ctx, c, map[string]string{"region": "eu"})
-		g.Expect(err).NotTo(HaveOccurred())
-		tokens[c] = reg.Token
-	}
+	tokens := registerAll(g, admins[0], map[string]string{"region": "eu"}, clusters...)
 	var wg sync.WaitGroup
 	for _, c := range clusters {
 		wg.Go(func() {

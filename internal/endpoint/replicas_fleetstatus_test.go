@@ -23,7 +23,6 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
-	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 // TestReplicas_FleetStatusFollowsTheOtherReplicasWrites: a report and a relabel through
@@ -31,15 +30,10 @@ import (
 func TestReplicas_FleetStatusFollowsTheOtherReplicasWrites(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	admins := []*client.Client{r[0].registry, r[1].registry}
+	r, admins := startTwoRegistries(t)
 	agents := map[string]*client.Cluster{}
-	for _, c := range []string{"east-1", "east-2"} {
-		reg, _, err := admins[0].RegisterCluster(ctx, c, map[string]string{"region": "eu"})
-		g.Expect(err).NotTo(HaveOccurred())
-		cl, err := client.New(client.Options{Endpoint: r[0].URL, Token: reg.Token})
-		g.Expect(err).NotTo(HaveOccurred())
-		agents[c] = cl.Cluster(c)
+	for c, token := range registerAll(g, admins[0], map[string]string{"region": "eu"}, "east-1", "east-2") {
+		agents[c] = newClient(t, r[0].URL, token).Cluster(c)
 	}
 	_, err := admins[0].PutFleet(ctx, "web", fleetSpec(matchLabels("region", "eu")))
 	g.Expect(err).NotTo(HaveOccurred())

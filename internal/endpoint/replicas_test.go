@@ -44,23 +44,51 @@ func startReplicas(t *testing.T, url string, n int) []*replica {
 	t.Helper()
 	var out []*replica
 	for range n {
-		e, err := testutil.StartEndpoint(t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
+		e := serveEndpoint(t, t.TempDir(), testutil.EndpointOptions{AdminToken: adminToken,
 			Clusters: map[string]string{"cluster-a": tokenA}, DatabaseURL: url, ContactShareInterval: contactShare})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(e.Close)
-		admin, err := client.New(client.Options{Endpoint: e.URL, Token: adminToken})
-		if err != nil {
-			t.Fatal(err)
-		}
-		agent, err := client.New(client.Options{Endpoint: e.URL, Token: tokenA})
-		if err != nil {
-			t.Fatal(err)
-		}
+		admin := newClient(t, e.URL, adminToken)
+		agent := newClient(t, e.URL, tokenA)
 		out = append(out, &replica{Endpoint: e, registry: admin, admin: admin.Cluster("cluster-a"), agent: agent.Cluster("cluster-a")})
 	}
 	return out
+}
+
+// registries is the admin client of each replica, in order.
+func registries(r []*replica) []*client.Client {
+	out := make([]*client.Client, 0, len(r))
+	for _, x := range r {
+		out = append(out, x.registry)
+	}
+	return out
+}
+
+// startTwoRegistries starts two replicas on a fresh database and returns them with their
+// admin clients.
+func startTwoRegistries(t *testing.T) ([]*replica, []*client.Client) {
+	t.Helper()
+	r := startReplicas(t, testutil.PostgresDB(t), 2)
+	return r, registries(r)
+}
+
+// registerAll registers each cluster through admin with labels and returns their agent tokens.
+func registerAll(g *WithT, admin *client.Client, labels map[string]string, clusters ...string) map[string]string {
+	tokens := map[string]string{}
+	for _, c := range clusters {
+		reg, _, err := admin.RegisterCluster(context.Background(), c, labels)
+		g.Expect(err).NotTo(HaveOccurred())
+		tokens[c] = reg.Token
+	}
+	return tokens
+}
+
+// startPolledPair starts two replicas on a fresh database and returns them with the second's
+// answer to cluster-a's first poll.
+func startPolledPair(t *testing.T, g *WithT) ([]*replica, *client.ListResult) {
+	t.Helper()
+	r := startReplicas(t, testutil.PostgresDB(t), 2)
+	first, err := r[1].agent.ListDesired(context.Background(), "")
+	g.Expect(err).NotTo(HaveOccurred())
+	return r, first
 }
 
 // TestReplicas_WriteOnOneIsServedByTheOther: B has answered a poll (and cached its ETag);
@@ -68,9 +96,7 @@ func startReplicas(t *testing.T, url string, n int) []*replica {
 func TestReplicas_WriteOnOneIsServedByTheOther(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	first, err := r[1].agent.ListDesired(ctx, "")
-	g.Expect(err).NotTo(HaveOccurred())
+	r, first := startPolledPair(t, g)
 	g.Expect(first.Items).To(BeEmpty())
 	again, err := r[1].agent.ListDesired(ctx, first.ETag)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -92,9 +118,7 @@ func TestReplicas_WriteOnOneIsServedByTheOther(t *testing.T) {
 func TestReplicas_LongPollOnOneWakesOnAWriteThroughTheOther(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	r := startReplicas(t, testutil.PostgresDB(t), 2)
-	first, err := r[1].agent.ListDesired(ctx, "")
-	g.Expect(err).NotTo(HaveOccurred())
+	r, first := startPolledPair(t, g)
 	type result struct {
 		res *client.ListResult
 		err error
@@ -107,7 +131,7 @@ func TestReplicas_LongPollOnOneWakesOnAWriteThroughTheOther(t *testing.T) {
 	}()
 	g.Eventually(r[1].Server.HeldPolls, 5*time.Second, 10*time.Millisecond).Should(BeEquivalentTo(1))
 
-	_, err = r[0].admin.Put(ctx, "app", testutil.GitConfiguration("main"))
+	_, err := r[0].admin.Put(ctx, "app", testutil.GitConfiguration("main"))
 	g.Expect(err).NotTo(HaveOccurred())
 	written := time.Now()
 	var got result

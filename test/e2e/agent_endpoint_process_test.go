@@ -87,13 +87,19 @@ func readyz(addr string) (int, string, error) {
 	return resp.StatusCode, string(body), nil
 }
 
+// writeTokens writes, in dir, the endpoint's admin token e2e-admin and cluster's agent token,
+// both as the endpoint reads them and as the agent does (agent-token).
+func writeTokens(dir, cluster, token string) {
+	Expect(os.MkdirAll(filepath.Join(dir, "clusters"), 0o700)).To(Succeed())
+	Expect(os.WriteFile(filepath.Join(dir, "admin"), []byte("e2e-admin"), 0o600)).To(Succeed())
+	Expect(os.WriteFile(filepath.Join(dir, "clusters", cluster), []byte(token), 0o600)).To(Succeed())
+	Expect(os.WriteFile(filepath.Join(dir, "agent-token"), []byte(token), 0o600)).To(Succeed())
+}
+
 var _ = Describe("fluxconfig-endpoint and fluxconfig-agent processes", func() {
 	It("deliver a configuration, report it, and survive the endpoint being killed with kill -9", func(ctx SpecContext) {
 		dir := GinkgoT().TempDir()
-		Expect(os.MkdirAll(filepath.Join(dir, "clusters"), 0o700)).To(Succeed())
-		Expect(os.WriteFile(filepath.Join(dir, "admin"), []byte("e2e-admin"), 0o600)).To(Succeed())
-		Expect(os.WriteFile(filepath.Join(dir, "clusters", "e2e"), []byte("e2e-agent"), 0o600)).To(Succeed())
-		Expect(os.WriteFile(filepath.Join(dir, "agent-token"), []byte("e2e-agent"), 0o600)).To(Succeed())
+		writeTokens(dir, "e2e", "e2e-agent")
 		listen, healthAddr := freeAddr(), freeAddr()
 		endpointArgs := []string{"--listen=" + listen, "--data=" + filepath.Join(dir, "store.db"),
 			"--admin-token-file=" + filepath.Join(dir, "admin"), "--cluster-tokens-dir=" + filepath.Join(dir, "clusters")}
@@ -165,10 +171,7 @@ var _ = Describe("fluxconfig-endpoint and fluxconfig-agent processes", func() {
 var _ = Describe("fluxconfig-agent killed between apply and report", func() {
 	It("reports after a restart, from what it remembered in the cluster", func(ctx SpecContext) {
 		dir := GinkgoT().TempDir()
-		Expect(os.MkdirAll(filepath.Join(dir, "clusters"), 0o700)).To(Succeed())
-		Expect(os.WriteFile(filepath.Join(dir, "admin"), []byte("e2e-admin"), 0o600)).To(Succeed())
-		Expect(os.WriteFile(filepath.Join(dir, "clusters", "e2e-restart"), []byte("e2e-restart"), 0o600)).To(Succeed())
-		Expect(os.WriteFile(filepath.Join(dir, "agent-token"), []byte("e2e-restart"), 0o600)).To(Succeed())
+		writeTokens(dir, "e2e-restart", "e2e-restart")
 		listen := freeAddr()
 		startBinary("fluxconfig-endpoint", "--listen="+listen, "--data="+filepath.Join(dir, "store.db"),
 			"--admin-token-file="+filepath.Join(dir, "admin"), "--cluster-tokens-dir="+filepath.Join(dir, "clusters"))

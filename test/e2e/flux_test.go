@@ -67,6 +67,14 @@ var _ = Describe("GitOps with the real Flux controllers", Ordered, func() {
 			HaveField("ProvisioningState", dpv1.ProvisioningSucceeded),
 			HaveField("SourceSyncedCommitID", ContainSubstring(sha)))
 	}
+	// appliedThenCompliant waits for app-settings at version, then for the fleet configuration
+	// Compliant at sha, and records format with the times from start to each.
+	appliedThenCompliant := func(ctx context.Context, version, sha string, start time.Time, format string) {
+		Eventually(configMapVersion(ctx, "e2e-apps", "app-settings")).WithTimeout(scenarioTimeout).Should(Equal(version))
+		applied := time.Since(start)
+		Eventually(st.observed("fleet")).WithTimeout(scenarioTimeout).Should(compliantAt(sha))
+		record(format, applied.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
+	}
 
 	BeforeAll(func(ctx SpecContext) {
 		st = startFluxStack(ctx)
@@ -100,10 +108,8 @@ var _ = Describe("GitOps with the real Flux controllers", Ordered, func() {
 			"configurationProtectedSettings": map[string]any{"httpsKey": b64(gitPassword)},
 		}))
 
-		Eventually(configMapVersion(ctx, "e2e-apps", "app-settings")).WithTimeout(scenarioTimeout).Should(Equal("1"))
-		applied := time.Since(start)
-		Eventually(st.observed("fleet")).WithTimeout(scenarioTimeout).Should(compliantAt(sha))
-		record("scenario 1: PUT → applied %s, PUT → Compliant at the endpoint %s", applied.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
+		appliedThenCompliant(ctx, "1", sha, start,
+			"scenario 1: PUT → applied %s, PUT → Compliant at the endpoint %s")
 
 		Expect(created()).To(Equal([]string{"infra-settings", "app-settings"}), "apps depends on infra")
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: "e2e-apps", Name: "web"}, &appsv1.Deployment{})).To(Succeed())
@@ -112,10 +118,8 @@ var _ = Describe("GitOps with the real Flux controllers", Ordered, func() {
 	It("2: applies a new commit and reports its id", func(ctx SpecContext) {
 		start := time.Now()
 		sha := commit("second", map[string]string{"apps/settings.yaml": configMapYAML("e2e-apps", "app-settings", "2")})
-		Eventually(configMapVersion(ctx, "e2e-apps", "app-settings")).WithTimeout(scenarioTimeout).Should(Equal("2"))
-		applied := time.Since(start)
-		Eventually(st.observed("fleet")).WithTimeout(scenarioTimeout).Should(compliantAt(sha))
-		record("scenario 2: push → applied %s, push → commit id at the endpoint %s", applied.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
+		appliedThenCompliant(ctx, "2", sha, start,
+			"scenario 2: push → applied %s, push → commit id at the endpoint %s")
 	}, SpecTimeout(3*time.Minute))
 
 	It("7: suspended, leaves new commits alone; resumed, applies them", func(ctx SpecContext) {
@@ -129,10 +133,8 @@ var _ = Describe("GitOps with the real Flux controllers", Ordered, func() {
 
 		start = time.Now()
 		st.patch(ctx, "fleet", `{"properties":{"suspend":false}}`)
-		Eventually(configMapVersion(ctx, "e2e-apps", "app-settings")).WithTimeout(scenarioTimeout).Should(Equal("3"))
-		applied := time.Since(start)
-		Eventually(st.observed("fleet")).WithTimeout(scenarioTimeout).Should(compliantAt(sha))
-		record("scenario 7: PATCH resume → applied %s, → Compliant at the endpoint %s", applied.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
+		appliedThenCompliant(ctx, "3", sha, start,
+			"scenario 7: PATCH resume → applied %s, → Compliant at the endpoint %s")
 	}, SpecTimeout(3*time.Minute))
 
 	It("5: prunes the objects of a kustomization a PATCH removed", func(ctx SpecContext) {

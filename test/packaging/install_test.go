@@ -212,20 +212,9 @@ func names(objs []*unstructured.Unstructured, kind string) []string {
 
 // container returns the only container of the named Deployment.
 func container(g *WithT, objs []*unstructured.Unstructured, deployment string) corev1.Container {
-	for _, o := range byKind(objs, "Deployment") {
-		if o.GetName() != deployment {
-			continue
-		}
-		containers, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
-		g.Expect(containers).To(HaveLen(1), deployment)
-		data, err := yaml.Marshal(containers[0])
-		g.Expect(err).NotTo(HaveOccurred())
-		var c corev1.Container
-		g.Expect(yaml.Unmarshal(data, &c)).To(Succeed())
-		return c
-	}
-	g.Expect(deployment).To(BeEmpty(), "no Deployment %s", deployment)
-	return corev1.Container{}
+	containers := podSpec(g, objs, deployment).Spec.Containers
+	g.Expect(containers).To(HaveLen(1), deployment)
+	return containers[0]
 }
 
 // resources prints requests and limits as cpu/memory/cpu/memory.
