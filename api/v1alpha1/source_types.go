@@ -109,6 +109,13 @@ type GitRepositoryDefinition struct {
 	// +kubebuilder:validation:Enum=ed25519;ecdsa-p256;rsa-4096
 	// +optional
 	SSHKeyAlgorithm string `json:"sshKeyAlgorithm,omitempty"`
+
+	// ignore replaces the patterns, in .gitignore form one per line, of the files left out of
+	// the source artifact: large or secret files the Kustomizations must not see. Unset, the
+	// repository's .sourceignore files and Flux's defaults decide.
+	// +kubebuilder:validation:MaxLength=8192
+	// +optional
+	Ignore string `json:"ignore,omitempty"`
 }
 
 // RepositoryRefDefinition selects what to sync from a Git repository: exactly one of branch,

@@ -31,6 +31,7 @@ func gitToSpec(g *dpv1.GitRepositoryDefinition) (*v1alpha1.GitRepositoryDefiniti
 		LocalAuthRef:    g.LocalAuthRef,
 		Provider:        v1alpha1.GitProvider(g.Provider),
 		SSHKeyAlgorithm: g.SSHKeyAlgorithm,
+		Ignore:          g.Ignore,
 	}
 	if r := g.RepositoryRef; r != nil {
 		out.RepositoryRef = &v1alpha1.RepositoryRefDefinition{Branch: r.Branch, Tag: r.Tag, Semver: r.Semver, Commit: r.Commit}
@@ -50,6 +51,7 @@ func gitFromSpec(g *v1alpha1.GitRepositoryDefinition) *dpv1.GitRepositoryDefinit
 		URL: g.URL, SyncIntervalInSeconds: inSeconds(g.SyncInterval), TimeoutInSeconds: inSeconds(g.Timeout),
 		SSHKnownHosts: encode(g.SSHKnownHosts), HTTPSUser: g.HTTPSUser, HTTPSCACert: encode(g.HTTPSCACert),
 		LocalAuthRef: g.LocalAuthRef, Provider: string(g.Provider), SSHKeyAlgorithm: g.SSHKeyAlgorithm,
+		Ignore: g.Ignore,
 	}
 	if r := g.RepositoryRef; r != nil {
 		out.RepositoryRef = &dpv1.RepositoryRefDefinition{Branch: r.Branch, Tag: r.Tag, Semver: r.Semver, Commit: r.Commit}

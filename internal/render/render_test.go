@@ -73,6 +73,7 @@ spec:
     httpsUser: bot
     httpsCACert: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==
     syncInterval: 1m
+    ignore: "/*\n!/deploy\n*.tar.gz\n"
   kustomizations:
   - {name: infra, path: ./infra, prune: true, retryInterval: 30s}
   - {name: apps, path: ./apps, dependsOn: [infra], wait: false, postBuild: {substitute: {env: prod}, substituteFrom: [{kind: ConfigMap, name: vars, optional: true}]}}

@@ -155,6 +155,10 @@ func renderGitRepository(fc *v1alpha1.FluxConfig, auth authResult, suspend bool)
 	if r := g.RepositoryRef; r != nil {
 		obj.Spec.Reference = &sourcev1.GitRepositoryRef{Branch: r.Branch, Tag: r.Tag, SemVer: r.Semver, Commit: r.Commit}
 	}
+	if g.Ignore != "" {
+		ignore := g.Ignore // the rendered object does not alias the config
+		obj.Spec.Ignore = &ignore
+	}
 	obj.TypeMeta, obj.ObjectMeta = sourceMeta(fc, sourcev1.GitRepositoryKind)
 	return obj, nil
 }

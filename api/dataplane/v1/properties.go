@@ -82,6 +82,8 @@ type GitRepositoryDefinition struct {
 	Provider string `json:"provider,omitempty"`
 	// SSHKeyAlgorithm is the algorithm of a generated SSH key: ed25519, ecdsa-p256 or rsa-4096.
 	SSHKeyAlgorithm string `json:"sshKeyAlgorithm,omitempty"`
+	// Ignore lists, in .gitignore form, the files left out of the source artifact.
+	Ignore string `json:"ignore,omitempty"`
 }
 
 // BucketDefinition is an S3-compatible bucket source (§A.3).
