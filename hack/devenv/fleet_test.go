@@ -121,7 +121,7 @@ func TestFleet(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 // waitReady waits for the ready file runFleet writes once every agent polls.
-func waitReady(t *testing.T, stateDir string, done <-chan error) string {
+func waitReady(t *testing.T, stateDir string, done chan error) string {
 	t.Helper()
 	deadline := time.Now().Add(4 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -130,6 +130,7 @@ func waitReady(t *testing.T, stateDir string, done <-chan error) string {
 		}
 		select {
 		case err := <-done:
+			done <- err // for the test's deferred stop, which waits for it too
 			t.Fatalf("devenv fleet ended before it was ready: %v", err)
 		case <-time.After(250 * time.Millisecond):
 		}
