@@ -23,8 +23,8 @@ NOTIFICATION_MANIFEST_VERSION ?= v1.6.0
 IMAGE_API_VERSION ?= v1.2.5
 
 CRD_REF_DOCS_VERSION ?= v0.3.0
-# The Helm CLI for `helm lint`; the same release as the helm.sh/helm/v3 SDK in go.mod.
-HELM_VERSION ?= v3.21.4
+# The Helm CLI for `helm lint`: go.mod's helm.sh/helm/v3, built as a tool of this module (see Tools).
+HELM_VERSION := $(shell awk '$$1 == "helm.sh/helm/v3" { print $$2 }' go.mod)
 # The newest golangci-lint v2 served that builds with the pinned Go.
 GOLANGCI_LINT_VERSION ?= v2.15.0
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)/controller-gen
@@ -104,10 +104,10 @@ fmt: ## Format the Go code.
 	gofmt -w $$(git ls-files -co --exclude-standard '*.go')
 
 .PHONY: vet
-vet: ## Run go vet, including the e2e suite.
+# The e2e and chaos suites, behind build tags, are vetted by `make lint` (its govet runs with
+# their tags); vetting them here too cost a cold `make test` minutes of compiling for nothing.
+vet: ## Run go vet over the untagged packages (lint vets the tagged suites).
 	go vet ./...
-	go vet -tags e2e ./test/...
-	go vet -tags chaos ./test/chaos
 
 .PHONY: verify
 verify: $(CONTROLLER_GEN) $(CRD_REF_DOCS) $(FLUX_CRDS)/.complete ## Fail when generated files, go.mod/go.sum or formatting are stale.
@@ -127,12 +127,16 @@ TEST_JOBS ?= 4
 # once each. vet leaves them compiled for the parts, and the suites' control planes then start
 # on a machine not busy compiling.
 test: verify ## Run everything CI runs.
-	$(MAKE) test-tools
+	$(MAKE) -j2 test-tools
 	$(MAKE) $(filter vet,$(TEST_PARTS))
 	$(MAKE) -j$(TEST_JOBS) --output-sync=target $(filter-out vet,$(TEST_PARTS))
 
-.PHONY: test-tools
-test-tools: build $(TEST_ASSETS) $(FLUX_CONTROLLERS) $(AZURITE_IF_NPM) $(HELM) $(GOLANGCI_LINT)
+.PHONY: test-tools test-go-tools
+# Azurite's npm install waits on the network, so it runs beside the Go builds, which run one at a
+# time for the reason above.
+test-tools: $(AZURITE_IF_NPM) test-go-tools
+test-go-tools:
+	$(MAKE) -j1 build $(TEST_ASSETS) $(FLUX_CONTROLLERS) $(HELM) $(GOLANGCI_LINT)
 
 .PHONY: lint
 # --allow-serial-runners: a second run (another worktree) waits for the first instead of failing.
@@ -356,8 +360,10 @@ $(FLUX_CRDS)/.complete: $(CONTROLLER_GEN)
 HELM_KUBE_MINOR = $(word 2,$(subst ., ,$(KUBE_VERSION)))
 HELM_LDFLAGS = -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
 	$(foreach p,pkg/lint/rules pkg/chartutil,-X helm.sh/helm/v3/$(p).k8sVersionMajor=1 -X helm.sh/helm/v3/$(p).k8sVersionMinor=$(HELM_KUBE_MINOR))
+# A tool of this module (go.mod's tool directive), so it shares the Kubernetes packages that the
+# binaries and suites compile instead of compiling its own copy.
 $(HELM):
-	hack/build-go-tool.sh $@ helm.sh/helm/v3 $(HELM_VERSION) helm.sh/helm/v3/cmd/helm "$(HELM_LDFLAGS)"
+	go build -ldflags "$(HELM_LDFLAGS)" -o $@ helm.sh/helm/v3/cmd/helm
 
 # The real Flux controllers for e2e and `make run`. `go install` refuses their modules (they carry
 # replace directives), so each is built in a wrapper module that repeats the replaces it needs.
