@@ -35,11 +35,13 @@ type fluxBins struct {
 func (b fluxBins) set() bool { return b.source != "" || b.kustomize != "" || b.helm != "" }
 
 // fluxArgs are the arguments the chart (templates/flux.yaml) gives every controller, plus
-// what running as a process on loopback needs: free 127.0.0.1 ports, no leader election.
-func fluxArgs(metrics, health string) []string {
+// what running as a process on loopback needs: no leader election, and no metrics or health
+// listeners. Nothing here reads them, and a port picked free and then bound by the process
+// can be taken in between: with a fleet of clusters starting side by side, it was.
+func fluxArgs() []string {
 	return []string{
 		"--watch-all-namespaces=true", "--log-level=info", "--log-encoding=console",
-		"--enable-leader-election=false", "--metrics-addr=" + metrics, "--health-addr=" + health,
+		"--enable-leader-election=false", "--metrics-addr=0", "--health-addr=0",
 	}
 }
 
@@ -78,15 +80,7 @@ func startFlux(b fluxBins, kubeconfig, stateDir string) ([]*process, error) {
 	}
 	var started []*process
 	for _, s := range specs {
-		metrics, err := testutil.FreeAddr()
-		if err != nil {
-			return started, err
-		}
-		health, err := testutil.FreeAddr()
-		if err != nil {
-			return started, err
-		}
-		args := append(fluxArgs(metrics, health), s.args...)
+		args := append(fluxArgs(), s.args...)
 		p, err := startProcess(s.name, s.bin, kubeconfig, filepath.Join(stateDir, s.name+".log"),
 			[]string{"RUNTIME_NAMESPACE=" + fluxNamespace, "TUF_ROOT=" + filepath.Join(storage, ".sigstore")}, args...)
 		if err != nil {
