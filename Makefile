@@ -132,12 +132,11 @@ test: verify ## Run everything CI runs.
 	$(MAKE) -j$(TEST_JOBS) --output-sync=target $(filter-out vet,$(TEST_PARTS))
 
 .PHONY: test-tools test-go-tools
-# The Go builds that share packages run one at a time, for the reason above. Beside them, in the
-# other job: Azurite's npm install, which waits on the network, then golangci-lint, which shares
-# next to nothing with them and fills the pauses in which they download modules or link.
-test-tools: test-go-tools $(AZURITE_IF_NPM) $(GOLANGCI_LINT)
+# Azurite's npm install waits on the network, so it runs beside the Go builds, which run one at a
+# time for the reason above.
+test-tools: $(AZURITE_IF_NPM) test-go-tools
 test-go-tools:
-	$(MAKE) -j1 build $(TEST_ASSETS) $(FLUX_CONTROLLERS) $(HELM)
+	$(MAKE) -j1 build $(TEST_ASSETS) $(FLUX_CONTROLLERS) $(HELM) $(GOLANGCI_LINT)
 
 .PHONY: lint
 # --allow-serial-runners: a second run (another worktree) waits for the first instead of failing.
