@@ -15,8 +15,6 @@
 package v1alpha1_test
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -29,20 +27,8 @@ import (
 var k8sClient client.Client
 
 func TestMain(m *testing.M) {
-	env, err := testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	k8sClient, err = client.New(env.Config, client.Options{Scheme: scheme.New()})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		_ = env.Stop()
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := env.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
+	testenv.Main(m, func(env *testenv.Environment) (stop func(), err error) {
+		k8sClient, err = client.New(env.Config, client.Options{Scheme: scheme.New()})
+		return nil, err
+	})
 }

@@ -17,8 +17,6 @@ package cleanup
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -46,23 +44,11 @@ import (
 var env *testenv.Environment
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	var err error
-	env, err = testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
-	}()
-	ctrl.SetLogger(logr.Discard())
-	return m.Run()
+	testenv.Main(m, func(e *testenv.Environment) (stop func(), err error) {
+		env = e
+		ctrl.SetLogger(logr.Discard())
+		return nil, nil
+	})
 }
 
 // startRelease runs the controller of a release installed with watchAllNamespaces=false in

@@ -169,14 +169,8 @@ func selectorArg(selector string) string {
 }
 
 func (a *app) clusterShowCommand() *cobra.Command {
-	return a.clusterVerb(&cobra.Command{Use: "show", Short: "Show a registered cluster"},
-		func(cmd *cobra.Command, c *client.Client, name string) error {
-			out, err := c.GetCluster(cmd.Context(), name)
-			if err != nil {
-				return err
-			}
-			return a.render(out, clusterTable(out))
-		})
+	return showVerb(a.clusterVerb, a, &cobra.Command{Use: "show", Short: "Show a registered cluster"},
+		(*client.Client).GetCluster, clusterTable)
 }
 
 func (a *app) clusterDeleteCommand() *cobra.Command {

@@ -18,6 +18,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
@@ -220,6 +221,19 @@ func (a *app) deleteVerb(verb func(*cobra.Command, nameRun) *cobra.Command, cmd 
 	})
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
+}
+
+// showVerb makes cmd, through verb (clusterVerb or fleetVerb), print the object get reads:
+// YAML or JSON with --output, else table's view of it.
+func showVerb[T any](verb func(*cobra.Command, nameRun) *cobra.Command, a *app, cmd *cobra.Command,
+	get func(c *client.Client, ctx context.Context, name string) (T, error), table func(T) func(io.Writer)) *cobra.Command {
+	return verb(cmd, func(cmd *cobra.Command, c *client.Client, name string) error {
+		out, err := get(c, cmd.Context(), name)
+		if err != nil {
+			return err
+		}
+		return a.render(out, table(out))
+	})
 }
 
 // namesOf lists the names of items, for completion.

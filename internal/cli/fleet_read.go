@@ -27,14 +27,8 @@ import (
 // The fleet verbs that read, and delete.
 
 func (a *app) fleetShowCommand() *cobra.Command {
-	return a.fleetVerb(&cobra.Command{Use: "show", Short: "Show a fleet configuration and its revision"},
-		func(cmd *cobra.Command, c *client.Client, name string) error {
-			out, err := c.GetFleet(cmd.Context(), name)
-			if err != nil {
-				return err
-			}
-			return a.render(out, fleetTable(out))
-		})
+	return showVerb(a.fleetVerb, a, &cobra.Command{Use: "show", Short: "Show a fleet configuration and its revision"},
+		(*client.Client).GetFleet, fleetTable)
 }
 
 func (a *app) fleetListCommand() *cobra.Command {

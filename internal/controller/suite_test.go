@@ -124,28 +124,18 @@ func (w *writeLog) in(mark int, ns string) []string {
 }
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
 	// Before anything logs: controller-runtime discards every log for good once its logger
 	// has been used unset for 30 s, which a slow envtest start on a loaded machine reaches.
 	ctrl.SetLogger(zap.New(zap.WriteTo(&logs), zap.UseDevMode(true)))
-	env, err := testenv.Start()
+	testenv.Main(m, startController)
+}
+
+// startController starts the manager with the reconciler under test against env.
+func startController(env *testenv.Environment) (stop func(), err error) {
 	testEnv = env
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
-	}()
 	k8sClient, err = client.New(env.Config, client.Options{Scheme: scheme.New()})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return nil, err
 	}
 
 	cfg := rest.CopyConfig(env.Config)
@@ -156,8 +146,7 @@ func run(m *testing.M) int {
 		Metrics: metricsserver.Options{BindAddress: "0"},
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return nil, err
 	}
 	reconciler = &FluxConfigReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(),
@@ -166,15 +155,13 @@ func run(m *testing.M) int {
 		Protected:      tenancy.ForWatch(append(slices.Clone(tenancy.DefaultProtectedNamespaces), protectedTestNamespace), releaseNamespace, ""),
 	}
 	if err := reconciler.SetupWithManager(mgr, 2); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	go func() {
 		if err := mgr.Start(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, "manager:", err)
 		}
 	}()
-	return m.Run()
+	return cancel, nil
 }
