@@ -78,9 +78,13 @@ func (f *fixture) startAgent(endpoint client.Agent, pollInterval time.Duration) 
 	g.Expect(err).NotTo(HaveOccurred())
 	recorder := mgr.GetEventRecorder(agent.FieldOwner)
 	desired := &drift.Desired{}
+	// The fixture's identity, as main.go gives it: with none, every test's agent took the
+	// FluxConfigs that earlier tests left in the shared API server for its own, and pruning
+	// them crossed the prune limit.
 	g.Expect(mgr.Add(&poller.Poller{Client: mgr.GetClient(), Config: endpoint, Interval: pollInterval, Now: time.Now,
-		Log: logr.Discard(), Desired: desired, Recorder: recorder})).To(Succeed())
-	rep := &reporter.Reporter{Client: mgr.GetClient(), Config: endpoint, Interval: time.Second, Now: time.Now}
+		Log: logr.Discard(), Desired: desired, Recorder: recorder, Identity: f.poller.Identity})).To(Succeed())
+	rep := &reporter.Reporter{Client: mgr.GetClient(), Config: endpoint, Interval: time.Second, Now: time.Now,
+		Identity: f.poller.Identity}
 	g.Expect(rep.SetupWithManager(mgr)).To(Succeed())
 	a.repairReads.Reader = mgr.GetAPIReader()
 	repairer := &drift.Repairer{Client: mgr.GetClient(), Reader: a.repairReads, Desired: desired, Recorder: recorder}
