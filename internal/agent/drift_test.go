@@ -199,10 +199,9 @@ func TestDrift_DeletionByTheEndpointIsNotRepaired(t *testing.T) {
 	f, ns := newAppFixture(t, "drift-endpoint-delete", "drift-endpoint-delete")
 	g, ctx := f.g, context.Background()
 	f.mustPut("other", gitBody(ns, nil))
-	// Two configs stay, so pruning "other" is not more than half of the agent's configs, which
-	// the prune limit would hold back, even in a poll whose cache still holds "app".
+	// A third config stays, so pruning "other" is not more than half of the agent's configs,
+	// which the prune limit would hold back.
 	f.mustPut("stays", gitBody(ns, nil))
-	f.mustPut("stays-too", gitBody(ns, nil))
 	a := f.startAgent(f.poller.Config, 200*time.Millisecond)
 	f.settled(g, ns, "app")
 	repairs := a.metric(g, deletedRepairs)
