@@ -18,9 +18,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -28,6 +31,7 @@ import (
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/internal/cli"
+	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 const (
@@ -342,4 +346,27 @@ func TestCLI_WaitCompliant(t *testing.T) {
 	g.Expect(r.stderr).To(ContainSubstring("timed out waiting for configuration w to be compliant"))
 	h.report("w", dpv1.ObservedStatus{ComplianceState: "Compliant", Statuses: []dpv1.ObjectStatusDefinition{kustomization("w-infra"), kustomization("w-apps")}})
 	h.ok("", "wait", "-n", "w", "--timeout", "10s", "--poll-interval", "100ms")
+}
+
+// TestCLI_WaitTimeoutDuringARead: a read the deadline cuts short ends the wait as a timeout
+// with the last state read, not as the read's own "context deadline exceeded".
+func TestCLI_WaitTimeoutDuringARead(t *testing.T) {
+	g := NewWithT(t)
+	h := newHarness(t)
+	h.ok("", "create", "-n", "w", "-u", "https://git.example.com/x", "--branch", "main")
+	var reads atomic.Int32
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if reads.Add(1) == 1 {
+			testutil.Forward(w, r, h.endpoint.URL)
+			return
+		}
+		<-r.Context().Done() // every later read outlasts the wait
+	}))
+	t.Cleanup(slow.Close)
+	h.env[cli.EnvEndpoint] = slow.URL
+	r := h.run("", "wait", "-n", "w", "--timeout", "500ms", "--poll-interval", "50ms")
+	g.Expect(r.code).To(Equal(cli.ExitError))
+	g.Expect(r.stderr).To(ContainSubstring("timed out waiting for configuration w to be compliant: provisioning"))
+	g.Expect(r.stderr).NotTo(ContainSubstring("deadline exceeded"))
+	g.Expect(reads.Load()).To(BeNumerically(">=", 2), "the wait read again after the first answer")
 }

@@ -277,6 +277,8 @@ func waitFor(ctx context.Context, cl *client.Cluster, name, until string, every 
 	for {
 		cfg, err := cl.Get(ctx, name)
 		switch {
+		case err != nil && ctx.Err() != nil:
+			// The deadline cut this read short: the wait timed out, whatever the read says.
 		case client.IsNotFound(err) && until == waitDeleted:
 			return nil, nil
 		case err != nil && !transient(err):
