@@ -10,6 +10,10 @@
 #   REPLACE entries are "old=new@version" and are added verbatim to the wrapper go.mod.
 #   With AUTO_STAGING=1 every k8s.io/<name> v0.0.0 that a module requires is replaced with
 #   k8s.io/<name> STAGING_VERSION (k8s.io/kubernetes publishes its staging repos that way).
+#   With PIN_MODFILE set, every module that go.mod requires is required at least at that
+#   version: a tool then compiles against the same versions as this repository where its own
+#   are not newer, and so reuses the packages `make build` compiled (no -trimpath either, as
+#   the build cache keys on it) instead of compiling its own copies.
 set -euo pipefail
 
 IFS=, read -r -a outputs <<<"$1"
@@ -49,6 +53,12 @@ if [[ "${AUTO_STAGING:-0}" == 1 ]]; then
   done
   go mod edit -godebug=default=go1.26
 fi
+if [[ -n "${PIN_MODFILE:-}" ]]; then
+  for pin in $(awk '/^require \(/ { block = 1; next } block && /^\)/ { block = 0 }
+      block && $1 !~ /^\/\// { print $1 "@" $2 } /^require [^(]/ { print $2 "@" $3 }' "$PIN_MODFILE"); do
+    go mod edit -require="$pin"
+  done
+fi
 {
   printf 'package tools\n\nimport (\n'
   printf '\t_ "%s"\n' "${packages[@]}"
@@ -57,7 +67,7 @@ fi
 go mod tidy -e 2>tidy.log || { cat tidy.log >&2; exit 1; }
 # One go build for all: the packages they share are compiled once, the links run side by side.
 mkdir out
-go build -trimpath -ldflags "$ldflags" -o out/ "${packages[@]}"
+go build -ldflags "$ldflags" -o out/ "${packages[@]}"
 for i in "${!outputs[@]}"; do
   # go build names a binary after its package path's last element that is not a major version.
   name=$(basename "${packages[i]}")
