@@ -134,6 +134,7 @@ func (s *Server) readContacts(ctx context.Context) error {
 		}
 	}
 	s.contacts.heard.Store(&next)
+	s.conn.stale.Add(1) // a disconnected cluster may have made contact there
 	return nil
 }
 

@@ -24,6 +24,7 @@ func (s *Server) seen(next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, role Role) {
 		if s.AgentSeen != nil && role == RoleAgent {
 			s.AgentSeen(r.PathValue("cluster"), r)
+			s.conn.contacted(r.PathValue("cluster"))
 		}
 		next(w, r, role)
 	}

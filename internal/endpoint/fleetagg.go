@@ -16,7 +16,6 @@ package endpoint
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -58,11 +57,15 @@ type fleetMember struct {
 // fleetMembers is the aggregate of one fleet configuration.
 type fleetMembers struct {
 	byName map[string]*fleetMember
-	// sorted orders byName's members by cluster, so a page sorts nothing.
-	sorted []*fleetMember
+	// byState holds byName's members by compliance state, each ordered by cluster: a
+	// status counts them without a walk, and a page starts at its cursor and sorts nothing.
+	byState map[string][]*fleetMember
 	// commits counts the members per reported commit.
 	commits map[string]int
 }
+
+// byCluster orders fleet members by cluster name.
+func byCluster(m *fleetMember, cluster string) int { return strings.Compare(m.cluster, cluster) }
 
 // fleetAggregate is every fleet configuration's aggregate.
 type fleetAggregate struct {
@@ -114,20 +117,26 @@ func (a *fleetAggregate) set(fleet, cluster string, m *fleetMember) {
 		if m == nil {
 			return
 		}
-		f = &fleetMembers{byName: map[string]*fleetMember{}, commits: map[string]int{}}
+		f = &fleetMembers{byName: map[string]*fleetMember{}, byState: map[string][]*fleetMember{}, commits: map[string]int{}}
 		a.fleets[fleet] = f
 	}
-	i, found := slices.BinarySearchFunc(f.sorted, cluster, func(x *fleetMember, n string) int { return strings.Compare(x.cluster, n) })
-	if old := f.byName[cluster]; old != nil && old.commit != "" {
-		if f.commits[old.commit]--; f.commits[old.commit] == 0 {
-			delete(f.commits, old.commit)
+	if old := f.byName[cluster]; old != nil {
+		if old.commit != "" {
+			if f.commits[old.commit]--; f.commits[old.commit] == 0 {
+				delete(f.commits, old.commit)
+			}
+		}
+		list := f.byState[old.state]
+		if i, found := slices.BinarySearchFunc(list, cluster, byCluster); found {
+			if list = slices.Delete(list, i, i+1); len(list) == 0 {
+				delete(f.byState, old.state)
+			} else {
+				f.byState[old.state] = list
+			}
 		}
 	}
 	if m == nil {
 		delete(f.byName, cluster)
-		if found {
-			f.sorted = slices.Delete(f.sorted, i, i+1)
-		}
 		if len(f.byName) == 0 {
 			delete(a.fleets, fleet)
 		}
@@ -137,11 +146,9 @@ func (a *fleetAggregate) set(fleet, cluster string, m *fleetMember) {
 	if m.commit != "" {
 		f.commits[m.commit]++
 	}
-	if found {
-		f.sorted[i] = m
-	} else {
-		f.sorted = slices.Insert(f.sorted, i, m)
-	}
+	list := f.byState[m.state]
+	i, _ := slices.BinarySearchFunc(list, cluster, byCluster)
+	f.byState[m.state] = slices.Insert(list, i, m)
 }
 
 // observe applies written records; a copy is keyed by its own name, the fleet's.
@@ -234,19 +241,16 @@ func (a *fleetAggregate) observations(fleet string, target int64, waves map[stri
 	return obs
 }
 
-// snapshot returns fleet's members ordered by cluster and its commit counts, loading the
-// aggregate first if no read did yet.
-func (a *fleetAggregate) snapshot(ctx context.Context, store Store, fleet string) ([]*fleetMember, map[string]int, error) {
+// status reads fleet's aggregate for its status, loading it first if no read did yet:
+// read is called under the read lock, with nil when fleet has no members.
+func (a *fleetAggregate) status(ctx context.Context, store Store, fleet string, read func(*fleetMembers)) error {
 	if err := a.loadOnce(ctx, store); err != nil {
-		return nil, nil, err
+		return err
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	f := a.fleets[fleet]
-	if f == nil {
-		return nil, map[string]int{}, nil
-	}
-	return slices.Clone(f.sorted), maps.Clone(f.commits), nil
+	read(a.fleets[fleet])
+	return nil
 }
 
 // loadOnce loads the aggregate unless it is loaded; two first readers may both load,

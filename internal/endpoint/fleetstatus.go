@@ -17,11 +17,11 @@ package endpoint
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 )
@@ -52,13 +52,14 @@ func (s *Server) getFleetStatus(w http.ResponseWriter, r *http.Request, _ Role) 
 		s.writeInternal(w, r, err)
 		return
 	}
-	members, commits, err := s.fleetAgg.snapshot(r.Context(), s.Store, name)
+	conn := s.connections(s.Now())
+	var out dpv1.FleetStatus
+	err = s.fleetAgg.status(r.Context(), s.Store, name, func(f *fleetMembers) { out = fleetStatus(f, conn, limit, after) })
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
 	}
-	out := s.fleetStatus(members, limit, after)
-	out.Name, out.Revision, out.Commits = name, f.Revision, commits
+	out.Name, out.Revision = name, f.Revision
 	if f.Progress != nil {
 		st := f.Progress.Status
 		out.Rollout = &st
@@ -66,45 +67,51 @@ func (s *Server) getFleetStatus(w http.ResponseWriter, r *http.Request, _ Role) 
 	writeJSON(w, http.StatusOK, out)
 }
 
-// fleetStatus counts members and returns the page of limit after the cursor (rank, name).
-// A member is Disconnected when its cluster's last contact is older than three poll
-// intervals, as the registry's connected says; that is read now, for all members at once:
-// one registry lock and one contacts lock a request, not one a member, which at a mass
-// wake-up would each wait behind the reports' writes.
-func (s *Server) fleetStatus(members []*fleetMember, limit int, after fleetStatusCursor) dpv1.FleetStatus {
-	out := dpv1.FleetStatus{Clusters: len(members), Value: []dpv1.FleetClusterStatus{}}
-	cutoff := s.Now().Add(-3 * s.Registry.pollInterval())
-	clusters := make([]string, len(members))
-	for i, m := range members {
-		clusters[i] = m.cluster
+// fleetStatus counts f's members and returns the page of limit after the cursor (rank,
+// name); f may be nil. The counts are kept by state, and the few disconnected clusters are
+// looked up in f, so the cost is the page's and the disconnected clusters', not the fleet's.
+func fleetStatus(f *fleetMembers, conn *connSnapshot, limit int, after fleetStatusCursor) dpv1.FleetStatus {
+	out := dpv1.FleetStatus{Value: []dpv1.FleetClusterStatus{}, Commits: map[string]int{}}
+	if f == nil {
+		return out
 	}
-	connected := s.contactedSince(clusters, cutoff)
-	// Members are ordered by name, so each rank's page fills in order with no sort.
-	pages := make([][]*fleetMember, len(fleetStatusOrder))
+	out.Clusters, out.Commits = len(f.byName), maps.Clone(f.commits)
+	for state, members := range f.byState {
+		addCount(&out.Counts, state, len(members))
+	}
+	// A disconnected member counts as Disconnected, not as its last reported state.
+	var disconnected []*fleetMember
+	for _, cluster := range conn.sorted {
+		if m := f.byName[cluster]; m != nil {
+			disconnected = append(disconnected, m)
+			addCount(&out.Counts, m.state, -1)
+		}
+	}
+	addCount(&out.Counts, dpv1.StateDisconnected, len(disconnected))
+
 	more := false
-	for i, m := range members {
-		state := m.state
-		if !connected[i] {
-			state = dpv1.StateDisconnected
+	for rank := max(after.rank, 0); rank < len(fleetStatusOrder) && !more; rank++ {
+		state := fleetStatusOrder[rank]
+		members := f.byState[state]
+		if state == dpv1.StateDisconnected {
+			members = disconnected
 		}
-		countState(&out.Counts, state)
-		rank := slices.Index(fleetStatusOrder, state)
-		if rank < after.rank || rank == after.rank && m.cluster <= after.name {
-			continue
+		if rank == after.rank {
+			i, found := slices.BinarySearchFunc(members, after.name, byCluster)
+			if found {
+				i++
+			}
+			members = members[i:]
 		}
-		if len(pages[rank]) == limit {
-			more = true
-			continue
-		}
-		pages[rank] = append(pages[rank], m)
-	}
-	for rank, page := range pages {
-		for _, m := range page {
+		for _, m := range members {
+			if state != dpv1.StateDisconnected && conn.disconnected[m.cluster] {
+				continue
+			}
 			if len(out.Value) == limit {
 				more = true
 				break
 			}
-			out.Value = append(out.Value, fleetClusterStatus(m, fleetStatusOrder[rank]))
+			out.Value = append(out.Value, fleetClusterStatus(m, state))
 		}
 	}
 	if more && len(out.Value) > 0 {
@@ -114,40 +121,21 @@ func (s *Server) fleetStatus(members []*fleetMember, limit int, after fleetStatu
 	return out
 }
 
-// contactedSince says, for each of clusters, whether its agent made contact since cutoff.
-// The latest contact is since cutoff when any of those contact takes is: the registration's
-// persisted one, the one another replica shared, or the one this replica served, which is
-// read apart, for all clusters at once.
-func (s *Server) contactedSince(clusters []string, cutoff time.Time) []bool {
-	since := func(t time.Time) bool { return !t.IsZero() && !t.Before(cutoff) }
-	regs := s.Registry.getEach(clusters)
-	out := make([]bool, len(clusters))
-	for i, rec := range regs {
-		if rec != nil {
-			last, _ := s.latestContact(rec, Contact{})
-			out[i] = since(last)
-		}
-	}
-	s.eachOwnContact(clusters, func(i int, c Contact) {
-		out[i] = out[i] || regs[i] != nil && since(c.LastPoll)
-	})
-	return out
-}
-
-func countState(c *dpv1.FleetStatusCounts, state string) {
+// addCount adds n to state's count.
+func addCount(c *dpv1.FleetStatusCounts, state string, n int) {
 	switch state {
 	case dpv1.ComplianceCompliant:
-		c.Compliant++
+		c.Compliant += n
 	case dpv1.ComplianceNonCompliant:
-		c.NonCompliant++
+		c.NonCompliant += n
 	case dpv1.CompliancePending:
-		c.Pending++
+		c.Pending += n
 	case dpv1.ComplianceSuspended:
-		c.Suspended++
+		c.Suspended += n
 	case dpv1.StateDisconnected:
-		c.Disconnected++
+		c.Disconnected += n
 	default:
-		c.Unknown++
+		c.Unknown += n
 	}
 }
 

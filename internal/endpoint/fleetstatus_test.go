@@ -138,6 +138,43 @@ func TestFleetStatusSeesAReportWithinASecond(t *testing.T) {
 	g.Expect(client.IsNotFound(err)).To(BeTrue(), "%v", err)
 }
 
+// TestFleetStatusDisconnectedFollowsContactsAndTime: which clusters are disconnected is kept
+// between status requests, so each way a cluster connects or disconnects must show at the
+// next request: its last contact growing old, a poll, a registration, a removal.
+func TestFleetStatusDisconnectedFollowsContactsAndTime(t *testing.T) {
+	g := NewWithT(t)
+	e := newThreeClusterEnv(t, onBolt)
+	e.putFleet("web", fleetSpec(matchLabels("region", "eu")))
+	counts := func() dpv1.FleetStatusCounts { return e.fleetStatus("web", client.FleetStatusOptions{}).Counts }
+	e.entry("east-1", "web")
+	e.entry("east-2", "web")
+	g.Expect(counts()).To(Equal(dpv1.FleetStatusCounts{Unknown: 2}))
+
+	e.clock.Advance(3 * pollInterval)
+	g.Expect(counts()).To(Equal(dpv1.FleetStatusCounts{Unknown: 2}), "three poll intervals old is still connected")
+	e.entry("east-1", "web")
+	e.clock.Advance(time.Second)
+	g.Expect(counts()).To(Equal(dpv1.FleetStatusCounts{Unknown: 1, Disconnected: 1}), "east-2's last poll grew too old")
+	st := e.fleetStatus("web", client.FleetStatusOptions{})
+	g.Expect(st.Value[0].Cluster + "=" + st.Value[0].State).To(Equal("east-2=Disconnected"))
+
+	e.entry("east-2", "web")
+	g.Expect(counts()).To(Equal(dpv1.FleetStatusCounts{Unknown: 2}), "a poll connects at once")
+
+	e.cluster("east-3", map[string]string{"region": "eu"})
+	g.Expect(counts()).To(Equal(dpv1.FleetStatusCounts{Unknown: 2, Disconnected: 1}), "a new cluster that never polled")
+	g.Expect(e.admin.DeleteCluster(context.Background(), "east-3")).To(Succeed())
+	g.Eventually(counts).Should(Equal(dpv1.FleetStatusCounts{Unknown: 2}), "a removed cluster leaves the fleet")
+
+	// Time alone: east-1 polled a second later than east-2, so each leaves on its own.
+	e.clock.Advance(3*pollInterval - time.Second)
+	g.Expect(counts()).To(Equal(dpv1.FleetStatusCounts{Unknown: 2}))
+	e.clock.Advance(time.Second / 2)
+	g.Expect(counts()).To(Equal(dpv1.FleetStatusCounts{Unknown: 1, Disconnected: 1}))
+	e.clock.Advance(time.Second)
+	g.Expect(counts()).To(Equal(dpv1.FleetStatusCounts{Disconnected: 2}))
+}
+
 func TestFleetStatusRefusesBadPages(t *testing.T) {
 	g := NewWithT(t)
 	e := newThreeClusterEnv(t, onBolt)

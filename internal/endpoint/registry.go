@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,6 +47,9 @@ type Registry struct {
 	// byHash maps every accepted token hash, current or in grace, to its cluster, so a
 	// token used on another cluster's path is told apart from an unknown one.
 	byHash map[string]string
+	// changes counts the writes served, so what is derived from the registrations (the
+	// disconnected clusters) knows when to derive it again.
+	changes atomic.Int64
 }
 
 // NewRegistry loads every registration of store.
@@ -68,6 +72,7 @@ func (r *Registry) index(rec *ClusterRecord) {
 		delete(r.byHash, old.PreviousTokenHash)
 	}
 	r.byName[rec.Name] = rec
+	r.changes.Add(1)
 	i, found := r.search(rec.Name)
 	if found {
 		r.sorted[i] = rec
@@ -139,14 +144,7 @@ func (r *Registry) remove(ctx context.Context, name string) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if old := r.byName[name]; old != nil {
-		delete(r.byHash, old.TokenHash)
-		delete(r.byHash, old.PreviousTokenHash)
-		delete(r.byName, name)
-		if i, found := r.search(name); found {
-			r.sorted = slices.Delete(r.sorted, i, i+1)
-		}
-	}
+	r.unindex(name)
 	return nil
 }
 

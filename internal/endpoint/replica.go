@@ -212,6 +212,7 @@ func (r *Registry) unindex(name string) {
 	delete(r.byHash, old.TokenHash)
 	delete(r.byHash, old.PreviousTokenHash)
 	delete(r.byName, name)
+	r.changes.Add(1)
 	if i, found := r.search(name); found {
 		r.sorted = slices.Delete(r.sorted, i, i+1)
 	}

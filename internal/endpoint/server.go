@@ -94,6 +94,8 @@ type Server struct {
 	fleetAgg fleetAggregate
 	// contacts are those of the other replicas, read from Contacts.
 	contacts sharedContacts
+	// conn is which clusters are disconnected, for the fleet status.
+	conn connectivity
 	// steps are the rollouts the stepper is to step (rollout_stepper.go).
 	steps rolloutSteps
 	// held counts the polls waiting for a change.
