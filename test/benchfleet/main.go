@@ -78,6 +78,13 @@ func (o *options) logf(format string, args ...any) {
 }
 
 func main() {
+	if os.Getenv(probeEnv) == "1" {
+		if err := runStatusProbe(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench-fleet status probe:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o := &options{start: time.Now()}
 	flag.StringVar(&o.out, "out", "bin/bench", "Directory for the JSON results and the endpoint's log.")
 	flag.StringVar(&o.binDir, "bin-dir", "bin/bench", "Directory holding fluxconfig-endpoint.")

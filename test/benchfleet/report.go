@@ -40,11 +40,14 @@ type result struct {
 	PeakRSS      int64         `json:"peakRSSBytes"`
 	Status       dist          `json:"fleetStatusQuery"`
 	StatusErrors int           `json:"fleetStatusErrors"`
-	Plain200     dist          `json:"agentsUnheldChangedPoll"`
-	Probe        dist          `json:"changedPollProbe"`
-	ProbeErrors  int           `json:"changedPollProbeErrors"`
-	AgentErrors  int           `json:"agentErrors"`
-	Seconds      float64       `json:"totalSeconds"`
+	// StatusOwnProcess is the same query timed from a process of its own (statusprobe.go).
+	StatusOwnProcess       dist    `json:"fleetStatusQueryOwnProcess"`
+	StatusOwnProcessErrors int     `json:"fleetStatusOwnProcessErrors"`
+	Plain200               dist    `json:"agentsUnheldChangedPoll"`
+	Probe                  dist    `json:"changedPollProbe"`
+	ProbeErrors            int     `json:"changedPollProbeErrors"`
+	AgentErrors            int     `json:"agentErrors"`
+	Seconds                float64 `json:"totalSeconds"`
 }
 
 // changeResult is one revision's way to every cluster.
@@ -142,7 +145,9 @@ func (r *result) markdown(w io.Writer) {
 	fmt.Fprintln(w, "| Endpoint | Value |")
 	fmt.Fprintln(w, "|---|---|")
 	fmt.Fprintf(w, "| RSS steady / peak | %.0f MiB / %.0f MiB |\n", float64(r.SteadyRSS)/mib, float64(r.PeakRSS)/mib)
-	fmt.Fprintf(w, "| Fleet status query (one page), %d timed: p50 / p99 / max | %.1f / **%.1f** / %.1f ms |\n", r.Status.N, r.Status.P50, r.Status.P99, r.Status.Max)
+	fmt.Fprintf(w, "| Fleet status query (one page) from its own process, %d timed, %d failed: p50 / p99 / max | %.1f / **%.1f** / %.1f ms |\n",
+		r.StatusOwnProcess.N, r.StatusOwnProcessErrors, r.StatusOwnProcess.P50, r.StatusOwnProcess.P99, r.StatusOwnProcess.Max)
+	fmt.Fprintf(w, "| Fleet status query (one page) from the simulator's process, %d timed: p50 / p99 / max | %.1f / %.1f / %.1f ms |\n", r.Status.N, r.Status.P50, r.Status.P99, r.Status.Max)
 	fmt.Fprintf(w, "| Changed (200) poll, ETag-less probe under the fleet's load, %d answered, %d failed: p50 / p99 / max | %.1f / **%.1f** / %.1f ms |\n", r.Probe.N, r.ProbeErrors, r.Probe.P50, r.Probe.P99, r.Probe.Max)
 	fmt.Fprintf(w, "| Changed (200) poll, agents' polls not held (first polls%s), %d: p50 / p99 | %.1f / %.1f ms |\n",
 		map[bool]string{true: "", false: " and periodic polls"}[r.LongPoll], r.Plain200.N, r.Plain200.P50, r.Plain200.P99)
@@ -157,7 +162,8 @@ func (r *result) markdown(w io.Writer) {
 		{"a single-wave change fully reported in under 60 s: " + orNot(r.First.AllReportedSeconds), r.First.AllReportedSeconds > 0 && r.First.AllReportedSeconds < 60},
 		{fmt.Sprintf("endpoint under 1 core in steady state: %.2f cores (busiest phase %.2f)", r.Steady.CPUSecondsPerMinute/60, cores), r.Steady.CPUSecondsPerMinute < 60},
 		{fmt.Sprintf("endpoint under 1 GiB RSS: peak %.0f MiB", float64(r.PeakRSS)/mib), r.PeakRSS < 1<<30},
-		{fmt.Sprintf("fleet status p99 under 50 ms: %.1f ms", r.Status.P99), r.Status.N > 0 && r.Status.P99 < 50},
+		{fmt.Sprintf("fleet status p99 under 50 ms, asked from a process of its own: %.1f ms (%.1f ms from inside the simulator)", r.StatusOwnProcess.P99, r.Status.P99),
+			r.StatusOwnProcess.N > 0 && r.StatusOwnProcessErrors == 0 && r.StatusOwnProcess.P99 < 50},
 		{fmt.Sprintf("changed (200) poll p99 under 50 ms: %.1f ms", r.Probe.P99), r.Probe.N > 0 && r.ProbeErrors == 0 && r.Probe.P99 < 50},
 	} {
 		mark := "missed"

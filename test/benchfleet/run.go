@@ -82,6 +82,15 @@ func run(ctx context.Context, o *options) (*result, error) {
 	}
 	sleep(ctx, 2*time.Second) // every agent in its held or periodic poll
 	status := sampleStatus(agentCtx, admin, o.statusEvery)
+	ownStatus, err := startStatusProbe(ep.base(0), o.statusEvery)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if ownStatus != nil {
+			_, _, _ = ownStatus.stop()
+		}
+	}()
 
 	o.logf("revision 1 to every cluster at once")
 	if res.First, err = change(ctx, o, ep, sim, status, admin, "1111111111111111111111111111111111111111", false); err != nil {
@@ -105,6 +114,10 @@ func run(ctx context.Context, o *options) (*result, error) {
 	status.mu.Lock()
 	res.Status, res.StatusErrors = summarize(status.latencies), status.errs
 	status.mu.Unlock()
+	res.StatusOwnProcess, res.StatusOwnProcessErrors, err = ownStatus.stop()
+	if ownStatus = nil; err != nil {
+		return nil, fmt.Errorf("status probe: %w", err)
+	}
 	res.AgentErrors = int(sim.errs.Load())
 	return res, ctx.Err()
 }
