@@ -225,7 +225,7 @@ func TestFluxConfigReconciler_HTTPSLifecycle(t *testing.T) {
 	}, timeout, poll).Should(Succeed())
 
 	// A steady-state resync sends no write.
-	time.Sleep(time.Second)
+	writes.settled(t, ns)
 	before := writes.mark()
 	_, err := reconciler.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -380,6 +380,7 @@ func TestFluxConfigReconciler_BadInput(t *testing.T) {
 		}, timeout, poll).Should(Succeed())
 		// Staying refused is quiet too: no write, no repeated event; the error is terminal,
 		// so it is logged but not retried.
+		writes.settled(t, ns)
 		before := writes.mark()
 		_, err := reconciler.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
 		g.Expect(errors.Is(err, reconcile.TerminalError(nil))).To(BeTrue(), "terminal: %v", err)

@@ -109,6 +109,21 @@ func (w *writeLog) mark() int {
 	return len(w.lines)
 }
 
+// settled waits until the manager has sent no write about namespace ns for half a
+// second, so a test's own reconcile is measured alone: a reconcile the manager began on a
+// cache a write behind may still write what the last one wrote.
+func (w *writeLog) settled(t *testing.T, ns string) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); {
+		mark := w.mark()
+		time.Sleep(500 * time.Millisecond)
+		if len(w.in(mark, ns)) == 0 {
+			return
+		}
+	}
+	t.Fatalf("the manager still writes to namespace %s after %s", ns, timeout)
+}
+
 // in returns the writes since mark to objects of namespace ns, or named after it
 // (the namespace's ClusterRoleBinding).
 func (w *writeLog) in(mark int, ns string) []string {
