@@ -99,19 +99,6 @@ func (r *Registry) get(name string) *ClusterRecord {
 	return r.byName[name]
 }
 
-// getEach returns the registration of each of names, in their order, nil for one not
-// registered; they must not be modified. One lock for all: a fleet's status asks for
-// thousands, and a lock taken per name waits behind each registry write in between.
-func (r *Registry) getEach(names []string) []*ClusterRecord {
-	out := make([]*ClusterRecord, len(names))
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	for i, name := range names {
-		out[i] = r.byName[name]
-	}
-	return out
-}
-
 // search finds where name is, or would be, in r.sorted; callers hold mu.
 func (r *Registry) search(name string) (int, bool) {
 	return slices.BinarySearchFunc(r.sorted, name, func(c *ClusterRecord, n string) int { return strings.Compare(c.Name, n) })
