@@ -29,7 +29,8 @@ var recordsBucket = []byte("fluxConfigurations")
 // BoltStore is a Store in a single bbolt file. Every write transaction is fsync'd before it
 // returns, so an acknowledged write survives kill -9.
 type BoltStore struct {
-	db *bolt.DB
+	db        *bolt.DB
+	summaries fleetSummaryCache
 }
 
 var _ Store = (*BoltStore)(nil)

@@ -34,12 +34,13 @@ func (p *PgStore) GetFleetSummary(ctx context.Context, name string) (*FleetRecor
 	var doc []byte
 	err := p.pool.QueryRow(ctx, "SELECT doc FROM fluxconfig_fleets WHERE name = $1", name).Scan(&doc)
 	if errors.Is(err, pgx.ErrNoRows) {
+		p.summaries.forget(name)
 		return nil, ErrFleetNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	return decodeFleetSummary(doc)
+	return p.summaries.decode(name, doc)
 }
 
 // ListFleets implements FleetStore.

@@ -32,7 +32,8 @@ type PgStore struct {
 	pool *pgxpool.Pool
 	// locks holds the transactions of LockClusters apart from pool: a lock holder reads
 	// and writes through pool, so sharing one pool could starve it.
-	locks *pgxpool.Pool
+	locks     *pgxpool.Pool
+	summaries fleetSummaryCache
 }
 
 var (
