@@ -231,6 +231,7 @@ func (s *BoltStore) ListFleetRevisions(_ context.Context, name string) ([]*Fleet
 
 // DeleteFleet implements FleetStore.
 func (s *BoltStore) DeleteFleet(_ context.Context, name string) error {
+	s.summaries.forget(name)
 	prefix := append([]byte(name), 0)
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(fleetsBucket).Delete([]byte(name)); err != nil {

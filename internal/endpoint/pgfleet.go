@@ -71,6 +71,7 @@ func (p *PgStore) ListFleetRevisions(ctx context.Context, name string) ([]*Fleet
 
 // DeleteFleet implements FleetStore.
 func (p *PgStore) DeleteFleet(ctx context.Context, name string) error {
+	p.summaries.forget(name)
 	b := &pgx.Batch{}
 	b.Queue("DELETE FROM fluxconfig_fleet_revisions WHERE name = $1", name)
 	b.Queue("DELETE FROM fluxconfig_fleets WHERE name = $1", name)
