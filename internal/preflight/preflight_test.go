@@ -191,9 +191,11 @@ func deleteAll(g *WithT, objs []client.Object) {
 	ctx := context.Background()
 	for _, obj := range objs {
 		g.Expect(client.IgnoreNotFound(c.Delete(ctx, obj))).To(Succeed())
-		// A CRD goes asynchronously; the next case must not see it.
+		// A CRD goes asynchronously, after the API server's finalizer has run, which took
+		// over 30 s once with every suite of `make test` running beside this one; the next
+		// case must not see it.
 		g.Eventually(func() bool {
 			return apierrors.IsNotFound(c.Get(ctx, client.ObjectKeyFromObject(obj), obj))
-		}).WithTimeout(30 * time.Second).Should(BeTrue())
+		}).WithTimeout(2*time.Minute).WithPolling(100*time.Millisecond).Should(BeTrue(), "%T %s is still there", obj, obj.GetName())
 	}
 }
