@@ -12,8 +12,8 @@
 #   k8s.io/<name> STAGING_VERSION (k8s.io/kubernetes publishes its staging repos that way).
 #   With PIN_MODFILE set, every module that go.mod requires is required at least at that
 #   version: a tool then compiles against the same versions as this repository where its own
-#   are not newer, and so reuses the packages `make build` compiled (no -trimpath either, as
-#   the build cache keys on it) instead of compiling its own copies.
+#   are not newer, and so reuses the packages `make build` compiled (built without -trimpath,
+#   like them, as the build cache keys on it) instead of compiling its own copies.
 set -euo pipefail
 
 IFS=, read -r -a outputs <<<"$1"
@@ -67,7 +67,9 @@ fi
 go mod tidy -e 2>tidy.log || { cat tidy.log >&2; exit 1; }
 # One go build for all: the packages they share are compiled once, the links run side by side.
 mkdir out
-go build -ldflags "$ldflags" -o out/ "${packages[@]}"
+trimpath=(-trimpath)
+[[ -n "${PIN_MODFILE:-}" ]] && trimpath=()
+go build "${trimpath[@]}" -ldflags "$ldflags" -o out/ "${packages[@]}"
 for i in "${!outputs[@]}"; do
   # go build names a binary after its package path's last element that is not a major version.
   name=$(basename "${packages[i]}")
