@@ -191,14 +191,12 @@ func sampleStatus(ctx context.Context, admin *client.Client, every time.Duration
 	s := &statusSampler{}
 	go func() {
 		for sleep(ctx, every) {
-			start := time.Now()
-			st, err := admin.GetFleetStatus(ctx, fleetName, client.FleetStatusOptions{})
-			took := time.Since(start)
+			st, took, failed := queryStatus(ctx, admin)
 			s.mu.Lock()
-			if err != nil {
-				s.errs += btoi(ctx.Err() == nil && !client.IsNotFound(err))
-			} else {
+			if st != nil {
 				s.latencies, s.last = append(s.latencies, took), st
+			} else {
+				s.errs += btoi(failed)
 			}
 			s.mu.Unlock()
 		}

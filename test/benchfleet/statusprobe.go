@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 )
 
@@ -53,14 +54,11 @@ func runStatusProbe() error {
 	go func() { _, _ = io.Copy(io.Discard, os.Stdin); cancel() }()
 	out := bufio.NewWriter(os.Stdout)
 	for sleep(ctx, every) {
-		start := time.Now()
-		_, err := admin.GetFleetStatus(ctx, fleetName, client.FleetStatusOptions{})
-		took := time.Since(start)
+		st, took, failed := queryStatus(ctx, admin)
 		switch {
-		case ctx.Err() != nil:
-		case err != nil && !client.IsNotFound(err):
+		case failed:
 			fmt.Fprintln(out, "error")
-		case err == nil:
+		case st != nil:
 			fmt.Fprintln(out, took.Microseconds())
 		}
 		if err := out.Flush(); err != nil {
@@ -68,6 +66,15 @@ func runStatusProbe() error {
 		}
 	}
 	return nil
+}
+
+// queryStatus times one fleet status query. st is nil when it failed; failed says whether
+// that counts as an error, not the run ending or the fleet configuration not there yet.
+func queryStatus(ctx context.Context, admin *client.Client) (st *dpv1.FleetStatus, took time.Duration, failed bool) {
+	start := time.Now()
+	st, err := admin.GetFleetStatus(ctx, fleetName, client.FleetStatusOptions{})
+	took = time.Since(start)
+	return st, took, err != nil && ctx.Err() == nil && !client.IsNotFound(err)
 }
 
 // statusProbe is the probe process seen from the simulator.
