@@ -52,10 +52,14 @@ func TestReplicas_RolloutProgressIsShared(t *testing.T) {
 	g.Expect(got.RolloutStatus.Waves[0].Done).To(Equal(1))
 	e.comply("v2")
 	clock.Advance(time.Minute)
-	g.Expect(first.srv.TickRollouts(ctx)).To(Succeed())
-	got, err = first.admin.GetFleet(ctx, "web")
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(got.RolloutStatus.Phase).To(Equal(dpv1.RolloutCompleted))
+	// The first replica hears of the reports made to the second through their notification,
+	// so its tick may come before it has.
+	g.Eventually(func() string {
+		g.Expect(first.srv.TickRollouts(ctx)).To(Succeed())
+		got, err := first.admin.GetFleet(ctx, "web")
+		g.Expect(err).NotTo(HaveOccurred())
+		return got.RolloutStatus.Phase
+	}).Should(Equal(dpv1.RolloutCompleted), "the first replica completes the rollout on the second's reports")
 }
 
 // TestReplicas_ReportToAnotherReplicaIsStepped: the stepper of one replica steps a rollout
