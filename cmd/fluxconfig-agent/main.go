@@ -115,7 +115,7 @@ func main() {
 		Client: mgr.GetClient(), Config: config, Interval: pollInterval, LongPollWait: longPollWait, Now: time.Now,
 		Concurrency: concurrency, Log: ctrl.Log.WithName("poller"),
 		Identity: identity, PruneLimit: pruneLimit, StateNamespace: tenancy.ReleaseNamespace(),
-		Protected: tenancy.NewProtected(tenancy.ParseList(protectedNamespaces), tenancy.ReleaseNamespace()),
+		Protected: tenancy.NewProtected(strings.Split(protectedNamespaces, ","), tenancy.ReleaseNamespace()),
 		Desired:   desired, Recorder: recorder,
 	}
 	if err := mgr.Add(p); err != nil {

@@ -125,7 +125,7 @@ func main() {
 		ResyncInterval:   resync,
 		ReconcileTimeout: reconcileTimeout,
 		WatchNamespace:   watchNamespace,
-		Protected: tenancy.ForWatch(tenancy.ParseList(protectedNamespaces),
+		Protected: tenancy.ForWatch(strings.Split(protectedNamespaces, ","),
 			tenancy.ReleaseNamespace(), watchNamespace),
 		FluxAPIs: fluxAPIs,
 	}

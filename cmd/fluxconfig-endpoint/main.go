@@ -121,7 +121,7 @@ func main() {
 		Tokens:    &endpoint.Tokens{AdminFile: adminToken, ClusterDir: clusterTokens, Recheck: tokenRecheck},
 		Now:       time.Now,
 		Log:       log,
-		Protected: tenancy.NewProtected(tenancy.ParseList(protected), ""),
+		Protected: tenancy.NewProtected(strings.Split(protected, ","), ""),
 
 		ContactShareInterval: sharePolls,
 	}

@@ -52,13 +52,11 @@ func runFleet(ctx context.Context, o options) error {
 	if o.endpoint == "" || o.agent == "" || o.flux.source == "" || o.flux.kustomize == "" {
 		return errors.New("devenv fleet needs --endpoint, --agent, --source-controller and --kustomize-controller")
 	}
-	lock, err := claimStateDir(o.stateDir, "fleet-down")
+	running, end, err := claimRun(o.stateDir, "fleet-down")
 	if err != nil {
 		return err
 	}
-	defer lock.Close()
-	var running stack
-	defer func() { running.stopAll() }()
+	defer end()
 
 	git, err := startFleetGit(o.stateDir)
 	if err != nil {

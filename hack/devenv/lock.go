@@ -65,6 +65,17 @@ func claimStateDir(stateDir, down string) (*os.File, error) {
 	return lock, nil
 }
 
+// claimRun claims the state directory for one run and returns the stack of what the run
+// starts. The returned end stops that stack, last started first, then frees the directory.
+func claimRun(stateDir, down string) (running *stack, end func(), err error) {
+	lock, err := claimStateDir(stateDir, down)
+	if err != nil {
+		return nil, nil, err
+	}
+	running = &stack{}
+	return running, func() { running.stopAll(); lock.Close() }, nil
+}
+
 // acquireLock takes the state directory for this process, or fails at once when another
 // devenv has it. Closing the returned file releases it.
 func acquireLock(stateDir string) (*os.File, error) {

@@ -44,14 +44,11 @@ func (s stack) stopAll() {
 
 func run(ctx context.Context, o options) error {
 	start := time.Now()
-	lock, err := claimStateDir(o.stateDir, "")
+	running, end, err := claimRun(o.stateDir, "")
 	if err != nil {
 		return err
 	}
-	defer lock.Close()
-	var running stack
-	// A closure: a deferred method call would take the stack as it is now, empty.
-	defer func() { running.stopAll() }()
+	defer end()
 
 	fmt.Println("Starting etcd and kube-apiserver")
 	cl, err := startControlPlane("", o.stateDir)

@@ -29,22 +29,14 @@ func layerDeployment(t *templater, c controller, d map[string]any) error {
 	if err != nil {
 		return err
 	}
-	tmpl, err := field(spec, "template")
-	if err != nil {
-		return err
-	}
-	tmeta, err := field(tmpl, "metadata")
-	if err != nil {
-		return err
-	}
-	labels, err := field(tmeta, "labels")
+	labels, err := field(spec, "template", "metadata", "labels")
 	if err != nil {
 		return err
 	}
 	labels["app.kubernetes.io/part-of"] = "flux"
 	labels["app.kubernetes.io/component"] = c.Name
 	labels[t.block(fmt.Sprintf(`{{- with include "fluxconfig.fluxPodLabels" (list $ $v %t) | trim }}{{ . | nindent %%d }}{{ end }}`, c.Fetches))] = ""
-	pod, err := field(tmpl, "spec")
+	pod, err := field(spec, "template", "spec")
 	if err != nil {
 		return err
 	}
@@ -146,10 +138,13 @@ func layerArgs(t *templater, c controller, in any) ([]any, error) {
 	return out, nil
 }
 
-func field(m map[string]any, name string) (map[string]any, error) {
-	v, ok := m[name].(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("upstream manifest has no %s object", name)
+func field(m map[string]any, path ...string) (map[string]any, error) {
+	for i, name := range path {
+		v, ok := m[name].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("upstream manifest has no %s object", strings.Join(path[:i+1], "."))
+		}
+		m = v
 	}
-	return v, nil
+	return m, nil
 }

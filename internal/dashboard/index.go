@@ -112,9 +112,7 @@ func (x *Index) Put(ctx context.Context, rec *endpoint.Record) error {
 	if err := x.Store.Put(ctx, rec); err != nil {
 		return err
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.add(rec)
+	x.written(rec)
 	return nil
 }
 
@@ -124,12 +122,17 @@ func (x *Index) PutAll(ctx context.Context, recs []*endpoint.Record) error {
 	if err := x.Store.PutAll(ctx, recs); err != nil {
 		return err
 	}
+	x.written(recs...)
+	return nil
+}
+
+// written records the summaries of records the store has taken.
+func (x *Index) written(recs ...*endpoint.Record) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, rec := range recs {
 		x.add(rec)
 	}
-	return nil
 }
 
 // Delete implements endpoint.Store.

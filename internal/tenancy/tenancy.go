@@ -40,6 +40,7 @@ type Protected []string
 
 // NewProtected returns the given namespaces plus the release namespace when it is known. A nil
 // list means the defaults; an empty one (a flag set to "") protects the release namespace only.
+// The namespaces may be a comma-separated flag split as it is: blanks are trimmed and dropped.
 func NewProtected(namespaces []string, releaseNamespace string) Protected {
 	if namespaces == nil {
 		namespaces = DefaultProtectedNamespaces
@@ -52,17 +53,6 @@ func NewProtected(namespaces []string, releaseNamespace string) Protected {
 	}
 	slices.Sort(p)
 	return p
-}
-
-// ParseList splits a comma-separated flag value into namespaces.
-func ParseList(s string) []string {
-	out := []string{}
-	for _, ns := range strings.Split(s, ",") {
-		if ns = strings.TrimSpace(ns); ns != "" {
-			out = append(out, ns)
-		}
-	}
-	return out
 }
 
 // Check returns an error naming the rule when namespace is protected.

@@ -47,9 +47,12 @@ func TestProtected_Check(t *testing.T) {
 	}
 }
 
-func TestParseList(t *testing.T) {
-	got := ParseList(" kube-system,,team-a ,")
+func TestNewProtected_TakesASplitFlag(t *testing.T) {
+	got := NewProtected(strings.Split(" kube-system,,team-a ,", ","), "")
 	if strings.Join(got, "|") != "kube-system|team-a" {
-		t.Fatalf("ParseList = %q", got)
+		t.Fatalf("NewProtected = %q", got)
+	}
+	if got := NewProtected(strings.Split("", ","), "flux-system"); strings.Join(got, "|") != "flux-system" {
+		t.Fatalf("an empty flag protects the release namespace only, got %q", got)
 	}
 }

@@ -68,15 +68,15 @@ func Start(opts Options) (*Registry, error) {
 	if (opts.Username == "") != (opts.Password == "") {
 		return nil, errors.New("ociregistry: give both Username and Password, or neither")
 	}
-	ln, err := tlsca.ListenLoopback(opts.CA)
-	if err != nil {
-		return nil, err
-	}
 	handler := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	if opts.Username != "" {
 		handler = basicAuth(handler, opts.Username, opts.Password)
 	}
-	r := &Registry{Host: ln.Addr().String(), server: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}
+	host, server, err := tlsca.ServeLoopback(opts.CA, handler)
+	if err != nil {
+		return nil, err
+	}
+	r := &Registry{Host: host, server: server}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if opts.CA != nil {
 		transport.TLSClientConfig = &tls.Config{RootCAs: opts.CA.Pool(), MinVersion: tls.VersionTLS12}
@@ -85,7 +85,6 @@ func Start(opts Options) (*Registry, error) {
 	if opts.Username != "" {
 		r.remote = append(r.remote, remote.WithAuth(&authn.Basic{Username: opts.Username, Password: opts.Password}))
 	}
-	go r.server.Serve(ln) //nolint:errcheck // ends with ErrServerClosed on Close
 	return r, nil
 }
 

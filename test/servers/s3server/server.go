@@ -52,19 +52,16 @@ func Start(opts Options) (*Server, error) {
 	if (opts.AccessKey == "") != (opts.SecretKey == "") {
 		return nil, errors.New("s3server: give both AccessKey and SecretKey, or neither")
 	}
-	ln, err := tlsca.ListenLoopback(opts.CA)
-	if err != nil {
-		return nil, err
-	}
 	backend := s3mem.New()
 	handler := withLastModified(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server(), time.Now())
 	if opts.AccessKey != "" {
 		handler = requireSignature(handler, opts.AccessKey, opts.SecretKey)
 	}
-	s := &Server{Host: ln.Addr().String(), backend: backend,
-		server: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}
-	go s.server.Serve(ln) //nolint:errcheck // ends with ErrServerClosed on Close
-	return s, nil
+	host, server, err := tlsca.ServeLoopback(opts.CA, handler)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{Host: host, backend: backend, server: server}, nil
 }
 
 // Close stops the server.

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/http"
 	"time"
 )
 
@@ -100,17 +101,22 @@ func (c *CA) ServerConfig(dnsNames ...string) (*tls.Config, error) {
 	}, nil
 }
 
-// ListenLoopback listens on a free port of 127.0.0.1: plain TCP when ca is nil, else TLS
-// with a serving certificate of ca.
-func ListenLoopback(ca *CA) (net.Listener, error) {
+// ServeLoopback serves handler on a free port of 127.0.0.1 until the server is closed: plain
+// HTTP when ca is nil, else HTTPS with a serving certificate of ca. It returns host:port.
+func ServeLoopback(ca *CA, handler http.Handler) (string, *http.Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil || ca == nil {
-		return ln, err
-	}
-	cfg, err := ca.ServerConfig()
 	if err != nil {
-		ln.Close()
-		return nil, err
+		return "", nil, err
 	}
-	return tls.NewListener(ln, cfg), nil
+	if ca != nil {
+		cfg, err := ca.ServerConfig()
+		if err != nil {
+			ln.Close()
+			return "", nil, err
+		}
+		ln = tls.NewListener(ln, cfg)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed on Close
+	return ln.Addr().String(), srv, nil
 }
