@@ -82,13 +82,40 @@ func (p *Poller) converge(ctx context.Context, items []dpv1.DesiredConfiguration
 }
 
 // deleteOne carries out one deletion; a failure is logged and tried again at every poll
-// until it succeeds, without holding up the others.
+// until it succeeds, without holding up the others. A delete the cluster refuses (an
+// admission policy, missing RBAC) is also reported Failed with the reason, once per reason,
+// so the endpoint does not show it Deleting without a word; lifting the refusal finishes it.
 func (p *Poller) deleteOne(ctx context.Context, item *dpv1.DesiredConfiguration) {
-	if err := p.deleteItem(ctx, item, itemKey(item)); err != nil {
-		agent.ApplyErrors.Inc()
+	err := p.deleteItem(ctx, item, itemKey(item))
+	if err == nil {
+		return
+	}
+	agent.ApplyErrors.Inc()
+	if !refusedByAPIServer(err) {
 		p.Log.Info("Deleting a configuration failed; tried again at the next poll", "name", item.Name,
 			"operationId", item.OperationID, "error", err.Error())
+		return
 	}
+	msg := truncateMessage(err.Error())
+	p.Log.Info("Deleting a configuration was refused; reported Failed and tried again at the next poll",
+		"name", item.Name, "operationId", item.OperationID, "reason", msg)
+	refusal := failedOp{OperationID: item.OperationID, Message: msg}
+	p.mu.Lock()
+	told := p.deleteRefused[item.Name] == refusal
+	p.mu.Unlock()
+	if told {
+		return
+	}
+	if err := p.reportFailed(ctx, item.Name, item.OperationID, msg); err != nil {
+		p.Log.Info("Reporting a refused delete failed; retried at the next poll", "name", item.Name, "error", err.Error())
+		return
+	}
+	p.mu.Lock()
+	if p.deleteRefused == nil {
+		p.deleteRefused = map[string]failedOp{}
+	}
+	p.deleteRefused[item.Name] = refusal
+	p.mu.Unlock()
 }
 
 // forEach runs fn for every item on at most Concurrency workers and waits for all.

@@ -46,6 +46,13 @@ func (r *refusal) Error() string { return r.msg }
 // maxMessage bounds a Failed report's message, which the endpoint stores.
 const maxMessage = 1024
 
+func truncateMessage(msg string) string {
+	if len(msg) > maxMessage {
+		return msg[:maxMessage-3] + "..."
+	}
+	return msg
+}
+
 // retryState is an item that failed with an error that may pass: it is tried again on its
 // own backoff, without holding up the other items or the poll loop.
 type retryState struct {
@@ -111,9 +118,7 @@ func (p *Poller) applyOne(ctx context.Context, item *dpv1.DesiredConfiguration) 
 			"error", msg, "retryIn", wait.Round(time.Second))
 		return
 	}
-	if len(msg) > maxMessage {
-		msg = msg[:maxMessage-3] + "..."
-	}
+	msg = truncateMessage(msg)
 	p.Log.Info("Configuration refused; its operation ends Failed", "name", item.Name, "operationId", item.OperationID, "reason", msg)
 	p.failedEvent(ctx, item, msg)
 	failed = &failedOp{OperationID: item.OperationID, Message: msg}
@@ -177,6 +182,11 @@ func (p *Poller) forgetStale(items []dpv1.DesiredConfiguration) {
 	for name, r := range p.retry {
 		if current[name] != r.operationID {
 			delete(p.retry, name)
+		}
+	}
+	for name, refusal := range p.deleteRefused {
+		if current[name] != refusal.OperationID {
+			delete(p.deleteRefused, name)
 		}
 	}
 }

@@ -97,8 +97,10 @@ type Poller struct {
 	// items is the last desired set, kept to finish deletions and retries while the
 	// endpoint answers 304.
 	items []dpv1.DesiredConfiguration
-	// deleteReported remembers the delete operations whose completion was reported.
+	// deleteReported remembers the delete operations whose completion was reported;
+	// deleteRefused the refusal last reported Failed for each.
 	deleteReported map[string]string
+	deleteRefused  map[string]failedOp
 	// pendingPrune is a prune held back or not finished, nil when none is.
 	pendingPrune *pendingPrune
 	// retry holds the items waiting for their own retry; failed the operations ended Failed.
