@@ -30,7 +30,15 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
+
+// devenv says what it does in its own words; controller-runtime's envtest, which starts
+// the control planes, would otherwise print a warning with a stack trace when a start
+// takes longer than 30 s without a logger set.
+func init() { ctrllog.SetLogger(logr.Discard()) }
 
 type options struct {
 	stateDir   string
