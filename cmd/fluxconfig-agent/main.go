@@ -133,7 +133,7 @@ func main() {
 		log.Error(err, "Unable to set up the status reporter")
 		os.Exit(1)
 	}
-	if err := mgr.Add(&health.Server{Addr: healthAddr, Ready: func() error { return p.ReadyCheck(nil) }}); err != nil {
+	if err := mgr.Add(&health.Server{Addr: healthAddr, Checks: p.ReadyChecks()}); err != nil {
 		log.Error(err, "Unable to set up the health probes")
 		os.Exit(1)
 	}

@@ -137,7 +137,7 @@ func TestAgent_FaultsKeepTheClusterAsIs(t *testing.T) {
 			err := f.poller.Poll(ctx)
 			g.Expect(err).To(HaveOccurred())
 			g.Expect(err.Error()).To(ContainSubstring(tc.inReady))
-			ready := f.poller.ReadyCheck(nil)
+			ready := f.poller.ReadyCheck()
 			g.Expect(ready).To(MatchError(ContainSubstring("UpstreamConnected=False")))
 			g.Expect(ready.Error()).To(ContainSubstring(tc.inReady))
 			g.Expect(ready.Error()).NotTo(ContainSubstring(f.cluster + "-token"))
@@ -148,7 +148,7 @@ func TestAgent_FaultsKeepTheClusterAsIs(t *testing.T) {
 	}
 	// Once the endpoint answers again the probe recovers.
 	f.poll()
-	g.Expect(f.poller.ReadyCheck(nil)).To(Succeed())
+	g.Expect(f.poller.ReadyCheck()).To(Succeed())
 }
 
 func TestAgent_ProtectedSettingNotBase64(t *testing.T) {

@@ -194,7 +194,7 @@ func TestAgent_PruneLimitHoldsBackAMassDeletion(t *testing.T) {
 		f.mustPut(name(i), gitBody(ns, nil))
 	}
 	f.poll()
-	probe := httptest.NewServer((&health.Server{Ready: func() error { return f.poller.ReadyCheck(nil) }}).Handler())
+	probe := httptest.NewServer((&health.Server{Checks: f.poller.ReadyChecks()}).Handler())
 	defer probe.Close()
 	readyz := func() (int, string) {
 		resp, err := http.Get(probe.URL + "/readyz")

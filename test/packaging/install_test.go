@@ -87,6 +87,8 @@ var valueSets = []valueSet{
 		g.Expect(agent.Args).To(ContainElements("--prune-limit=10", "--protected-namespaces=kube-system,kube-public,kube-node-lease",
 			"--poll-interval=30s", "--long-poll-wait=30s"))
 		g.Expect(agent.Env).To(ContainElement(podNamespaceEnv))
+		g.Expect(agent.ReadinessProbe.HTTPGet.Path).To(Equal("/readyz?exclude=upstream&exclude=prune"),
+			"an endpoint unreachable at install time must not fail helm install --wait")
 	}},
 	{name: "identity-proxy", check: checkIdentityProxy},
 	{name: "endpoint", check: checkEndpointBolt},

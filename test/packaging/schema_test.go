@@ -80,6 +80,7 @@ func TestChart_SchemaRejectsBadValues(t *testing.T) {
 		"env without a name":    {"agent": map[string]any{"env": []any{map[string]any{"value": "1"}}}},
 		"prune limit":           {"agent": map[string]any{"pruneLimit": 0}},
 		"long-poll wait":        {"agent": map[string]any{"longPollWait": "30"}},
+		"readiness check":       {"agent": map[string]any{"readinessChecks": []any{"endpoint"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := renderChart(chrt, "schema", "flux-system", values)

@@ -161,3 +161,16 @@ whether it fetches sources.
 {{- end }}
 {{- with $l }}{{ toYaml . }}{{ end }}
 {{- end }}
+
+{{/*
+The agent's readiness probe path: /readyz without the checks agent.readinessChecks leaves out.
+*/}}
+{{- define "fluxconfig.agentReadinessPath" -}}
+{{- $excluded := list -}}
+{{- range list "upstream" "prune" -}}
+{{- if not (has . $.Values.agent.readinessChecks) -}}
+{{- $excluded = append $excluded (printf "exclude=%s" .) -}}
+{{- end -}}
+{{- end -}}
+/readyz{{ if $excluded }}?{{ join "&" $excluded }}{{ end }}
+{{- end }}

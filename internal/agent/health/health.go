@@ -21,20 +21,31 @@ package health
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 )
 
-// Server answers /healthz always, and /readyz with 503 and the reason while Ready fails.
+// Check is one named readiness check: Err returns nil when it passes, else the reason.
+type Check struct {
+	Name string
+	Err  func() error
+}
+
+// Server answers /healthz always, and /readyz with 503 and the reasons while a check fails.
+// As kube-apiserver's /readyz, it takes ?exclude=NAME (repeated) to leave checks out, so a
+// readiness probe can gate on fewer checks than a person reading /readyz is told about, and
+// ?verbose to list the checks that pass too.
 type Server struct {
 	// Addr to listen on; "0" disables the server.
 	Addr string
-	// Ready returns nil when the agent is ready, else the reason.
-	Ready func() error
+	// Checks are the readiness checks, in the order they are reported.
+	Checks []Check
 }
 
 var (
@@ -49,19 +60,42 @@ func (s *Server) NeedLeaderElection() bool { return false }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := s.Ready(); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			// One line per reason: the endpoint's state, a held prune.
-			for _, line := range strings.Split(err.Error(), "\n") {
-				_, _ = w.Write([]byte("[-]" + line + "\n"))
-			}
-			return
-		}
-		_, _ = w.Write([]byte("ok"))
-	})
+	mux.HandleFunc("/readyz", s.readyz)
 	return mux
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	excluded, verbose := q["exclude"], q.Has("verbose")
+	var out strings.Builder
+	failed := false
+	for _, c := range s.Checks {
+		if slices.Contains(excluded, c.Name) {
+			if verbose {
+				fmt.Fprintf(&out, "[+]%s excluded: ok\n", c.Name)
+			}
+			continue
+		}
+		err := c.Err()
+		if err == nil {
+			if verbose {
+				fmt.Fprintf(&out, "[+]%s ok\n", c.Name)
+			}
+			continue
+		}
+		failed = true
+		// One line per reason.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(&out, "[-]%s: %s\n", c.Name, line)
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if failed {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	} else {
+		out.WriteString("ok")
+	}
+	_, _ = w.Write([]byte(out.String()))
 }
 
 // Start serves until ctx ends.

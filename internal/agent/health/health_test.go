@@ -28,8 +28,11 @@ import (
 
 func TestServer_ReadyzSaysWhy(t *testing.T) {
 	g := NewWithT(t)
-	var reason error
-	srv := httptest.NewServer((&health.Server{Ready: func() error { return reason }}).Handler())
+	var upstream, prune error
+	srv := httptest.NewServer((&health.Server{Checks: []health.Check{
+		{Name: "upstream", Err: func() error { return upstream }},
+		{Name: "prune", Err: func() error { return prune }},
+	}}).Handler())
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		resp, err := http.Get(srv.URL + path)
@@ -41,10 +44,21 @@ func TestServer_ReadyzSaysWhy(t *testing.T) {
 	code, _ := get("/readyz")
 	g.Expect(code).To(Equal(http.StatusOK))
 
-	reason = errors.New("UpstreamConnected=False: GET https://e/v1/clusters/c/fluxConfigurations answered 401 Unauthorized")
+	upstream = errors.New("UpstreamConnected=False: GET https://e/v1/clusters/c/fluxConfigurations answered 401 Unauthorized")
 	code, body := get("/readyz")
 	g.Expect(code).To(Equal(http.StatusServiceUnavailable))
-	g.Expect(body).To(ContainSubstring("answered 401 Unauthorized"))
+	g.Expect(body).To(Equal("[-]upstream: " + upstream.Error() + "\n"))
 	code, _ = get("/healthz")
 	g.Expect(code).To(Equal(http.StatusOK), "liveness does not depend on the endpoint")
+
+	// A probe may leave checks out; the rest still gate it, and say why.
+	code, body = get("/readyz?exclude=upstream&verbose")
+	g.Expect(code).To(Equal(http.StatusOK))
+	g.Expect(body).To(Equal("[+]upstream excluded: ok\n[+]prune ok\nok"))
+	prune = errors.New("prune held: 12 FluxConfigs\nlift it with the annotation")
+	code, body = get("/readyz?exclude=upstream")
+	g.Expect(code).To(Equal(http.StatusServiceUnavailable))
+	g.Expect(body).To(Equal("[-]prune: prune held: 12 FluxConfigs\n[-]prune: lift it with the annotation\n"))
+	code, _ = get("/readyz?exclude=upstream&exclude=prune")
+	g.Expect(code).To(Equal(http.StatusOK))
 }

@@ -32,7 +32,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"net/http"
 	"sync"
 	"time"
 
@@ -46,6 +45,7 @@ import (
 	"github.com/fluxconfig/fluxconfig/api/dataplane/v1/client"
 	"github.com/fluxconfig/fluxconfig/internal/agent"
 	"github.com/fluxconfig/fluxconfig/internal/agent/drift"
+	"github.com/fluxconfig/fluxconfig/internal/agent/health"
 	"github.com/fluxconfig/fluxconfig/internal/tenancy"
 )
 
@@ -326,18 +326,32 @@ func (p *Poller) setHealth(err error) {
 	agent.UpstreamConnected.WithLabelValues(reason).Set(0)
 }
 
-// ReadyCheck is a readiness probe: it fails with the reason of the last failed fetch, so
-// an unready pod says exactly what is wrong. A replica that is not the leader is ready.
-// A held prune makes the agent unready too: someone has to decide.
-func (p *Poller) ReadyCheck(_ *http.Request) error {
+// ReadyChecks are the agent's readiness checks. "upstream" fails with the reason of the
+// last failed fetch, so an unready pod says exactly what is wrong; "prune" fails while a
+// prune is held, for someone has to decide. A replica that is not the leader passes both.
+func (p *Poller) ReadyChecks() []health.Check {
+	return []health.Check{{Name: "upstream", Err: p.upstreamCheck}, {Name: "prune", Err: p.pruneCheck}}
+}
+
+// ReadyCheck fails with the reasons of every readiness check that fails.
+func (p *Poller) ReadyCheck() error {
+	return errors.Join(p.upstreamCheck(), p.pruneCheck())
+}
+
+func (p *Poller) upstreamCheck() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var errs []error
 	if p.health != nil {
-		errs = append(errs, errors.New("UpstreamConnected=False: "+p.health.Error()))
+		return errors.New("UpstreamConnected=False: " + p.health.Error())
 	}
+	return nil
+}
+
+func (p *Poller) pruneCheck() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.pendingPrune != nil && p.pendingPrune.reason != "" {
-		errs = append(errs, errors.New(p.pendingPrune.reason))
+		return errors.New(p.pendingPrune.reason)
 	}
-	return errors.Join(errs...)
+	return nil
 }
