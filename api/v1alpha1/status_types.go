@@ -136,6 +136,14 @@ type ObjectStatus struct {
 	// +optional
 	AppliedBy *ObjectReference `json:"appliedBy,omitempty"`
 
+	// hint says what to do about this object's failure when it is one the controller
+	// recognises: the applier account refused by multi-tenancy or the config's scope, an
+	// admission webhook without dry-run support, a kind the cluster does not serve (such as
+	// a removed Flux API version).
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	Hint string `json:"hint,omitempty"`
+
 	// statusConditions are the object's own conditions.
 	// +kubebuilder:validation:MaxItems=16
 	// +listType=atomic

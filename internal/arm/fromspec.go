@@ -118,7 +118,8 @@ func ObservedFromStatus(st *v1alpha1.FluxConfigStatus) dpv1.ObservedStatus {
 	}
 	for i := range st.Statuses {
 		s := &st.Statuses[i]
-		o := dpv1.ObjectStatusDefinition{Name: s.Name, Namespace: s.Namespace, Kind: s.Kind, ComplianceState: string(s.ComplianceState)}
+		o := dpv1.ObjectStatusDefinition{Name: s.Name, Namespace: s.Namespace, Kind: s.Kind, ComplianceState: string(s.ComplianceState),
+			Hint: s.Hint}
 		if s.AppliedBy != nil {
 			o.AppliedBy = &dpv1.ObjectReferenceDefinition{Name: s.AppliedBy.Name, Namespace: s.AppliedBy.Namespace}
 		}

@@ -143,13 +143,17 @@ func TestCLI_Lifecycle(t *testing.T) {
 		Statuses: []dpv1.ObjectStatusDefinition{
 			{Kind: "GitRepository", Namespace: "team-a", Name: "app", ComplianceState: "Compliant",
 				StatusConditions: []dpv1.ObjectStatusConditionDefinition{{Type: "Ready", Status: "True", Reason: "Succeeded", Message: "stored artifact"}}},
-			{Kind: "Kustomization", Namespace: "team-a", Name: "app-apps", ComplianceState: "Compliant"},
+			// The CLI shows a hint as reported, whatever the state.
+			{Kind: "Kustomization", Namespace: "team-a", Name: "app-apps", ComplianceState: "Compliant", Hint: "set sideEffects"},
 		}})
 	objs := decodeJSON[[]dpv1.ObjectStatusDefinition](g, h.ok("", "deployed-object", "list", "-n", "app", "-o", "json").stdout)
 	g.Expect(objs).To(HaveLen(2))
 	g.Expect(h.ok("", "deployed-object", "list", "-n", "app").stdout).To(MatchRegexp(`GitRepository\s+team-a\s+app\s+Compliant\s+-\s+stored artifact`))
 	r = h.ok("", "deployed-object", "show", "-n", "app", "--object-name", "app", "--object-namespace", "team-a", "--object-kind", "GitRepository")
 	g.Expect(r.stdout).To(MatchRegexp(`Condition Ready:\s+True Succeeded: stored artifact`))
+	g.Expect(r.stdout).NotTo(ContainSubstring("Hint:"))
+	r = h.ok("", "deployed-object", "show", "-n", "app", "--object-name", "app-apps", "--object-namespace", "team-a", "--object-kind", "Kustomization")
+	g.Expect(r.stdout).To(MatchRegexp(`Hint:\s+set sideEffects`), "the hint survives the report and the endpoint")
 	r = h.run("", "deployed-object", "show", "-n", "app", "--object-name", "nope", "--object-namespace", "team-a", "--object-kind", "HelmRelease")
 	g.Expect(r.code).To(Equal(cli.ExitError))
 	g.Expect(r.stderr).To(ContainSubstring("reports no HelmRelease team-a/nope"))

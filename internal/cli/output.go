@@ -191,6 +191,9 @@ func objectTable(s *dpv1.ObjectStatusDefinition) func(io.Writer) {
 		for _, c := range s.StatusConditions {
 			fmt.Fprintf(w, "Condition %s:\t%s %s: %s\n", c.Type, c.Status, c.Reason, c.Message)
 		}
+		if s.Hint != "" {
+			fmt.Fprintf(w, "Hint:\t%s\n", s.Hint)
+		}
 	}
 }
 

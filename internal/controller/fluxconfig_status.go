@@ -18,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
@@ -85,6 +86,7 @@ func (r *FluxConfigReconciler) observe(ctx context.Context, obj *v1alpha1.FluxCo
 	}
 	obj.Status.ComplianceState = compliance.Combine(obj.Spec.Suspend, observed)
 	statuses, omitted := compliance.Statuses(observed, maxStatuses)
+	compliance.Hints(statuses, obj.Namespace, render.ScopeOf(obj.Spec.Scope))
 	obj.Status.Statuses, obj.Status.OmittedStatuses = statuses, int32(omitted)
 	obj.Status.ProvisioningState = v1alpha1.ProvisioningSucceeded
 	obj.Status.ErrorMessage = ""
@@ -114,10 +116,17 @@ func setReadyFromCompliance(obj *v1alpha1.FluxConfig, statuses []v1alpha1.Object
 				if c := apimeta.FindStatusCondition(s.StatusConditions, "Ready"); c != nil {
 					msg = ": " + c.Message
 				}
+				if s.Hint != "" {
+					msg += " (" + s.Hint + ")"
+				}
 				failing = append(failing, s.Kind+" "+s.Name+msg)
 			}
 		}
-		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.NotCompliantReason, strings.Join(failing, "; "))
+		if n := len(failing); n > 3 {
+			failing = append(failing[:3:3], fmt.Sprintf("%d more in status.statuses", n-3))
+		}
+		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.NotCompliantReason,
+			boundMessage(strings.Join(failing, "; ")))
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, v1alpha1.ReconcilingCondition)
 	default:
 		msg := "waiting for the Flux objects to become ready"
@@ -131,6 +140,22 @@ func setReadyFromCompliance(obj *v1alpha1.FluxConfig, statuses []v1alpha1.Object
 		setCondition(obj, v1alpha1.ReadyCondition, metav1.ConditionUnknown, v1alpha1.ProgressingReason, msg)
 		setCondition(obj, v1alpha1.ReconcilingCondition, metav1.ConditionTrue, v1alpha1.ProgressingReason, msg)
 	}
+}
+
+// maxConditionMessage is below the API server's bound on a condition message (32768), which
+// three long Flux messages could pass: the status patch would then be refused.
+const maxConditionMessage = 16384
+
+// boundMessage cuts msg to maxConditionMessage bytes, on a rune boundary.
+func boundMessage(msg string) string {
+	if len(msg) <= maxConditionMessage {
+		return msg
+	}
+	cut := maxConditionMessage - len(" …")
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + " …"
 }
 
 // read fetches a Flux object from the cache and describes it for compliance. Only the kinds

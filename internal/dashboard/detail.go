@@ -71,6 +71,9 @@ func detail(rec *endpoint.Record, disconnected bool) configDetail {
 				o.Messages = append(o.Messages, c.Type+": "+c.Message)
 			}
 		}
+		if s.Hint != "" {
+			o.Messages = append(o.Messages, "Hint: "+s.Hint)
+		}
 		if h := s.HelmReleaseProperties; h != nil || s.Kind == "HelmRelease" {
 			if h != nil {
 				o.Revision, o.Failures, o.InstallFailures, o.UpgradeFailures = h.LastRevisionApplied, h.FailureCount, h.InstallFailureCount, h.UpgradeFailureCount

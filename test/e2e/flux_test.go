@@ -258,7 +258,9 @@ var _ = Describe("GitOps with the real Flux controllers", Ordered, func() {
 			HaveField("ComplianceState", "Non-Compliant"),
 			HaveField("SourceSyncedCommitID", ContainSubstring(sha)),
 			WithTransform(conditionMessages, SatisfyAll(
-				ContainSubstring("forbidden"), ContainSubstring("system:serviceaccount:e2e-tenant:flux-applier")))))
+				ContainSubstring("forbidden"), ContainSubstring("system:serviceaccount:e2e-tenant:flux-applier"))),
+			WithTransform(hints, ContainSubstring("Kustomization/tenant-escape: the config's scope is namespace, "+
+				"so it may change objects of namespace e2e-tenant only, not of default"))))
 		record("scenario 4: PUT → own namespace applied %s, → Non-Compliant with the refusal at the endpoint %s",
 			applied.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 		Expect(configMapVersion(ctx, "default", "escaped-settings")()).To(Equal("absent"))
@@ -287,6 +289,17 @@ func rsaBits(authorizedKey string) int {
 		return rsaKey.N.BitLen()
 	}
 	return 0
+}
+
+// hints joins every hint the endpoint reports for a configuration.
+func hints(p dpv1.FluxConfigurationProperties) string {
+	var out []string
+	for _, s := range p.Statuses {
+		if s.Hint != "" {
+			out = append(out, s.Kind+"/"+s.Name+": "+s.Hint)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // conditionMessages joins every condition message the endpoint reports for a configuration.

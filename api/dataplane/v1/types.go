@@ -112,6 +112,8 @@ type ObjectStatusDefinition struct {
 	AppliedBy             *ObjectReferenceDefinition        `json:"appliedBy,omitempty"`
 	StatusConditions      []ObjectStatusConditionDefinition `json:"statusConditions,omitempty"`
 	HelmReleaseProperties *HelmReleasePropertiesDefinition  `json:"helmReleaseProperties,omitempty"`
+	// Hint says what to do about the object's failure, when the controller recognises it.
+	Hint string `json:"hint,omitempty"`
 }
 
 // ObjectReferenceDefinition names a namespaced object.
