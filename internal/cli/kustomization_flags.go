@@ -103,10 +103,16 @@ func parseKustomization(spec string) (string, map[string]any, error) {
 	return name, def, nil
 }
 
+// splitList reads a list of names: comma-separated, or as az's documentation writes it,
+// ["a","b"] (which bash passes on as [a,b]).
 func splitList(v string) []string {
+	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+		v = v[1 : len(v)-1]
+	}
 	out := []string{}
 	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
+		if s = strings.Trim(strings.TrimSpace(s), `"'`); s != "" {
 			out = append(out, s)
 		}
 	}

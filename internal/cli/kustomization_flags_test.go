@@ -39,3 +39,24 @@ func TestKustomizationPostBuild(t *testing.T) {
 		t.Errorf("a bad post_build value: %v", err)
 	}
 }
+
+// TestKustomizationDependsOn: depends_on takes a comma list, or the bracketed list az's
+// documentation shows, quoted or as bash passes it on.
+func TestKustomizationDependsOn(t *testing.T) {
+	for _, v := range []string{`infra,base`, `["infra","base"]`, `[infra,base]`, `['infra', 'base']`, ` infra , base `} {
+		got := splitList(v)
+		if !reflect.DeepEqual(got, []string{"infra", "base"}) {
+			t.Errorf("splitList(%q) = %q", v, got)
+		}
+	}
+	if got := splitList(`[]`); len(got) != 0 {
+		t.Errorf("splitList([]) = %q, want none", got)
+	}
+	got, err := parseKustomizations([]string{`name=apps dependsOn=["infra"]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]any{"apps": map[string]any{"dependsOn": []string{"infra"}}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v, want %#v", got, want)
+	}
+}

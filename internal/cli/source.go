@@ -118,7 +118,7 @@ func (f *sourceFlags) addFlags(fs *pflag.FlagSet, create bool) {
 	fs.StringVar(&f.timeout, "timeout", "", "maximum time to reconcile the source, e.g. 10m")
 	fs.BoolVar(&f.suspend, "suspend", false, "suspend the reconciliation of the source and kustomizations")
 	fs.StringVar(&f.localAuthRef, "local-auth-ref", "", "Secret in the configuration namespace, in Flux's format, to use instead of managed credentials (alias --local-ref)")
-	fs.StringArrayVarP(&f.kustomizations, "kustomization", "k", nil, "a kustomization, as name=NAME path=PATH depends_on=A,B prune=BOOL force=BOOL wait=BOOL "+
+	fs.StringArrayVarP(&f.kustomizations, "kustomization", "k", nil, "a kustomization, as name=NAME path=PATH depends_on=A,B (or [A,B]) prune=BOOL force=BOOL wait=BOOL "+
 		"disable_health_check=BOOL post_build=BOOL sync_interval=DUR retry_interval=DUR timeout=DUR (repeatable; post_build=true turns substitution on)")
 	fs.StringArrayVar(&f.protectedParams, "protected-parameters", nil, "a protected setting, KEY=VALUE, sent base64-encoded (repeatable)"+secretHelp)
 	fs.BoolVar(&f.waitForReconciliation, "wait-for-reconciliation", false, "keep provisioning Creating/Updating until the configuration is reconciled")
