@@ -24,6 +24,8 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+
+	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 )
 
 func TestServer_Validation(t *testing.T) {
@@ -106,6 +108,38 @@ func TestServer_PatchSourceKind(t *testing.T) {
 	expectError(g, code, body, 400, "properties.namespace", "create-only")
 	code, body, _ = h.do("PATCH", "/v1/clusters/cluster-a/fluxConfigurations/missing", adminToken, `{"properties":{}}`)
 	expectError(g, code, body, 404, "", "does not exist")
+}
+
+// TestServer_PostBuildCanBeRemoved: a kustomization's postBuild goes away by a merge patch
+// to null, by an empty substitution, or by a PUT without it; each is accepted.
+func TestServer_PostBuildCanBeRemoved(t *testing.T) {
+	g := NewWithT(t)
+	h := newHarness(t)
+	withPostBuild := `{"properties":{"kustomizations":{"apps":{"postBuild":{"substitute":{"region":"eu"},"substituteFrom":[{"kind":"ConfigMap","name":"vars"}]}}}}}`
+	postBuild := func() *dpv1.PostBuildDefinition {
+		_, cfg, _ := h.get("app")
+		return cfg.Properties.Kustomizations["apps"].PostBuild
+	}
+	h.putApp()
+	for _, removal := range []string{
+		`{"properties":{"kustomizations":{"apps":{"postBuild":null}}}}`,
+		`{"properties":{"kustomizations":{"apps":{"postBuild":{"substitute":null,"substituteFrom":[]}}}}}`,
+	} {
+		code, body, _ := h.do("PATCH", appPath, adminToken, withPostBuild)
+		g.Expect(code).To(Equal(http.StatusOK), string(body))
+		g.Expect(postBuild()).NotTo(BeNil())
+		code, body, _ = h.do("PATCH", appPath, adminToken, removal)
+		g.Expect(code).To(Equal(http.StatusOK), string(body))
+		if pb := postBuild(); pb != nil {
+			g.Expect(pb.Substitute).To(BeEmpty(), removal)
+			g.Expect(pb.SubstituteFrom).To(BeEmpty(), removal)
+		}
+	}
+	code, body, _ := h.do("PATCH", appPath, adminToken, withPostBuild)
+	g.Expect(code).To(Equal(http.StatusOK), string(body))
+	code, body, _ = h.do("PUT", appPath, adminToken, gitConfig())
+	g.Expect(code).To(Equal(http.StatusOK), string(body))
+	g.Expect(postBuild()).To(BeNil(), "a PUT without postBuild removes it")
 }
 
 func TestServer_BodySecretsNeverReturned(t *testing.T) {
