@@ -21,6 +21,7 @@ import (
 	"sync"
 	"testing"
 
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -194,4 +195,35 @@ func TestFluxConfigReconciler_EventPerDeletionStage(t *testing.T) {
 	g.Expect(stages[1].Note).To(And(ContainSubstring("GitRepository gone"), HavePrefix("Deleting ")))
 	g.Expect(stages[2].Note).To(And(ContainSubstring("ClusterRoleBinding "+render.ClusterRoleBindingName(ns)),
 		ContainSubstring("ServiceAccount "+render.ApplierServiceAccount)))
+}
+
+// Deleting a config whose Kustomizations are suspended warns that Flux leaves what they
+// applied, and how to have it pruned; one without an inventory or prune says nothing.
+func TestFluxConfigReconciler_EventPruneSkipped(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	fc := create(t, g, ns, `{metadata: {name: paused}, spec: {suspend: true, gitRepository: {url: "https://e.com/r"},
+		kustomizations: [{name: app, prune: true}, {name: empty, prune: true}]}}`)
+	k := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Name: "paused-app", Namespace: ns}}
+	g.Eventually(func(g Gomega) {
+		get(g, k)
+		g.Expect(k.Spec.Suspend).To(BeTrue())
+	}, timeout, poll).Should(Succeed())
+	// What kustomize-controller records once it has applied two objects.
+	k.Status.Inventory = &kustomizev1.ResourceInventory{Entries: []kustomizev1.ResourceRef{
+		{ID: ns + "_web__ConfigMap", Version: "v1"}, {ID: ns + "_web_apps_Deployment", Version: "v1"}}}
+	g.Expect(k8sClient.Status().Update(ctx, k)).To(Succeed())
+
+	g.Expect(k8sClient.Delete(ctx, fc)).To(Succeed())
+	g.Eventually(func() []string { return reasons(recorder.about(fc)) }, timeout, poll).Should(ContainElement(EventFinalized))
+	var skipped []recordedEvent
+	for _, e := range recorder.about(fc) {
+		if e.Reason == EventPruneSkipped {
+			skipped = append(skipped, e)
+		}
+	}
+	g.Expect(skipped).To(ConsistOf(recordedEvent{Namespace: ns, Name: "paused", Type: corev1.EventTypeWarning, Reason: EventPruneSkipped,
+		Note: "Kustomization paused-app is suspended, so Flux leaves the 2 objects it applied in place: " +
+			"the config is suspended; resume it (spec.suspend: false) before deleting it to have them pruned"}))
 }

@@ -229,6 +229,7 @@ func (r *FluxConfigReconciler) deleteOwned(ctx context.Context, obj *v1alpha1.Fl
 		var deleting, pending []string
 		for _, k := range kustomizations {
 			if k.GetDeletionTimestamp().IsZero() {
+				r.warnUnpruned(ctx, obj, k)
 				if err := r.delete(ctx, k); err != nil {
 					return false, err
 				}
@@ -261,6 +262,27 @@ func (r *FluxConfigReconciler) deleteOwned(ctx context.Context, obj *v1alpha1.Fl
 		}
 	}
 	return false, r.releaseTenantRBAC(ctx, obj)
+}
+
+// EventPruneSkipped warns that deleting a suspended Kustomization leaves what it applied.
+const EventPruneSkipped = "PruneSkipped"
+
+// warnUnpruned tells, before k is deleted, that Flux will leave what k applied in place:
+// kustomize-controller prunes nothing for a Kustomization deleted while suspended, and a
+// config's Kustomizations are suspended by spec.suspend and while the config is refused.
+func (r *FluxConfigReconciler) warnUnpruned(ctx context.Context, obj *v1alpha1.FluxConfig, k client.Object) {
+	ks, ok := k.(*kustomizev1.Kustomization)
+	if !ok || !ks.Spec.Suspend || !ks.Spec.Prune || ks.Status.Inventory == nil || len(ks.Status.Inventory.Entries) == 0 {
+		return
+	}
+	n := len(ks.Status.Inventory.Entries)
+	why := "the config is suspended; resume it (spec.suspend: false) before deleting it to have them pruned"
+	if !obj.Spec.Suspend {
+		why = "the config was refused, so its Kustomizations were suspended; delete the objects by hand"
+	}
+	ctrl.LoggerFrom(ctx).Info("Deleting a suspended Kustomization: Flux leaves what it applied", "kustomization", klog.KObj(ks), "objects", n)
+	r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, EventPruneSkipped, "Delete",
+		"Kustomization %s is suspended, so Flux leaves the %d objects it applied in place: %s", ks.Name, n, why)
 }
 
 // reapOrphans deletes, in finalize's order, the objects of a config that is gone although
