@@ -117,6 +117,7 @@ func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		acted = true
 		return r.finalize(ctx, obj)
 	}
+	unpublished := false
 	if !controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
 		patch := client.MergeFrom(obj.DeepCopy())
 		controllerutil.AddFinalizer(obj, v1alpha1.Finalizer)
@@ -124,6 +125,9 @@ func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 			return ctrl.Result{}, fmt.Errorf("adding the finalizer: %w", err)
 		}
 		r.finalizers.add(req.NamespacedName, time.Now())
+		// The patch's answer is the object as the API server holds it, status included: with
+		// no status ever written, no key generated for it was ever published.
+		unpublished = obj.Status.ObservedGeneration == 0
 	}
 	if obj.Status.ObservedGeneration != obj.Generation {
 		markProgressing(obj)
@@ -138,7 +142,7 @@ func (r *FluxConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		}
 	}
 	acted = true
-	return r.reconcile(ctx, obj)
+	return r.reconcile(ctx, obj, unpublished)
 }
 
 // finishStatus records that obj's generation was acted on, keeps the kstatus invariants
@@ -165,7 +169,7 @@ func (r *FluxConfigReconciler) finishStatus(ctx context.Context, before, obj *v1
 // reconcile runs the steps and records their outcome in obj's status. A refused config
 // (protected namespace, scope conflict) applies nothing; if it ran before, its objects are
 // rendered suspended and without tenant RBAC, so it stops.
-func (r *FluxConfigReconciler) reconcile(ctx context.Context, obj *v1alpha1.FluxConfig) (ctrl.Result, error) {
+func (r *FluxConfigReconciler) reconcile(ctx context.Context, obj *v1alpha1.FluxConfig, unpublished bool) (ctrl.Result, error) {
 	if err := r.requireSourceAPI(ctx, obj); err != nil {
 		return r.fail(ctx, obj, err)
 	}
@@ -176,7 +180,7 @@ func (r *FluxConfigReconciler) reconcile(ctx context.Context, obj *v1alpha1.Flux
 	if err != nil {
 		return r.fail(ctx, obj, err)
 	}
-	in, err := r.resolveInputs(ctx, obj)
+	in, err := r.resolveInputs(ctx, obj, unpublished)
 	if err != nil {
 		return r.fail(ctx, obj, err)
 	}
@@ -248,9 +252,10 @@ func jitter(d time.Duration) time.Duration {
 }
 
 // resolveInputs reads the protected parameters, checks localAuthRef, and finds or generates
-// the SSH key the config keeps for its whole life.
-func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.FluxConfig) (inputs, error) {
-	var in inputs
+// the SSH key the config keeps for its whole life. unpublished says that obj is known never
+// to have published a key.
+func (r *FluxConfigReconciler) resolveInputs(ctx context.Context, obj *v1alpha1.FluxConfig, unpublished bool) (inputs, error) {
+	in := inputs{unpublished: unpublished}
 	if ref := obj.Spec.ProtectedParametersSecretRef; ref != nil {
 		secret := &corev1.Secret{}
 		if err := r.readSecret(ctx, client.ObjectKey{Namespace: obj.Namespace, Name: ref.Name}, secret); err != nil {

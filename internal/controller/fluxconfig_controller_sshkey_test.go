@@ -94,6 +94,65 @@ func TestFluxConfigReconciler_GeneratedSSHKeySurvivesCacheLag(t *testing.T) {
 	}, time.Second, 200*time.Millisecond).Should(Succeed())
 }
 
+// staleCache is the controller's cache having seen nothing of one config since its creation:
+// neither its finalizer, its status, nor its auth Secret.
+type staleCache struct {
+	client.Client
+	created *v1alpha1.FluxConfig
+	hidden  client.ObjectKey
+}
+
+func (c staleCache) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	switch o := obj.(type) {
+	case *corev1.Secret:
+		if key == c.hidden {
+			return apierrors.NewNotFound(schema.GroupResource{Resource: "secrets"}, key.Name)
+		}
+	case *v1alpha1.FluxConfig:
+		if key == client.ObjectKeyFromObject(c.created) {
+			c.created.DeepCopyInto(o)
+			return nil
+		}
+	}
+	return c.Client.Get(ctx, key, obj, opts...)
+}
+
+// Patch answers for the config as the API server would after a reconcile that published a
+// key but failed before recording an inventory.
+func (c staleCache) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+	if err := c.Client.Patch(ctx, obj, patch, opts...); err != nil {
+		return err
+	}
+	if fc, ok := obj.(*v1alpha1.FluxConfig); ok && client.ObjectKeyFromObject(fc) == client.ObjectKeyFromObject(c.created) {
+		fc.Status.Inventory = nil
+	}
+	return nil
+}
+
+// A first reconcile reads nothing past the cache for the key it generates, since a config
+// that never had a status never published one; it learns that from the API server's answer
+// to its finalizer patch, not from the cache. So a cache that lags the whole config keeps
+// the key a user registered, even when the status that published it has no inventory to
+// name the auth Secret (a reconcile failed after publishing).
+func TestFluxConfigReconciler_GeneratedSSHKeySurvivesAStaleConfig(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns, fc, first := createDeployKeyConfig(t, g)
+	auth := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "deploy-auth", Namespace: ns}}
+	get(g, auth)
+	identity := auth.Data["identity"]
+
+	created := &v1alpha1.FluxConfig{ObjectMeta: metav1.ObjectMeta{Name: fc.Name, Namespace: ns, Generation: 1}, Spec: fc.Spec}
+	stale := *reconciler
+	stale.Client = staleCache{Client: reconciler.Client, created: created, hidden: client.ObjectKeyFromObject(auth)}
+	_, err := stale.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fc)})
+	g.Expect(err).NotTo(HaveOccurred())
+	get(g, auth)
+	g.Expect(auth.Data["identity"]).To(Equal(identity), "the registered key was replaced")
+	get(g, fc)
+	g.Expect(fc.Status.RepositoryPublicKey).To(Equal(first))
+}
+
 // ssh → https → ssh keeps the generated key: it waits in the auth Secret while https is used.
 func TestFluxConfigReconciler_GeneratedSSHKeyKeptThroughHTTPS(t *testing.T) {
 	g := NewWithT(t)

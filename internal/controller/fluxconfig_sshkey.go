@@ -36,6 +36,9 @@ type inputs struct {
 	// regenerated is set when the generated SSH key was replaced in this reconcile; the
 	// reason is in KeyRegenerated.
 	regenerated bool
+	// unpublished: the API server's copy of the config, read in this reconcile, has never
+	// had a status, so no key generated for it was ever published to be registered.
+	unpublished bool
 }
 
 // resolveSSHKey finds the SSH key generated for obj earlier and keeps it: in use when the
@@ -44,7 +47,7 @@ type inputs struct {
 // than the key has; a change of host never replaces a key a user may have registered.
 func (r *FluxConfigReconciler) resolveSSHKey(ctx context.Context, obj *v1alpha1.FluxConfig, in *inputs) error {
 	needed := render.NeedsGeneratedSSHKey(obj, in.ProtectedParameters)
-	existing, note, err := r.generatedKey(ctx, obj, needed)
+	existing, note, err := r.generatedKey(ctx, obj, needed && !in.unpublished)
 	if err != nil {
 		return err
 	}
@@ -73,15 +76,16 @@ func (r *FluxConfigReconciler) resolveSSHKey(ctx context.Context, obj *v1alpha1.
 }
 
 // generatedKey returns the SSH key generated for obj that its auth Secret holds, or nil, and
-// why it replaced an earlier one, if it did. The
-// cache may not hold a Secret just written: a miss is confirmed with a direct read before a
-// key would be generated, or when the config applied the Secret, so a lagging cache never
-// replaces a key a user registered.
-func (r *FluxConfigReconciler) generatedKey(ctx context.Context, obj *v1alpha1.FluxConfig, generating bool) ([]byte, string, error) {
+// why it replaced an earlier one, if it did. The cache may not hold a Secret just written: a
+// miss is confirmed with a direct read when confirm is set (a key would be generated) or when
+// the config applied the Secret, so a lagging cache never replaces a key a user registered.
+// A config that never published a key needs no confirmation, as a key replaced there was
+// never shown to anyone: a new config's first reconcile reads nothing past the cache.
+func (r *FluxConfigReconciler) generatedKey(ctx context.Context, obj *v1alpha1.FluxConfig, confirm bool) ([]byte, string, error) {
 	secret := &corev1.Secret{}
 	key := client.ObjectKey{Namespace: obj.Namespace, Name: render.AuthSecretName(obj.Name)}
 	err := r.Get(ctx, key, secret)
-	if apierrors.IsNotFound(err) && (generating || inInventory(obj, "Secret", key)) {
+	if apierrors.IsNotFound(err) && (confirm || inInventory(obj, "Secret", key)) {
 		err = r.APIReader.Get(ctx, key, secret)
 	}
 	if apierrors.IsNotFound(err) {

@@ -65,6 +65,10 @@ func TestConfig_KustomizeBuilds(t *testing.T) {
 	// The agent goes with the same namespace when an overlay adds it.
 	agent := build(t, "agent")
 	g.Expect(names(agent, "ClusterRole")).To(ConsistOf("fluxconfig-agent"))
+	containers, _, _ := unstructured.NestedSlice(byKind(agent, "Deployment")[0].Object, "spec", "template", "spec", "containers")
+	g.Expect(containers).To(HaveLen(1))
+	probe, _, _ := unstructured.NestedString(containers[0].(map[string]any), "readinessProbe", "httpGet", "path")
+	g.Expect(probe).To(Equal("/readyz?exclude=upstream&exclude=prune"), "the agent's readiness does not wait for the endpoint, as in the chart")
 
 	c := adminClient(t)
 	warnings.take()
