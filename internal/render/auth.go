@@ -16,6 +16,7 @@ package render
 
 import (
 	"encoding/base64"
+	"encoding/pem"
 	"slices"
 	"strings"
 
@@ -28,7 +29,15 @@ import (
 )
 
 // Protected parameters for a GitHub App, passed through under Flux's key names.
-var githubAppKeys = []string{"githubAppID", "githubAppInstallationID", "githubAppPrivateKey", "githubAppBaseURL"}
+const (
+	githubAppID                = "githubAppID"
+	githubAppInstallationID    = "githubAppInstallationID"
+	githubAppInstallationOwner = "githubAppInstallationOwner"
+	githubAppPrivateKey        = "githubAppPrivateKey"
+	githubAppBaseURL           = "githubAppBaseURL"
+)
+
+var githubAppKeys = []string{githubAppID, githubAppInstallationID, githubAppInstallationOwner, githubAppPrivateKey, githubAppBaseURL}
 
 // authResult is the rendered credentials of a source and how the source refers to them.
 type authResult struct {
@@ -191,6 +200,9 @@ func gitAuth(fc *v1alpha1.FluxConfig, p protected, generatedKey, defaultKnownHos
 		}
 	}
 	if g.Provider == v1alpha1.GitProviderGitHub {
+		if err := checkGitHubApp(p); err != nil {
+			return authResult{}, err
+		}
 		for _, k := range githubAppKeys {
 			if p.has(k) {
 				data[k] = p[k]
@@ -201,6 +213,26 @@ func gitAuth(fc *v1alpha1.FluxConfig, p protected, generatedKey, defaultKnownHos
 		res = res.withSecret(fc, data, annotations)
 	}
 	return res, nil
+}
+
+// checkGitHubApp refuses the GitHub App parameters source-controller would refuse, when it
+// first fetches: the app ID and private key, and one of the installation ID or owner.
+func checkGitHubApp(p protected) error {
+	const how = "gitRepository.provider GitHub authenticates as a GitHub App: give the protected parameters " +
+		"githubAppID, githubAppPrivateKey and one of githubAppInstallationID or githubAppInstallationOwner " +
+		"(githubAppBaseURL for GitHub Enterprise Server), or a localAuthRef Secret holding them"
+	for _, k := range []string{githubAppID, githubAppPrivateKey} {
+		if !p.has(k) {
+			return invalid(protectedField(k), "%s is missing; %s", k, how)
+		}
+	}
+	if p.has(githubAppInstallationID) == p.has(githubAppInstallationOwner) {
+		return invalid(protectedField(githubAppInstallationID), "give exactly one of githubAppInstallationID or githubAppInstallationOwner; %s", how)
+	}
+	if block, _ := pem.Decode(p[githubAppPrivateKey]); block == nil {
+		return invalid(protectedField(githubAppPrivateKey), "not a PEM-encoded private key (the .pem file GitHub gives for the app)")
+	}
+	return nil
 }
 
 func httpsAuth(g *v1alpha1.GitRepositoryDefinition, p protected, data map[string][]byte) error {

@@ -124,6 +124,24 @@ spec:
 			opts:   Options{MultiTenancy: true},
 		},
 		{
+			name: "git-github-app",
+			config: `
+metadata: {name: app-config, namespace: apps}
+spec:
+  gitRepository:
+    url: https://github.com/org/repo
+    repositoryRef: {branch: main}
+    provider: GitHub
+  kustomizations:
+  - {name: all}
+`,
+			params: map[string][]byte{
+				"githubAppID": []byte("12345"), "githubAppInstallationOwner": []byte("org"),
+				"githubAppPrivateKey": []byte("-----BEGIN RSA PRIVATE KEY-----\nQVBQLUtFWQ==\n-----END RSA PRIVATE KEY-----\n"),
+			},
+			opts: Options{MultiTenancy: true},
+		},
+		{
 			name: "azureblob-service-principal-certificate",
 			config: `
 metadata: {name: blob, namespace: team-c}
@@ -350,6 +368,28 @@ func TestRender_InvalidInput(t *testing.T) {
 			params:    map[string][]byte{v1alpha1.ProtectedTLSClientCertificate: []byte(planted)},
 			wantField: "spec.protectedParametersSecretRef[tlsPrivateKey]",
 			wantMsg:   "must be given together",
+		},
+		{
+			name:      "github app without its private key",
+			config:    `{metadata: {name: c, namespace: n}, spec: {gitRepository: {url: "https://github.com/o/r", provider: GitHub}}}`,
+			params:    map[string][]byte{"githubAppID": []byte("1"), "githubAppInstallationID": []byte("2")},
+			wantField: "spec.protectedParametersSecretRef[githubAppPrivateKey]",
+			wantMsg:   "githubAppPrivateKey is missing; gitRepository.provider GitHub authenticates as a GitHub App",
+		},
+		{
+			name:   "github app with both installation ID and owner",
+			config: `{metadata: {name: c, namespace: n}, spec: {gitRepository: {url: "https://github.com/o/r", provider: GitHub}}}`,
+			params: map[string][]byte{"githubAppID": []byte("1"), "githubAppInstallationID": []byte("2"), "githubAppInstallationOwner": []byte("o"),
+				"githubAppPrivateKey": []byte("-----BEGIN RSA PRIVATE KEY-----\n" + planted + "\n-----END RSA PRIVATE KEY-----\n")},
+			wantField: "spec.protectedParametersSecretRef[githubAppInstallationID]",
+			wantMsg:   "exactly one of githubAppInstallationID or githubAppInstallationOwner",
+		},
+		{
+			name:      "github app private key not PEM",
+			config:    `{metadata: {name: c, namespace: n}, spec: {gitRepository: {url: "https://github.com/o/r", provider: GitHub}}}`,
+			params:    map[string][]byte{"githubAppID": []byte("1"), "githubAppInstallationID": []byte("2"), "githubAppPrivateKey": []byte(planted)},
+			wantField: "spec.protectedParametersSecretRef[githubAppPrivateKey]",
+			wantMsg:   "not a PEM-encoded private key",
 		},
 		{
 			name:      "oci verification key not base64",
