@@ -37,8 +37,8 @@ var (
 	webhookNoDryRun = regexp.MustCompile(`admission webhook "([^"]+)" does not support dry run`)
 	// `no matches for kind "HelmRelease" in version "helm.toolkit.fluxcd.io/v2beta1"`.
 	noKindMatch = regexp.MustCompile(`no matches for kind "([^"]+)" in version "([^"]+)"`)
-	// Flux API versions that Flux 2.x no longer serves: every alpha and beta one.
-	removedFluxVersion = regexp.MustCompile(`\.toolkit\.fluxcd\.io/v[0-9]+(alpha|beta)[0-9]+$`)
+	// A Flux API group: an old version removed, or a controller not installed.
+	fluxGroup = regexp.MustCompile(`\.toolkit\.fluxcd\.io/`)
 )
 
 // Hint says what to do about a failing object's Ready message when it is a failure
@@ -53,9 +53,10 @@ func Hint(message, namespace string, scope v1alpha1.Scope) string {
 			"set its sideEffects to None or NoneOnDryRun, or leave these objects out of its rules", m[1])
 	}
 	if m := noKindMatch.FindStringSubmatch(message); m != nil {
-		if removedFluxVersion.MatchString(m[2]) {
-			return fmt.Sprintf("%s %s is a Flux API version this Flux no longer serves: change the manifests' "+
-				"apiVersion to the current one (`flux migrate -f <path>` rewrites them)", m[1], m[2])
+		if fluxGroup.MatchString(m[2]) {
+			return fmt.Sprintf("this cluster's Flux does not serve %s %s: for an API version Flux has removed, change "+
+				"the manifests' apiVersion (`flux migrate -f <path>` rewrites them); for a kind whose controller is "+
+				"not installed, enable it in the chart", m[1], m[2])
 		}
 		return fmt.Sprintf("the cluster serves no %s in %s: install its CRD first, e.g. from a kustomization "+
 			"that this one names in dependsOn", m[1], m[2])

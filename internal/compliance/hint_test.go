@@ -75,7 +75,7 @@ func TestHint(t *testing.T) {
 			message: `HelmRelease/team-a/web dry-run failed: no matches for kind "HelmRelease" in version ` +
 				`"helm.toolkit.fluxcd.io/v2beta1"`,
 			scope: v1alpha1.ScopeCluster,
-			want:  []string{"HelmRelease helm.toolkit.fluxcd.io/v2beta1", "no longer serves", "flux migrate"},
+			want:  []string{"does not serve HelmRelease helm.toolkit.fluxcd.io/v2beta1", "flux migrate", "enable it in the chart"},
 		},
 		{
 			name:    "a kind whose CRD is not installed",
