@@ -75,4 +75,12 @@ const (
 	ProtectedTLSClientCertificate      = "tlsClientCertificate"
 	ProtectedTLSPrivateKey             = "tlsPrivateKey"
 	ProtectedTLSCACertificate          = "tlsCaCertificate"
+	// A GitHub App, for gitRepository.provider GitHub, under Flux's own key names: the app ID
+	// and private key, one of the installation ID or owner, and the base URL of a GitHub
+	// Enterprise Server.
+	ProtectedGitHubAppID                = "githubAppID"
+	ProtectedGitHubAppInstallationID    = "githubAppInstallationID"
+	ProtectedGitHubAppInstallationOwner = "githubAppInstallationOwner"
+	ProtectedGitHubAppPrivateKey        = "githubAppPrivateKey"
+	ProtectedGitHubAppBaseURL           = "githubAppBaseURL"
 )

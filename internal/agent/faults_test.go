@@ -137,10 +137,10 @@ func TestAgent_FaultsKeepTheClusterAsIs(t *testing.T) {
 			err := f.poller.Poll(ctx)
 			g.Expect(err).To(HaveOccurred())
 			g.Expect(err.Error()).To(ContainSubstring(tc.inReady))
-			ready := f.poller.ReadyCheck()
-			g.Expect(ready).To(MatchError(ContainSubstring("UpstreamConnected=False")))
-			g.Expect(ready.Error()).To(ContainSubstring(tc.inReady))
-			g.Expect(ready.Error()).NotTo(ContainSubstring(f.cluster + "-token"))
+			notReady := ready(f.poller)
+			g.Expect(notReady).To(MatchError(ContainSubstring("UpstreamConnected=False")))
+			g.Expect(notReady.Error()).To(ContainSubstring(tc.inReady))
+			g.Expect(notReady.Error()).NotTo(ContainSubstring(f.cluster + "-token"))
 			g.Expect(f.writes.Writes()).To(Equal(before), "a failed poll must not write")
 			now := f.fluxConfig(ns, "app")
 			g.Expect(now.ResourceVersion).To(Equal(applied.ResourceVersion))
@@ -148,7 +148,7 @@ func TestAgent_FaultsKeepTheClusterAsIs(t *testing.T) {
 	}
 	// Once the endpoint answers again the probe recovers.
 	f.poll()
-	g.Expect(f.poller.ReadyCheck()).To(Succeed())
+	g.Expect(ready(f.poller)).To(Succeed())
 }
 
 func TestAgent_ProtectedSettingNotBase64(t *testing.T) {

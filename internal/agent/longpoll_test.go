@@ -34,7 +34,7 @@ func (f *fixture) startPolling() {
 	stopped := make(chan struct{})
 	go func() { defer close(stopped); _ = f.poller.Start(ctx) }()
 	f.t.Cleanup(func() { cancel(); <-stopped })
-	f.g.Eventually(func() error { return f.poller.ReadyCheck() }, 30*time.Second, 20*time.Millisecond).Should(Succeed())
+	f.g.Eventually(func() error { return ready(f.poller) }, 30*time.Second, 20*time.Millisecond).Should(Succeed())
 }
 
 // applied reports whether the agent wrote the FluxConfig name in namespace.

@@ -82,5 +82,5 @@ func TestAgent_UnderAManager(t *testing.T) {
 		code, _ := f.config("app")
 		return code
 	}, 30*time.Second, 100*time.Millisecond).Should(Equal(404))
-	g.Expect(p.ReadyCheck()).To(Succeed())
+	g.Expect(ready(p)).To(Succeed())
 }

@@ -17,6 +17,7 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -217,6 +218,15 @@ func (f *fixture) reconcile(namespace, name string) ctrl.Result {
 	res, err := f.reporter.Reconcile(context.Background(), ctrl.Request{NamespacedName: key(namespace, name)})
 	f.g.Expect(err).NotTo(HaveOccurred())
 	return res
+}
+
+// ready runs every readiness check of p, as /readyz does.
+func ready(p *poller.Poller) error {
+	var errs []error
+	for _, c := range p.ReadyChecks() {
+		errs = append(errs, c.Err())
+	}
+	return errors.Join(errs...)
 }
 
 func gitBody(namespace string, protected map[string]string) map[string]any {

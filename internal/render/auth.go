@@ -28,16 +28,9 @@ import (
 	"github.com/fluxconfig/fluxconfig/internal/sshkey"
 )
 
-// Protected parameters for a GitHub App, passed through under Flux's key names.
-const (
-	githubAppID                = "githubAppID"
-	githubAppInstallationID    = "githubAppInstallationID"
-	githubAppInstallationOwner = "githubAppInstallationOwner"
-	githubAppPrivateKey        = "githubAppPrivateKey"
-	githubAppBaseURL           = "githubAppBaseURL"
-)
-
-var githubAppKeys = []string{githubAppID, githubAppInstallationID, githubAppInstallationOwner, githubAppPrivateKey, githubAppBaseURL}
+// githubAppKeys are the protected parameters of a GitHub App, passed through as they are.
+var githubAppKeys = []string{v1alpha1.ProtectedGitHubAppID, v1alpha1.ProtectedGitHubAppInstallationID,
+	v1alpha1.ProtectedGitHubAppInstallationOwner, v1alpha1.ProtectedGitHubAppPrivateKey, v1alpha1.ProtectedGitHubAppBaseURL}
 
 // authResult is the rendered credentials of a source and how the source refers to them.
 type authResult struct {
@@ -221,16 +214,16 @@ func checkGitHubApp(p protected) error {
 	const how = "gitRepository.provider GitHub authenticates as a GitHub App: give the protected parameters " +
 		"githubAppID, githubAppPrivateKey and one of githubAppInstallationID or githubAppInstallationOwner " +
 		"(githubAppBaseURL for GitHub Enterprise Server), or a localAuthRef Secret holding them"
-	for _, k := range []string{githubAppID, githubAppPrivateKey} {
+	for _, k := range []string{v1alpha1.ProtectedGitHubAppID, v1alpha1.ProtectedGitHubAppPrivateKey} {
 		if !p.has(k) {
 			return invalid(protectedField(k), "%s is missing; %s", k, how)
 		}
 	}
-	if p.has(githubAppInstallationID) == p.has(githubAppInstallationOwner) {
-		return invalid(protectedField(githubAppInstallationID), "give exactly one of githubAppInstallationID or githubAppInstallationOwner; %s", how)
+	if p.has(v1alpha1.ProtectedGitHubAppInstallationID) == p.has(v1alpha1.ProtectedGitHubAppInstallationOwner) {
+		return invalid(protectedField(v1alpha1.ProtectedGitHubAppInstallationID), "give exactly one of githubAppInstallationID or githubAppInstallationOwner; %s", how)
 	}
-	if block, _ := pem.Decode(p[githubAppPrivateKey]); block == nil {
-		return invalid(protectedField(githubAppPrivateKey), "not a PEM-encoded private key (the .pem file GitHub gives for the app)")
+	if block, _ := pem.Decode(p[v1alpha1.ProtectedGitHubAppPrivateKey]); block == nil {
+		return invalid(protectedField(v1alpha1.ProtectedGitHubAppPrivateKey), "not a PEM-encoded private key (the .pem file GitHub gives for the app)")
 	}
 	return nil
 }

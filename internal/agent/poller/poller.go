@@ -333,11 +333,6 @@ func (p *Poller) ReadyChecks() []health.Check {
 	return []health.Check{{Name: "upstream", Err: p.upstreamCheck}, {Name: "prune", Err: p.pruneCheck}}
 }
 
-// ReadyCheck fails with the reasons of every readiness check that fails.
-func (p *Poller) ReadyCheck() error {
-	return errors.Join(p.upstreamCheck(), p.pruneCheck())
-}
-
 func (p *Poller) upstreamCheck() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
