@@ -16,7 +16,9 @@ package poller
 
 import (
 	"context"
+	"time"
 
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -87,12 +89,49 @@ func (p *Poller) holdEvents() (release func()) {
 	p.eventsMu.Unlock()
 	return func() {
 		p.eventsMu.Lock()
-		held := p.held
+		p.queued = append(p.queued, p.held...)
 		p.held, p.holding = nil, false
+		start := !p.sending && len(p.queued) > 0
+		p.sending = p.sending || start
 		p.eventsMu.Unlock()
-		for _, e := range held {
-			p.Recorder.Eventf(e.obj, nil, e.eventType, e.reason, "Apply", e.note, e.args...)
+		if start {
+			go p.sendQueued()
 		}
+	}
+}
+
+// Released events go out at most eventBurst at once, then one per eventInterval. The
+// recorder posts each event from a goroutine of its own, so a first round's thousand events
+// sent together are a thousand requests at the same moment: more than one HTTP/2
+// connection carries, and the client opens hundreds of TLS connections to the API server
+// for them. Paced, they share one connection, and a thousand take five seconds.
+const (
+	eventBurst    = 50
+	eventInterval = 5 * time.Millisecond
+)
+
+// sendQueued records the released events at the pace above, in order, until none is left;
+// a later round's events queue behind the earlier ones.
+func (p *Poller) sendQueued() {
+	p.eventsMu.Lock()
+	if p.eventPace == nil {
+		p.eventPace = rate.NewLimiter(rate.Every(eventInterval), eventBurst)
+	}
+	pace := p.eventPace
+	p.eventsMu.Unlock()
+	for {
+		p.eventsMu.Lock()
+		if len(p.queued) == 0 {
+			p.queued, p.sending = nil, false
+			p.eventsMu.Unlock()
+			return
+		}
+		e := p.queued[0]
+		p.queued[0] = heldEvent{}
+		p.queued = p.queued[1:]
+		p.eventsMu.Unlock()
+		_ = pace.Wait(context.Background()) // fails only for a deadline or a wait beyond the burst
+		p.Recorder.Eventf(e.obj, nil, e.eventType, e.reason, "Apply", e.note, e.args...)
 	}
 }
 

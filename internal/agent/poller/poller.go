@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/events"
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
@@ -112,10 +113,14 @@ type Poller struct {
 	// firstRound is closed when the first poll round has ended; see FirstRound.
 	firstRound      chan struct{}
 	firstRoundEnded bool
-	// held are the events of the round in progress while holding; see holdEvents.
-	eventsMu sync.Mutex
-	holding  bool
-	held     []heldEvent
+	// held are the events of the round in progress while holding; queued those released
+	// and not yet sent, by sendQueued while sending. See holdEvents.
+	eventsMu  sync.Mutex
+	holding   bool
+	held      []heldEvent
+	queued    []heldEvent
+	sending   bool
+	eventPace *rate.Limiter
 }
 
 var (
