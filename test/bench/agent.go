@@ -18,15 +18,21 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/render"
-	"github.com/fluxconfig/fluxconfig/internal/testutil"
 )
 
 const (
@@ -40,6 +46,7 @@ const (
 type agentResult struct {
 	N             int            `json:"n"`
 	ExistSeconds  float64        `json:"allFluxConfigsExistSeconds"`
+	ExistRuns     []float64      `json:"allFluxConfigsExistRuns"`
 	ExistRequests map[string]int `json:"apiRequestsToExist"`
 	Push          pushResult     `json:"statusPush"`
 	NoChange      pollWindow     `json:"noChangePoll"`
@@ -60,33 +67,76 @@ type pollWindow struct {
 	APIWrites   int            `json:"apiWrites"`
 }
 
+// agentRun is a fresh cluster and endpoint holding the fixtures, with an agent that has
+// created every FluxConfig.
+type agentRun struct {
+	c     *cluster
+	up    *upstream
+	p     *process
+	fx    []fixture
+	exist float64
+}
+
+func (r *agentRun) stop() {
+	if r.p != nil {
+		r.p.stop()
+	}
+	if r.up != nil {
+		r.up.stop()
+	}
+	if r.c != nil {
+		r.c.stop()
+	}
+}
+
+// startAgentRun starts an agent against an endpoint holding o.agentN configurations and
+// waits until it has created every FluxConfig. The caller stops the run, also on error.
+func (o *options) startAgentRun(ctx context.Context) (r *agentRun, err error) {
+	r = &agentRun{fx: fixtures("agent", o.agentN)}
+	if r.c, err = startCluster(o.out, "agent"); err != nil {
+		return r, err
+	}
+	if err := r.c.fluxConfigCacheReady(ctx); err != nil {
+		return r, err
+	}
+	if r.up, err = startUpstream(map[string]string{agentCluster: agentToken}); err != nil {
+		return r, err
+	}
+	o.logf("agent: putting %d configurations at the endpoint", len(r.fx))
+	if err := parallel(ctx, len(r.fx), 4, func(ctx context.Context, i int) error { return r.up.put(ctx, agentCluster, r.fx[i]) }); err != nil {
+		return r, err
+	}
+	if r.p, err = o.startAgent(r.c, r.up); err != nil {
+		return r, err
+	}
+	if err := waitCount(ctx, r.c.env.Config, len(r.fx)); err != nil {
+		return r, err
+	}
+	r.exist = time.Since(r.p.started).Seconds()
+	o.logf("agent: %d FluxConfigs exist after %.1fs", len(r.fx), r.exist)
+	return r, nil
+}
+
 func runAgent(ctx context.Context, o *options) (*agentResult, error) {
-	c, err := startCluster(o.out, "agent")
+	// One start takes a few seconds, on a machine shared with the API server and etcd: the
+	// figure is the median of o.agentRuns starts, each on a fresh cluster, all reported.
+	var exists []float64
+	for range o.agentRuns - 1 {
+		r, err := o.startAgentRun(ctx)
+		r.stop()
+		if err != nil {
+			return nil, err
+		}
+		exists = append(exists, r.exist)
+	}
+	r, err := o.startAgentRun(ctx)
+	defer r.stop()
 	if err != nil {
 		return nil, err
 	}
-	defer c.stop()
-	up, err := startUpstream(map[string]string{agentCluster: agentToken})
-	if err != nil {
-		return nil, err
-	}
-	defer up.stop()
-	fx := fixtures("agent", o.agentN)
-	o.logf("agent: putting %d configurations at the endpoint", len(fx))
-	if err := parallel(ctx, len(fx), 4, func(ctx context.Context, i int) error { return up.put(ctx, agentCluster, fx[i]) }); err != nil {
-		return nil, err
-	}
-	p, err := o.startAgent(c, up)
-	if err != nil {
-		return nil, err
-	}
-	defer p.stop()
-	res := &agentResult{N: len(fx)}
-	if err := waitCount(ctx, c.user, len(fx)); err != nil {
-		return nil, err
-	}
-	res.ExistSeconds = time.Since(p.started).Seconds()
-	o.logf("agent: %d FluxConfigs exist after %.1fs", len(fx), res.ExistSeconds)
+	c, up, p, fx := r.c, r.up, r.p, r.fx
+	res := &agentResult{N: len(fx), ExistRuns: append(exists, r.exist)}
+	res.ExistSeconds = median(res.ExistRuns)
 	if _, err := waitReports(ctx, up, 0, len(fx)); err != nil {
 		return nil, err
 	}
@@ -114,6 +164,15 @@ func runAgent(ctx context.Context, o *options) (*agentResult, error) {
 	return res, err
 }
 
+// median is the middle value of xs, the mean of the two middle ones for an even count.
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
 func (o *options) startAgent(c *cluster, up *upstream) (*process, error) {
 	tokenFile := up.Tokens.AgentTokenFile(agentCluster)
 	return startManager(filepath.Join(o.binDir, "fluxconfig-agent"), c.kubeconfig, filepath.Join(o.out, "agent.log"),
@@ -121,18 +180,49 @@ func (o *options) startAgent(c *cluster, up *upstream) (*process, error) {
 		"--poll-interval="+agentPoll.String(), "--status-interval=1s", "--health-probe-bind-address=127.0.0.1:0")
 }
 
-// waitCount waits until n FluxConfigs managed by the agent exist.
-func waitCount(ctx context.Context, c client.Client, n int) error {
-	found := 0
-	return testutil.Poll(ctx, 200*time.Millisecond, 5*time.Minute, func() (bool, error) {
-		list := &metav1.PartialObjectMetadataList{}
-		list.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("FluxConfigList"))
-		if err := c.List(ctx, list, client.MatchingLabels{v1alpha1.AgentManagedByLabel: v1alpha1.AgentManagedByValue}); err != nil {
-			return false, err
+// waitCount waits until n FluxConfigs managed by the agent exist. It watches: listing a
+// thousand objects every 200ms would take from the API server a share the agent it measures
+// then lacks.
+func waitCount(ctx context.Context, cfg *rest.Config, n int) error {
+	mc, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	configs := mc.Resource(v1alpha1.GroupVersion.WithResource("fluxconfigs"))
+	opts := metav1.ListOptions{LabelSelector: labels.SelectorFromSet(labels.Set{
+		v1alpha1.AgentManagedByLabel: v1alpha1.AgentManagedByValue}).String()}
+	list, err := configs.List(ctx, opts)
+	if err != nil {
+		return err
+	}
+	seen := map[types.UID]bool{}
+	for _, fc := range list.Items {
+		seen[fc.UID] = true
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	opts.ResourceVersion = list.ResourceVersion
+	w, err := configs.Watch(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	for len(seen) < n {
+		ev, ok := <-w.ResultChan()
+		if !ok {
+			return fmt.Errorf("%d of %d FluxConfigs exist after 5 minutes", len(seen), n)
 		}
-		found = len(list.Items)
-		return found >= n, nil
-	}, func() error { return fmt.Errorf("%d of %d FluxConfigs exist after 5 minutes", found, n) })
+		switch obj, _ := ev.Object.(*metav1.PartialObjectMetadata); {
+		case ev.Type == watch.Error:
+			return apierrors.FromObject(ev.Object)
+		case obj == nil:
+		case ev.Type == watch.Added:
+			seen[obj.UID] = true
+		case ev.Type == watch.Deleted:
+			delete(seen, obj.UID)
+		}
+	}
+	return nil
 }
 
 // waitReports waits until the endpoint accepted n more status reports than base.

@@ -28,6 +28,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/scheme"
 	"github.com/fluxconfig/fluxconfig/internal/testenv"
 	"github.com/fluxconfig/fluxconfig/internal/testutil"
@@ -100,6 +101,21 @@ func (c *cluster) client(qps float32, burst int, count *counter) (client.Client,
 		cfg.Wrap(count.wrap)
 	}
 	return client.New(cfg, client.Options{Scheme: scheme.New()})
+}
+
+// fluxConfigCacheReady waits until the API server serves FluxConfigs from its watch cache.
+// In a cluster the agent joins, fluxconfig-controller already watches FluxConfigs, so that
+// cache is ready; on the bench's fresh API server the agent would be the first to touch the
+// resource, and its informers would wait out a "storage is (re)initializing" answer
+// (Retry-After: 1s) that no real cluster gives them. A list at resourceVersion 0 is served
+// from the cache, and the client retries it while the cache initializes.
+func (c *cluster) fluxConfigCacheReady(ctx context.Context) error {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("FluxConfigList"))
+	if err := c.user.List(ctx, list, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: "0"}}); err != nil {
+		return fmt.Errorf("waiting for the FluxConfig watch cache: %w", err)
+	}
+	return nil
 }
 
 func (c *cluster) stop() {

@@ -41,6 +41,7 @@ type options struct {
 	foreignN    int
 	foreign     int
 	agentN      int
+	agentRuns   int
 	clusters    int
 	perCluster  int
 	pollers     int
@@ -65,6 +66,7 @@ func main() {
 	flag.IntVar(&o.foreignN, "foreign-n", 1000, "Config count of the converge run under foreign load.")
 	flag.IntVar(&o.foreign, "foreign", 10000, "Unrelated Secrets, and as many ConfigMaps, of the foreign load.")
 	flag.IntVar(&o.agentN, "agent-n", 1000, "Configurations the agent converges.")
+	flag.IntVar(&o.agentRuns, "agent-runs", 3, "Fresh clusters the agent creates every FluxConfig in; the median is reported.")
 	flag.IntVar(&o.clusters, "clusters", 10000, "Clusters in the endpoint's store.")
 	flag.IntVar(&o.perCluster, "configs-per-cluster", 10, "Configurations per cluster in the endpoint's store.")
 	flag.IntVar(&o.pollers, "pollers", 200, "Concurrent pollers of the endpoint.")
@@ -85,6 +87,10 @@ func main() {
 			os.Exit(2)
 		}
 		o.sizes = append(o.sizes, n)
+	}
+	if o.agentRuns < 1 {
+		fmt.Fprintf(os.Stderr, "bench: -agent-runs is %d: it must be at least 1\n", o.agentRuns)
+		os.Exit(2)
 	}
 	// envtest logs through controller-runtime; the figures are what this program prints.
 	ctrllog.SetLogger(logr.Discard())

@@ -116,7 +116,11 @@ func (r *report) markdown(w io.Writer) {
 	if a := r.Agent; a != nil {
 		fmt.Fprintln(w, "\n| Agent, configs | All FluxConfigs exist | Status push (requests, bytes, time) | No-change poll: endpoint, API writes | One config changed: endpoint, API writes |")
 		fmt.Fprintln(w, "|---|---|---|---|---|")
-		fmt.Fprintf(w, "| %d | %.1f s | %d, %d B, %.1f s | %s; **%d** | %s; %d |\n", a.N, a.ExistSeconds,
+		runs := make([]string, len(a.ExistRuns))
+		for i, x := range a.ExistRuns {
+			runs[i] = fmt.Sprintf("%.1f", x)
+		}
+		fmt.Fprintf(w, "| %d | %.1f s (median of %s) | %d, %d B, %.1f s | %s; **%d** | %s; %d |\n", a.N, a.ExistSeconds, strings.Join(runs, ", "),
 			a.Push.Requests, a.Push.Bytes, a.Push.Seconds, byKey(a.NoChange.Endpoint), a.NoChange.APIWrites,
 			byKey(a.OneChanged.Endpoint), a.OneChanged.APIWrites)
 	}
