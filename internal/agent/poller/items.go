@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -46,11 +47,17 @@ func (r *refusal) Error() string { return r.msg }
 // maxMessage bounds a Failed report's message, which the endpoint stores.
 const maxMessage = 1024
 
+// truncateMessage cuts msg to maxMessage bytes, on a rune boundary: a rune cut in two
+// would reach the endpoint as invalid UTF-8.
 func truncateMessage(msg string) string {
-	if len(msg) > maxMessage {
-		return msg[:maxMessage-3] + "..."
+	if len(msg) <= maxMessage {
+		return msg
 	}
-	return msg
+	cut := maxMessage - len("...")
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "..."
 }
 
 // retryState is an item that failed with an error that may pass: it is tried again on its
