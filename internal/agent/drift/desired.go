@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -52,6 +53,9 @@ type slot struct {
 	config     *v1alpha1.FluxConfig
 	generation int64
 	secret     *corev1.Secret
+	// secretWritten is set once the cluster held secret after an apply: written, or found
+	// as it is.
+	secretWritten bool
 }
 
 // lock returns the locked slot of key, creating it when create is set; nil when there is none.
@@ -123,7 +127,27 @@ func (d *Desired) ApplySecret(ctx context.Context, c ctrlclient.Client, key type
 	s := d.lock(key, true)
 	defer s.mu.Unlock()
 	s.secret = secret.DeepCopy()
-	return ssa.ApplyIfChanged(ctx, c, agent.FieldOwner, secret, live)
+	applied, err := ssa.ApplyIfChanged(ctx, c, agent.FieldOwner, secret, live)
+	s.secretWritten = err == nil
+	return applied, err
+}
+
+// SecretWritten says whether secret is the protected-parameters Secret of the FluxConfig
+// key that the last ApplySecret left in the cluster. The endpoint sends a configuration's
+// settings at every poll until the agent reports its operation, and every report changes
+// the desired set: reading each Secret again at each of those polls cost a thousand
+// configurations thousands of reads. A Secret changed or deleted in the cluster meanwhile
+// comes back with the next repair of its FluxConfig, or the next operation.
+func (d *Desired) SecretWritten(key types.NamespacedName, secret *corev1.Secret) bool {
+	if d == nil {
+		return false
+	}
+	s := d.lock(key, false)
+	if s == nil {
+		return false
+	}
+	defer s.mu.Unlock()
+	return s.secretWritten && equality.Semantic.DeepEqual(s.secret, secret)
 }
 
 // ForgetSecret drops the protected settings of the FluxConfig key: the endpoint no longer
@@ -133,7 +157,7 @@ func (d *Desired) ForgetSecret(key types.NamespacedName) {
 		return
 	}
 	if s := d.lock(key, false); s != nil {
-		s.secret = nil
+		s.secret, s.secretWritten = nil, false
 		s.mu.Unlock()
 	}
 }
@@ -149,7 +173,7 @@ func (d *Desired) Forget(key types.NamespacedName) {
 		return
 	}
 	defer s.mu.Unlock()
-	s.config, s.secret = nil, nil
+	s.config, s.secret, s.secretWritten = nil, nil, false
 	// A repair that waited for this slot finds it empty and does nothing.
 	d.mu.Lock()
 	if d.slots[key] == s {

@@ -43,9 +43,19 @@ func (p *Poller) ensureNamespace(ctx context.Context, name string) error {
 	return nil
 }
 
-// applySecret writes the decoded protected settings into <name>-protected-parameters.
+// applySecret writes the decoded protected settings into <name>-protected-parameters. The
+// Secret is not read again while it is what the agent last wrote (Desired.SecretWritten).
 func (p *Poller) applySecret(ctx context.Context, key types.NamespacedName, data map[string][]byte) error {
 	name := agent.ProtectedParametersSecretName(key.Name)
+	secret := &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: key.Namespace, Labels: p.Identity.Labels(key.Name)},
+		Type:       corev1.SecretTypeOpaque,
+		Data:       data,
+	}
+	if p.Desired.SecretWritten(key, secret) {
+		return nil
+	}
 	existing := &corev1.Secret{}
 	err := p.Client.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: name}, existing)
 	if err != nil && !apierrors.IsNotFound(err) {
@@ -59,12 +69,6 @@ func (p *Poller) applySecret(ctx context.Context, key types.NamespacedName, data
 		case agent.OtherAgent:
 			return &refusal{fmt.Sprintf("Secret %s/%s belongs to %s; it is left untouched", key.Namespace, name, agent.Describe(existing))}
 		}
-	}
-	secret := &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: key.Namespace, Labels: p.Identity.Labels(key.Name)},
-		Type:       corev1.SecretTypeOpaque,
-		Data:       data,
 	}
 	if err != nil {
 		existing = nil
