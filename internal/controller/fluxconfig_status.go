@@ -18,7 +18,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
@@ -36,6 +35,7 @@ import (
 	v1alpha1 "github.com/fluxconfig/fluxconfig/api/v1alpha1"
 	"github.com/fluxconfig/fluxconfig/internal/compliance"
 	"github.com/fluxconfig/fluxconfig/internal/render"
+	"github.com/fluxconfig/fluxconfig/internal/truncate"
 )
 
 // maxStatuses bounds status.statuses; the rest is counted in omittedStatuses.
@@ -146,17 +146,7 @@ func setReadyFromCompliance(obj *v1alpha1.FluxConfig, statuses []v1alpha1.Object
 // three long Flux messages could pass: the status patch would then be refused.
 const maxConditionMessage = 16384
 
-// boundMessage cuts msg to maxConditionMessage bytes, on a rune boundary.
-func boundMessage(msg string) string {
-	if len(msg) <= maxConditionMessage {
-		return msg
-	}
-	cut := maxConditionMessage - len(" …")
-	for cut > 0 && !utf8.RuneStart(msg[cut]) {
-		cut--
-	}
-	return msg[:cut] + " …"
-}
+func boundMessage(msg string) string { return truncate.String(msg, maxConditionMessage, " …") }
 
 // read fetches a Flux object from the cache and describes it for compliance. Only the kinds
 // the controller watches are read; for others it returns nil and ok=false. A failed read other

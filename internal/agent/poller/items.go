@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -36,6 +35,7 @@ import (
 	"github.com/fluxconfig/fluxconfig/internal/agent"
 	"github.com/fluxconfig/fluxconfig/internal/ssa"
 	"github.com/fluxconfig/fluxconfig/internal/tenancy"
+	"github.com/fluxconfig/fluxconfig/internal/truncate"
 )
 
 // refusal is an item the agent will not apply as it is: its operation is reported Failed
@@ -47,18 +47,7 @@ func (r *refusal) Error() string { return r.msg }
 // maxMessage bounds a Failed report's message, which the endpoint stores.
 const maxMessage = 1024
 
-// truncateMessage cuts msg to maxMessage bytes, on a rune boundary: a rune cut in two
-// would reach the endpoint as invalid UTF-8.
-func truncateMessage(msg string) string {
-	if len(msg) <= maxMessage {
-		return msg
-	}
-	cut := maxMessage - len("...")
-	for cut > 0 && !utf8.RuneStart(msg[cut]) {
-		cut--
-	}
-	return msg[:cut] + "..."
-}
+func truncateMessage(msg string) string { return truncate.String(msg, maxMessage, "...") }
 
 // retryState is an item that failed with an error that may pass: it is tried again on its
 // own backoff, without holding up the other items or the poll loop.
