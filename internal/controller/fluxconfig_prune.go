@@ -229,10 +229,10 @@ func (r *FluxConfigReconciler) deleteOwned(ctx context.Context, obj *v1alpha1.Fl
 		var deleting, pending []string
 		for _, k := range kustomizations {
 			if k.GetDeletionTimestamp().IsZero() {
-				r.warnUnpruned(ctx, obj, k)
 				if err := r.delete(ctx, k); err != nil {
 					return false, err
 				}
+				r.warnUnpruned(ctx, obj, k)
 				deleting = append(deleting, k.GetName())
 			} else {
 				pending = append(pending, k.GetName())
@@ -267,9 +267,10 @@ func (r *FluxConfigReconciler) deleteOwned(ctx context.Context, obj *v1alpha1.Fl
 // EventPruneSkipped warns that deleting a suspended Kustomization leaves what it applied.
 const EventPruneSkipped = "PruneSkipped"
 
-// warnUnpruned tells, before k is deleted, that Flux will leave what k applied in place:
-// kustomize-controller prunes nothing for a Kustomization deleted while suspended, and a
-// config's Kustomizations are suspended by spec.suspend and while the config is refused.
+// warnUnpruned tells that Flux will leave what k applied in place: kustomize-controller
+// prunes nothing for a Kustomization deleted while suspended, and a config's Kustomizations
+// are suspended by spec.suspend and while the config is refused. It is called once k's
+// deletion is accepted: a refused one is retried, and would tell again.
 func (r *FluxConfigReconciler) warnUnpruned(ctx context.Context, obj *v1alpha1.FluxConfig, k client.Object) {
 	ks, ok := k.(*kustomizev1.Kustomization)
 	if !ok || !ks.Spec.Suspend || !ks.Spec.Prune || ks.Status.Inventory == nil || len(ks.Status.Inventory.Entries) == 0 {
