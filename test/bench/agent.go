@@ -209,8 +209,11 @@ func waitCount(ctx context.Context, cfg *rest.Config, n int) error {
 	defer w.Stop()
 	for len(seen) < n {
 		ev, ok := <-w.ResultChan()
-		if !ok {
+		if !ok && ctx.Err() != nil {
 			return fmt.Errorf("%d of %d FluxConfigs exist after 5 minutes", len(seen), n)
+		}
+		if !ok {
+			return fmt.Errorf("the API server ended the watch with %d of %d FluxConfigs seen", len(seen), n)
 		}
 		switch obj, _ := ev.Object.(*metav1.PartialObjectMetadata); {
 		case ev.Type == watch.Error:
