@@ -106,7 +106,8 @@ func (c *etagCache) watch(cluster string) <-chan struct{} {
 	return e.changed
 }
 
-// putRecord stores rec and forgets its cluster's ETag. Callers hold s.mu.
+// putRecord stores rec and forgets its cluster's ETag. Callers hold its cluster's write lock
+// or the fleet lock (writelocks.go).
 func (s *Server) putRecord(ctx context.Context, rec *Record) error {
 	err := s.Store.Put(ctx, rec)
 	s.etags.invalidate(rec.Cluster)
@@ -118,14 +119,15 @@ func (s *Server) putRecord(ctx context.Context, rec *Record) error {
 }
 
 // putRecords stores recs in one transaction and forgets their clusters' ETags. Callers hold
-// s.mu.
+// their clusters' write locks or the fleet lock.
 func (s *Server) putRecords(ctx context.Context, recs []*Record) error {
 	return s.putRecordsThen(ctx, recs, nil)
 }
 
 // putRecordsThen is putRecords that runs then (when set) once recs are stored, before it
 // forgets their ETags, which wakes the clusters' held polls: a fleet configuration's
-// progress is written before its agents act on it. Callers hold s.mu.
+// progress is written before its agents act on it. Callers hold the fleet lock or the
+// clusters' write locks.
 func (s *Server) putRecordsThen(ctx context.Context, recs []*Record, then func() error) error {
 	var err error
 	if len(recs) > 0 {
@@ -146,7 +148,8 @@ func (s *Server) putRecordsThen(ctx context.Context, recs []*Record, then func()
 	return err
 }
 
-// deleteRecord removes a record and forgets its cluster's ETag. Callers hold s.mu.
+// deleteRecord removes a record and forgets its cluster's ETag. Callers hold its cluster's
+// write lock or the fleet lock.
 func (s *Server) deleteRecord(ctx context.Context, cluster, name string) error {
 	err := s.Store.Delete(ctx, cluster, name)
 	s.etags.invalidate(cluster)

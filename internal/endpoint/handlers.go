@@ -26,7 +26,8 @@ import (
 
 // records returns the cluster's records with the 48-hour rules applied, persisting any
 // change so a read never serves a secret past its limit. Reads take no lock unless a record
-// has expired: bbolt reads see a consistent snapshot, and every write holds s.mu.
+// has expired: bbolt reads see a consistent snapshot, and every write holds its cluster's
+// write lock.
 func (s *Server) records(r *http.Request, cluster string) ([]*Record, error) {
 	recs, err := s.Store.List(r.Context(), cluster)
 	if err != nil || !slices.ContainsFunc(recs, func(rec *Record) bool { return expired(rec, s.Now()) }) {

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"sync"
 
 	dpv1 "github.com/fluxconfig/fluxconfig/api/dataplane/v1"
 	"github.com/fluxconfig/fluxconfig/internal/arm"
@@ -90,12 +91,49 @@ func entrySize(rec *Record) (int, error) {
 
 // setSizes keeps each record's entrySize per cluster, so a write checks its cluster's total
 // without reading or encoding the other records. It is filled per cluster on its first write
-// and then kept current by every write. Callers hold Server.mu.
-type setSizes map[string]map[string]int
+// and then kept current by every write. A cluster's map is read and changed only by holders
+// of that cluster's write lock (or of the fleet lock); mu guards the map of clusters, which
+// writers of different clusters share.
+type setSizes struct {
+	mu        sync.Mutex
+	byCluster map[string]map[string]int
+}
+
+// get returns cluster's entry sizes, if loaded.
+func (c *setSizes) get(cluster string) (map[string]int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sizes, ok := c.byCluster[cluster]
+	return sizes, ok
+}
+
+// set keeps cluster's entry sizes.
+func (c *setSizes) set(cluster string, sizes map[string]int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byCluster == nil {
+		c.byCluster = map[string]map[string]int{}
+	}
+	c.byCluster[cluster] = sizes
+}
+
+// drop forgets cluster's sizes: they are loaded afresh at its next write.
+func (c *setSizes) drop(cluster string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.byCluster, cluster)
+}
+
+// dropAll forgets every cluster's sizes.
+func (c *setSizes) dropAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.byCluster)
+}
 
 // clusterSizes returns the entry sizes of cluster's records, loading them once.
 func (s *Server) clusterSizes(ctx context.Context, cluster string) (map[string]int, error) {
-	if sizes, ok := s.sizes[cluster]; ok {
+	if sizes, ok := s.sizes.get(cluster); ok {
 		return sizes, nil
 	}
 	recs, err := s.Store.List(ctx, cluster)
@@ -108,10 +146,7 @@ func (s *Server) clusterSizes(ctx context.Context, cluster string) (map[string]i
 			return nil, err
 		}
 	}
-	if s.sizes == nil {
-		s.sizes = setSizes{}
-	}
-	s.sizes[cluster] = sizes
+	s.sizes.set(cluster, sizes)
 	return sizes, nil
 }
 
@@ -153,7 +188,7 @@ func (s *Server) checkSetSize(w http.ResponseWriter, r *http.Request, rec *Recor
 
 // sized records rec's new entry size after a write, if its cluster's sizes are loaded.
 func (s *Server) sized(rec *Record) {
-	sizes, ok := s.sizes[rec.Cluster]
+	sizes, ok := s.sizes.get(rec.Cluster)
 	if !ok {
 		return
 	}
@@ -161,19 +196,20 @@ func (s *Server) sized(rec *Record) {
 		sizes[rec.Name] = n
 	} else {
 		// Unknown: load the cluster afresh at its next write.
-		delete(s.sizes, rec.Cluster)
+		s.sizes.drop(rec.Cluster)
 	}
 }
 
 // unsized forgets a deleted record's entry.
 func (s *Server) unsized(cluster, name string) {
-	if sizes, ok := s.sizes[cluster]; ok {
+	if sizes, ok := s.sizes.get(cluster); ok {
 		delete(sizes, name)
 	}
 }
 
 // checkSizes refuses writes that would make a cluster's desired set larger than its agent
-// accepts; a set already over the limit may still shrink. Callers hold s.mu.
+// accepts; a set already over the limit may still shrink. Callers hold the clusters' write
+// locks or the fleet lock.
 func (s *Server) checkSizes(ctx context.Context, recs []*Record) error {
 	byCluster := map[string][]*Record{}
 	for _, rec := range recs {

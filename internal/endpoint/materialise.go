@@ -112,7 +112,7 @@ func clashes(name string, c *ClusterRecord, rec *Record, selected bool) error {
 }
 
 // planFleet returns the writes that bring every registered cluster in line with fleet
-// configuration name at f (nil: deleted). Callers hold s.mu.
+// configuration name at f (nil: deleted). Callers hold the fleet lock.
 func (s *Server) planFleet(ctx context.Context, name string, f *FleetRecord, correlation string) ([]*Record, error) {
 	sel := labels.Nothing()
 	if f != nil {
@@ -153,7 +153,7 @@ func (s *Server) planFleet(ctx context.Context, name string, f *FleetRecord, cor
 }
 
 // planCluster returns the writes that bring cluster name, registered as c (nil: not
-// registered), in line with every fleet configuration. Callers hold s.mu.
+// registered), in line with every fleet configuration. Callers hold the fleet lock.
 func (s *Server) planCluster(ctx context.Context, name string, c *ClusterRecord) ([]*Record, error) {
 	if s.Fleets == nil {
 		return nil, nil
@@ -197,7 +197,7 @@ func (s *Server) planCluster(ctx context.Context, name string, c *ClusterRecord)
 // placeCluster plans the fleet configurations' records of cluster name registered as c (nil:
 // unregistered), runs commit, the registry change, and then writes the records. A refusal
 // (a clash with the cluster's own configuration, a set too large) changes nothing. Callers
-// hold reg.write and s.mu.
+// hold reg.write and the fleet lock.
 func (s *Server) placeCluster(w http.ResponseWriter, r *http.Request, name string, c *ClusterRecord, commit func() error) bool {
 	recs, err := s.planCluster(r.Context(), name, c)
 	if err != nil {

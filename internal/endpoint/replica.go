@@ -45,41 +45,43 @@ type Leader interface {
 	Leading(ctx context.Context) bool
 }
 
-// lock takes s.mu and, with a Locker, the clusters' locks across processes: what every
-// read-modify-write of records holds.
+// lock takes the clusters' write locks in this process (writelocks.go) and, with a Locker,
+// across processes: what every read-modify-write of records holds. Writers of other
+// clusters run meanwhile.
 func (s *Server) lock(ctx context.Context, clusters ...string) (unlock func(), err error) {
-	s.mu.Lock()
+	local := s.writes.lockClusters(clusters)
 	if s.Locker == nil {
-		return s.mu.Unlock, nil
+		return local, nil
 	}
 	release, err := s.Locker.LockClusters(ctx, clusters)
 	if err != nil {
-		s.mu.Unlock()
+		local()
 		return nil, err
 	}
 	// Another replica may have written these clusters; their cached sizes are reloaded
 	// under the lock rather than trusted.
 	for _, c := range clusters {
-		delete(s.sizes, c)
+		s.sizes.drop(c)
 	}
-	return func() { release(); s.mu.Unlock() }, nil
+	return func() { release(); local() }, nil
 }
 
-// lockFleet takes s.mu and, with a Locker, the fleet lock across processes: what every
-// write that may touch many clusters' records holds (fleet configurations, registrations).
+// lockFleet takes the fleet lock, which excludes every other writer, in this process and,
+// with a Locker, across processes: what every write that may touch many clusters' records
+// holds (fleet configurations, registrations, rollout steps).
 func (s *Server) lockFleet(ctx context.Context) (unlock func(), err error) {
-	s.mu.Lock()
+	local := s.writes.lockFleet()
 	if s.Locker == nil {
-		return s.mu.Unlock, nil
+		return local, nil
 	}
 	release, err := s.Locker.LockFleet(ctx)
 	if err != nil {
-		s.mu.Unlock()
+		local()
 		return nil, err
 	}
 	// Another replica may have written any cluster.
-	clear(s.sizes)
-	return func() { release(); s.mu.Unlock() }, nil
+	s.sizes.dropAll()
+	return func() { release(); local() }, nil
 }
 
 // lockRegistry takes the registry's write lock, then lockFleet; with a Locker, it then

@@ -211,7 +211,7 @@ func (s *Server) stepQuickly(ctx context.Context, name string, fromStore bool) e
 
 // planStarted returns the writes that give the clusters started, by name, f's revision.
 // A step changes no other cluster's record: the clusters it reaches are those it starts.
-// Callers hold s.mu.
+// Callers hold the fleet lock.
 func (s *Server) planStarted(ctx context.Context, f *FleetRecord, started []string) ([]*Record, error) {
 	now := s.Now().UTC()
 	var out []*Record

@@ -83,9 +83,8 @@ type Server struct {
 	// later than the one known before (the dashboard's index takes it).
 	ContactHeard func(ClusterContact)
 
-	// mu serialises read-modify-write of records; the reference server favours simple
-	// correctness over write concurrency.
-	mu sync.Mutex
+	// writes serialise read-modify-write of each cluster's records (writelocks.go).
+	writes writeLocks
 	// etags answers polls that changed nothing without reading the store.
 	etags etagCache
 	// sizes keeps the size of each cluster's desired set, for MaxClusterSetBytes.
