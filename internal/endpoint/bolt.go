@@ -27,9 +27,11 @@ import (
 var recordsBucket = []byte("fluxConfigurations")
 
 // BoltStore is a Store in a single bbolt file. Every write transaction is fsync'd before it
-// returns, so an acknowledged write survives kill -9.
+// returns, so an acknowledged write survives kill -9. Records' writes that arrive together
+// share a transaction (groupcommit.go).
 type BoltStore struct {
 	db        *bolt.DB
+	records   groupCommit
 	summaries fleetSummaryCache
 }
 
@@ -55,7 +57,7 @@ func OpenBolt(path string) (*BoltStore, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("initialising store %s: %w", path, err)
 	}
-	return &BoltStore{db: db}, nil
+	return &BoltStore{db: db, records: groupCommit{db: db}}, nil
 }
 
 // key orders records by cluster then name; NUL cannot occur in either.
@@ -114,7 +116,7 @@ func (s *BoltStore) Put(_ context.Context, rec *Record) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.records.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(recordsBucket).Put(key(rec.Cluster, rec.Name), data)
 	})
 }
@@ -122,19 +124,23 @@ func (s *BoltStore) Put(_ context.Context, rec *Record) error {
 // PutAll creates or replaces many records in one transaction, so importing a fleet pays one
 // fsync instead of one per record. Either every record is stored or none is.
 func (s *BoltStore) PutAll(_ context.Context, recs []*Record) error {
-	return boltPutAll(s.db, recordsBucket, recs, func(rec *Record) []byte { return key(rec.Cluster, rec.Name) })
+	return boltPutAll(s.records.update, recordsBucket, recs, func(rec *Record) []byte { return key(rec.Cluster, rec.Name) })
 }
 
-// boltPutAll stores docs as JSON in bucket under keyOf's keys, in one transaction.
-func boltPutAll[T any](db *bolt.DB, bucket []byte, docs []*T, keyOf func(*T) []byte) error {
-	return db.Update(func(tx *bolt.Tx) error {
+// boltPutAll stores docs as JSON in bucket under keyOf's keys, in one transaction that
+// update runs (bolt.DB's Update, or a groupCommit's).
+func boltPutAll[T any](update func(func(*bolt.Tx) error) error, bucket []byte, docs []*T, keyOf func(*T) []byte) error {
+	data := make([][]byte, len(docs))
+	for i, doc := range docs {
+		var err error
+		if data[i], err = json.Marshal(doc); err != nil {
+			return err
+		}
+	}
+	return update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
-		for _, doc := range docs {
-			data, err := json.Marshal(doc)
-			if err != nil {
-				return err
-			}
-			if err := b.Put(keyOf(doc), data); err != nil {
+		for i, doc := range docs {
+			if err := b.Put(keyOf(doc), data[i]); err != nil {
 				return err
 			}
 		}
@@ -144,7 +150,7 @@ func boltPutAll[T any](db *bolt.DB, bucket []byte, docs []*T, keyOf func(*T) []b
 
 // Delete implements Store.
 func (s *BoltStore) Delete(_ context.Context, cluster, name string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.records.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(recordsBucket).Delete(key(cluster, name))
 	})
 }

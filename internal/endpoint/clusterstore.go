@@ -74,7 +74,7 @@ func (s *BoltStore) ListClusters(_ context.Context) ([]*ClusterRecord, error) {
 
 // PutClusters implements ClusterStore in one fsync'd transaction.
 func (s *BoltStore) PutClusters(_ context.Context, recs []*ClusterRecord) error {
-	return boltPutAll(s.db, clustersBucket, recs, func(rec *ClusterRecord) []byte { return []byte(rec.Name) })
+	return boltPutAll(s.db.Update, clustersBucket, recs, func(rec *ClusterRecord) []byte { return []byte(rec.Name) })
 }
 
 // DeleteCluster implements ClusterStore.
