@@ -109,8 +109,19 @@ func (c *etagCache) watch(cluster string) <-chan struct{} {
 // putRecord stores rec and forgets its cluster's ETag. Callers hold its cluster's write lock
 // or the fleet lock (writelocks.go).
 func (s *Server) putRecord(ctx context.Context, rec *Record) error {
+	return s.storeRecord(ctx, rec, true)
+}
+
+// storeRecord is putRecord. Without agentSees (a write that leaves rec's entry in its
+// cluster's desired set as it was, as most status reports do), the cluster's ETag stays
+// and its held polls sleep on: they would only compute the set they hold. At 10,000
+// clusters that is 10,000 sets not decoded and encoded again while a fleet change is
+// still being delivered.
+func (s *Server) storeRecord(ctx context.Context, rec *Record, agentSees bool) error {
 	err := s.Store.Put(ctx, rec)
-	s.etags.invalidate(rec.Cluster)
+	if agentSees || err != nil {
+		s.etags.invalidate(rec.Cluster)
+	}
 	if err == nil {
 		s.sized(rec)
 		s.fleetAgg.observe(rec)

@@ -20,3 +20,9 @@ func (t *Tokens) CachedFiles() int {
 	defer t.mu.Unlock()
 	return len(t.cache)
 }
+
+// CachedETag is the ETag the server would answer cluster's next poll with without reading
+// the store, if it has one.
+func (s *Server) CachedETag(cluster string) (string, bool) {
+	return s.etags.lookup(cluster, s.Now())
+}

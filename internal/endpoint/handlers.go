@@ -15,6 +15,7 @@
 package endpoint
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -184,13 +185,14 @@ func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "configuration "+name+" does not exist")
 		return
 	}
+	seen := desiredEntry(rec)
 	// Apply the 48-hour rules first: a report never revives an operation that timed out.
 	expire(rec, s.Now())
 	var err error
 	if applyReport(rec, &rep, s.Now().UTC()) {
 		err = s.deleteRecord(r.Context(), cluster, name)
 	} else {
-		err = s.putRecord(r.Context(), rec)
+		err = s.storeRecord(r.Context(), rec, seen == nil || !bytes.Equal(seen, desiredEntry(rec)))
 	}
 	if err != nil {
 		s.writeInternal(w, r, err)

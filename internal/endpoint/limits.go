@@ -89,6 +89,16 @@ func entrySize(rec *Record) (int, error) {
 	return len(data) + 1, err
 }
 
+// desiredEntry is rec's entry in its cluster's desired set as encoded, nil if it cannot be:
+// two records whose entries are equal give their agent the same set.
+func desiredEntry(rec *Record) []byte {
+	data, err := json.Marshal(desired(rec))
+	if err != nil {
+		return nil
+	}
+	return data
+}
+
 // setSizes keeps each record's entrySize per cluster, so a write checks its cluster's total
 // without reading or encoding the other records. It is filled per cluster on its first write
 // and then kept current by every write. A cluster's map is read and changed only by holders

@@ -110,3 +110,40 @@ func TestServer_LateReportKeepsTheTimeout(t *testing.T) {
 	code, _, _ = h.get("swept")
 	g.Expect(code).To(Equal(http.StatusNotFound))
 }
+
+// TestServer_AReportTheAgentCannotSeeKeepsTheETag: the first report on an operation purges
+// its protected settings, which changes the agent's set; later compliance reports change
+// only what the agent never sees, so the cluster's ETag stays and its held polls sleep on.
+func TestServer_AReportTheAgentCannotSeeKeepsTheETag(t *testing.T) {
+	g := NewWithT(t)
+	h := newHarness(t)
+	h.putApp()
+	first := h.agentList()
+	g.Expect(first.Value[0].ConfigurationProtectedSettings).NotTo(BeEmpty())
+	etag, cached := h.srv.CachedETag("cluster-a")
+	g.Expect(cached).To(BeTrue(), "a poll leaves the set's ETag cached")
+
+	op := first.Value[0].OperationID
+	code, body, _ := h.do("PUT", appPath+"/status", tokenA, report(op, dpv1.ProvisioningSucceeded))
+	g.Expect(code).To(Equal(http.StatusNoContent), string(body))
+	_, cached = h.srv.CachedETag("cluster-a")
+	g.Expect(cached).To(BeFalse(), "the report purged the protected settings the agent was sent")
+	g.Expect(h.agentList().Value[0].ConfigurationProtectedSettings).To(BeEmpty())
+	second, cached := h.srv.CachedETag("cluster-a")
+	g.Expect(cached).To(BeTrue())
+	g.Expect(second).NotTo(Equal(etag))
+
+	drifted := report(op, dpv1.ProvisioningSucceeded)
+	drifted.ObservedStatus.ComplianceState = "Non-Compliant"
+	code, body, _ = h.do("PUT", appPath+"/status", tokenA, drifted)
+	g.Expect(code).To(Equal(http.StatusNoContent), string(body))
+	kept, cached := h.srv.CachedETag("cluster-a")
+	g.Expect(cached).To(BeTrue(), "a compliance report leaves the agent's set as it was")
+	g.Expect(kept).To(Equal(second))
+	_, cfg, _ := h.get("app")
+	g.Expect(cfg.Properties.ComplianceState).To(Equal("Non-Compliant"), "the report is stored all the same")
+
+	code, respBody, hdr := h.do("GET", "/v1/clusters/cluster-a/fluxConfigurations", tokenA, nil, "If-None-Match", second)
+	g.Expect(code).To(Equal(http.StatusNotModified), string(respBody))
+	g.Expect(hdr.Get("ETag")).To(Equal(second))
+}
