@@ -371,6 +371,20 @@ func TestRegistrationSurvivesRestart(t *testing.T) {
 	g.Expect(e.poll("east-1", reg.Token)).To(Equal(http.StatusUnauthorized))
 }
 
+// Persisting the contacts waits for no record write: a cluster whose report is being
+// written does not hold up the registrations' write, nor does that write hold up reports.
+func TestPersistContacts_WaitsForNoRecordWrite(t *testing.T) {
+	g := NewWithT(t)
+	e := newRegistry(t)
+	token := e.register("east-1", nil).Token
+	g.Expect(e.poll("east-1", token)).To(Equal(http.StatusOK))
+	unlock := e.srv.LockClusters("east-1")
+	defer unlock()
+	done := make(chan error, 1)
+	go func() { done <- e.srv.PersistContacts(context.Background()) }()
+	g.Eventually(done, 10*time.Second).Should(Receive(Succeed()))
+}
+
 // A registered agent's poll is authorised from memory: it reads no token file, however many
 // clusters the directory holds.
 func TestRegisteredPollReadsNoTokenFile(t *testing.T) {

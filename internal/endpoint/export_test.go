@@ -26,3 +26,8 @@ func (t *Tokens) CachedFiles() int {
 func (s *Server) CachedETag(cluster string) (string, bool) {
 	return s.etags.lookup(cluster, s.Now())
 }
+
+// LockClusters holds clusters' write locks, as a write to their records does, until unlock.
+func (s *Server) LockClusters(clusters ...string) (unlock func()) {
+	return s.writes.lockClusters(clusters)
+}

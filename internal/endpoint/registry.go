@@ -279,9 +279,7 @@ func (s *Server) PersistContacts(ctx context.Context) error {
 		return nil
 	}
 	reg := s.Registry
-	// Whole registrations are written: reread under the lock, a relabel made by another
-	// replica is kept, not overwritten by this replica's older copy.
-	unlock, err := s.lockRegistry(ctx)
+	unlock, err := s.lockContacts(ctx)
 	if err != nil {
 		return err
 	}
@@ -302,6 +300,21 @@ func (s *Server) PersistContacts(ctx context.Context) error {
 		return nil
 	}
 	return reg.put(ctx, changed...)
+}
+
+// lockContacts takes what writing the registrations' contacts needs. Whole registrations
+// are written, so every other registry write is held off. With a Locker, that is the
+// registry lock, under which the registrations are reread: a relabel made by another
+// replica is kept, not overwritten by this replica's older copy. Alone, the registry's write
+// lock is enough: a contact places no fleet configuration, and the fleet lock would stall
+// every record write, every agent's report among them, for as long as ten thousand
+// registrations take to encode and commit.
+func (s *Server) lockContacts(ctx context.Context) (unlock func(), err error) {
+	if s.Locker != nil {
+		return s.lockRegistry(ctx)
+	}
+	s.Registry.write.Lock()
+	return s.Registry.write.Unlock, nil
 }
 
 // RunContacts persists the clusters' contacts every interval until ctx ends, then once more.
