@@ -134,7 +134,7 @@ func TestServer_AReportTheAgentCannotSeeKeepsTheETag(t *testing.T) {
 	g.Expect(second).NotTo(Equal(etag))
 
 	drifted := report(op, dpv1.ProvisioningSucceeded)
-	drifted.ObservedStatus.ComplianceState = "Non-Compliant"
+	drifted.ComplianceState = "Non-Compliant"
 	code, body, _ = h.do("PUT", appPath+"/status", tokenA, drifted)
 	g.Expect(code).To(Equal(http.StatusNoContent), string(body))
 	kept, cached := h.srv.CachedETag("cluster-a")
