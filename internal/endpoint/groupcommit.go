@@ -21,8 +21,9 @@ import (
 )
 
 // groupCommit runs concurrent write transactions as one: the writes that queue while a
-// commit is on disk go into the next one, so a thousand agents reporting together pay a
-// few fsyncs, not a thousand. A lone writer commits at once. bbolt's own Batch instead
+// commit is on disk go into the next one, so agents reporting together share fsyncs
+// instead of paying one each (in the fleet bench, up to 558 writes a commit). A lone writer
+// commits at once. bbolt's own Batch instead
 // holds every batch for MaxBatchDelay, which a lone writer would pay on each write.
 type groupCommit struct {
 	db *bolt.DB
