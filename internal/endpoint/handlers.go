@@ -15,7 +15,6 @@
 package endpoint
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -185,14 +184,14 @@ func (s *Server) putStatus(w http.ResponseWriter, r *http.Request, _ Role) {
 		writeError(w, http.StatusNotFound, "ResourceNotFound", "", "configuration "+name+" does not exist")
 		return
 	}
-	seen := desiredEntry(rec)
+	seen, _ := entryJSON(rec) // nil if it cannot be encoded: then the write wakes the polls
 	// Apply the 48-hour rules first: a report never revives an operation that timed out.
 	expire(rec, s.Now())
 	var err error
 	if applyReport(rec, &rep, s.Now().UTC()) {
 		err = s.deleteRecord(r.Context(), cluster, name)
 	} else {
-		err = s.storeRecord(r.Context(), rec, seen == nil || !bytes.Equal(seen, desiredEntry(rec)))
+		err = s.storeRecord(r.Context(), rec, seen)
 	}
 	if err != nil {
 		s.writeInternal(w, r, err)

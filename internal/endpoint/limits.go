@@ -85,18 +85,14 @@ const listEnvelope = len(`{"value":[]}`)
 // entrySize is the number of bytes rec adds to its cluster's agent list answer, the comma
 // between items included.
 func entrySize(rec *Record) (int, error) {
-	data, err := json.Marshal(desired(rec))
+	data, err := entryJSON(rec)
 	return len(data) + 1, err
 }
 
-// desiredEntry is rec's entry in its cluster's desired set as encoded, nil if it cannot be:
-// two records whose entries are equal give their agent the same set.
-func desiredEntry(rec *Record) []byte {
-	data, err := json.Marshal(desired(rec))
-	if err != nil {
-		return nil
-	}
-	return data
+// entryJSON is rec's entry in its cluster's desired set as the agent receives it: two
+// records with equal entries give their agent the same set.
+func entryJSON(rec *Record) ([]byte, error) {
+	return json.Marshal(desired(rec))
 }
 
 // setSizes keeps each record's entrySize per cluster, so a write checks its cluster's total
@@ -198,12 +194,18 @@ func (s *Server) checkSetSize(w http.ResponseWriter, r *http.Request, rec *Recor
 
 // sized records rec's new entry size after a write, if its cluster's sizes are loaded.
 func (s *Server) sized(rec *Record) {
+	entry, err := entryJSON(rec)
+	s.sizedEntry(rec, entry, err)
+}
+
+// sizedEntry is sized with rec's entry already encoded (err: it could not be).
+func (s *Server) sizedEntry(rec *Record, entry []byte, err error) {
 	sizes, ok := s.sizes.get(rec.Cluster)
 	if !ok {
 		return
 	}
-	if n, err := entrySize(rec); err == nil {
-		sizes[rec.Name] = n
+	if err == nil {
+		sizes[rec.Name] = len(entry) + 1
 	} else {
 		// Unknown: load the cluster afresh at its next write.
 		s.sizes.drop(rec.Cluster)
